@@ -1,0 +1,130 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { TestEnvError } from './errors.ts';
+import { buildLocked } from './lock.ts';
+import { cachePath, repoPath } from './paths.ts';
+import { requireTools } from './prerequisites.ts';
+import { versions } from './versions.ts';
+
+const run = promisify(execFile);
+
+/** Binaries are the absolute paths of every server the environment starts. */
+export interface Binaries {
+  readonly etcd: string;
+  readonly kubeApiserver: string;
+  readonly kubeControllerManager: string;
+  readonly stripeMock: string;
+  /** The python of moto's virtualenv; moto runs as `python -m moto.server`. */
+  readonly motoPython: string;
+}
+
+/** Progress receives a line for every slow step (a first build takes minutes). */
+export type Progress = (line: string) => void;
+
+/**
+ * ensureBinaries builds or installs whatever the cache lacks and returns the paths.
+ * KUBEBUILDER_ASSETS, when set, supplies etcd, kube-apiserver and kube-controller-manager.
+ */
+export async function ensureBinaries(progress: Progress): Promise<Binaries> {
+  const assets = process.env.KUBEBUILDER_ASSETS;
+  const [control, stripeMock, motoPython] = await Promise.all([
+    assets ? fromAssets(assets) : buildControlPlane(progress),
+    installStripeMock(progress),
+    installMoto(progress),
+  ]);
+  return { ...control, stripeMock, motoPython };
+}
+
+type ControlPlaneBinaries = Pick<Binaries, 'etcd' | 'kubeApiserver' | 'kubeControllerManager'>;
+
+function fromAssets(dir: string): ControlPlaneBinaries {
+  const binaries = {
+    etcd: join(dir, 'etcd'),
+    kubeApiserver: join(dir, 'kube-apiserver'),
+    kubeControllerManager: join(dir, 'kube-controller-manager'),
+  };
+  const missing = Object.values(binaries).filter((path) => !existsSync(path));
+  if (missing.length > 0) {
+    throw new TestEnvError(
+      `KUBEBUILDER_ASSETS=${dir} lacks ${missing.join(', ')}; unset it to build the control plane from source`,
+    );
+  }
+  return binaries;
+}
+
+// The control plane is built sequentially: two big Go builds at once on a small machine
+// are slower than one after the other and can exhaust memory.
+async function buildControlPlane(progress: Progress): Promise<ControlPlaneBinaries> {
+  requireTools(['go']);
+  const kubeDir = cachePath('kubernetes', versions.kubernetes);
+  await buildLocked(
+    kubeDir,
+    progress,
+    `kube-apiserver and kube-controller-manager ${versions.kubernetes}`,
+    (out) =>
+      goBuild(repoPath('test/env/go/kube'), out, [
+        'k8s.io/kubernetes/cmd/kube-apiserver',
+        'k8s.io/kubernetes/cmd/kube-controller-manager',
+      ]),
+  );
+  const etcdDir = cachePath('etcd', versions.etcd);
+  await buildLocked(etcdDir, progress, `etcd ${versions.etcd}`, (out) =>
+    goBuild(repoPath('test/env/go/etcd'), out, ['-o', join(out, 'etcd'), '.']),
+  );
+  return {
+    etcd: join(etcdDir, 'etcd'),
+    kubeApiserver: join(kubeDir, 'kube-apiserver'),
+    kubeControllerManager: join(kubeDir, 'kube-controller-manager'),
+  };
+}
+
+async function goBuild(moduleDir: string, out: string, targets: string[]): Promise<void> {
+  const ldflags = `-s -w -X k8s.io/component-base/version.gitVersion=${versions.kubernetes}`;
+  const args = targets[0] === '-o' ? targets : ['-o', `${out}/`, ...targets];
+  await runLogged('go', ['build', '-trimpath', `-ldflags=${ldflags}`, ...args], { cwd: moduleDir });
+}
+
+async function installStripeMock(progress: Progress): Promise<string> {
+  requireTools(['go']);
+  const dir = cachePath('stripe-mock', versions.stripeMock);
+  await buildLocked(dir, progress, `stripe-mock ${versions.stripeMock}`, (out) =>
+    runLogged('go', ['install', `github.com/stripe/stripe-mock@${versions.stripeMock}`], {
+      env: { ...process.env, GOBIN: out },
+    }),
+  );
+  return join(dir, 'stripe-mock');
+}
+
+// moto runs as `python -m moto.server` from its virtualenv: a virtualenv's own python
+// finds its packages wherever the folder is, so it may be built aside and moved in place.
+async function installMoto(progress: Progress): Promise<string> {
+  requireTools(['python3']);
+  const dir = cachePath('moto', versions.moto);
+  await buildLocked(dir, progress, `moto ${versions.moto} in a virtualenv`, async (out) => {
+    await runLogged('python3', ['-m', 'venv', out]);
+    await runLogged(join(out, 'bin', 'python'), [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      `moto[server]==${versions.moto}`,
+    ]);
+  });
+  return join(dir, 'bin', 'python');
+}
+
+async function runLogged(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<void> {
+  try {
+    await run(command, args, { ...options, maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    const detail =
+      error instanceof Error && 'stderr' in error ? String(error.stderr) : String(error);
+    throw new TestEnvError(`${command} ${args.join(' ')} failed:\n${detail.trim().slice(-4000)}`);
+  }
+}

@@ -1,0 +1,99 @@
+// testenv: start, inspect and stop the local test environment from a shell.
+//   npm run testenv -- up       start it in the background and print its exports
+//   npm run testenv -- env      print `export` lines for the running environment
+//   npm run testenv -- status   show each server and whether it runs (exit 1 if any is down)
+//   npm run testenv -- down     stop every server and remove the run directory
+import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import {
+  readTestEnvInfo,
+  shellExports,
+  startTestEnvironment,
+  stopTestEnvironment,
+  type TestEnvInfo,
+} from './environment.ts';
+import { TestEnvError } from './errors.ts';
+import { cachePath } from './paths.ts';
+import { isAlive } from './processes.ts';
+
+// The last run `up` started, for `env`, `status` and `down` when AWSCHECK_TESTENV is unset.
+const CURRENT = cachePath('testenv-current');
+
+const commands: Record<string, () => Promise<number>> = { up, down, status, env };
+
+async function up(): Promise<number> {
+  const started = Date.now();
+  const info = await startTestEnvironment({ tiedToParent: false, progress: say });
+  await mkdir(dirname(CURRENT), { recursive: true });
+  await writeFile(CURRENT, info.runDir);
+  say(
+    `test environment up in ${((Date.now() - started) / 1000).toFixed(1)} s; run directory ${info.runDir}`,
+  );
+  say('use it from a shell with: eval "$(npm run -s testenv -- env)"');
+  console.log(shellExports(info));
+  return 0;
+}
+
+async function down(): Promise<number> {
+  const info = await currentInfo();
+  await stopTestEnvironment(info);
+  if ((await readCurrent()) === info.runDir) await rm(CURRENT, { force: true });
+  say(`stopped the test environment in ${info.runDir}`);
+  return 0;
+}
+
+async function status(): Promise<number> {
+  const info = await currentInfo();
+  const rows = info.processes.map((p) => ({ ...p, alive: isAlive(p.pid) }));
+  for (const row of rows)
+    console.log(
+      `${row.name.padEnd(24)} pid ${String(row.pid).padEnd(8)} ${row.alive ? 'running' : 'STOPPED'}  ${row.logFile}`,
+    );
+  console.log(
+    `kube-apiserver ${info.apiServerUrl}\nmoto           ${info.awsEndpointUrl}\nstripe-mock    ${info.stripeApiBase}`,
+  );
+  return rows.every((row) => row.alive) ? 0 : 1;
+}
+
+async function env(): Promise<number> {
+  console.log(shellExports(await currentInfo()));
+  return 0;
+}
+
+async function currentInfo(): Promise<TestEnvInfo> {
+  const runDir = process.env.AWSCHECK_TESTENV ?? (await readCurrent());
+  if (runDir === undefined)
+    throw new TestEnvError(
+      'no test environment is running: start one with `npm run testenv -- up`',
+    );
+  return readTestEnvInfo(runDir);
+}
+
+async function readCurrent(): Promise<string | undefined> {
+  try {
+    return (await readFile(CURRENT, 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function say(line: string): void {
+  console.error(`testenv: ${line}`);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const name = argv[0] ?? '';
+  const command = commands[name];
+  if (command === undefined) {
+    console.error(`usage: npm run testenv -- ${Object.keys(commands).join('|')}`);
+    return 2;
+  }
+  return command();
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  say(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+}

@@ -1,0 +1,210 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureBinaries, type Binaries, type Progress } from './binaries.ts';
+import {
+  startApiServer,
+  startControllerManager,
+  startEtcd,
+  type ServerOptions,
+} from './control-plane.ts';
+import { TestEnvError } from './errors.ts';
+import { httpsGet } from './http.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { startMoto } from './moto.ts';
+import {
+  createPki,
+  issueClientCertificate,
+  issueServingCertificate,
+  writeServiceAccountKeys,
+  type Pki,
+} from './pki.ts';
+import { requireTools } from './prerequisites.ts';
+import {
+  killProcessGroupNow,
+  stopProcessGroup,
+  waitUntil,
+  type RunningProcess,
+} from './processes.ts';
+import { STRIPE_MOCK_API_KEY, startStripeMock } from './stripe-mock.ts';
+
+/** TestEnvInfo is everything a client needs to use a running environment; it is plain JSON. */
+export interface TestEnvInfo {
+  readonly runDir: string;
+  /** An admin kubeconfig (user `testenv-admin` in `system:masters`). */
+  readonly kubeconfig: string;
+  readonly apiServerUrl: string;
+  readonly caCert: string;
+  /** moto: one endpoint for every AWS service and region. */
+  readonly awsEndpointUrl: string;
+  readonly stripeApiBase: string;
+  readonly stripeApiKey: string;
+  readonly processes: readonly {
+    readonly name: string;
+    readonly pid: number;
+    readonly logFile: string;
+  }[];
+}
+
+/** StartOptions choose how the environment relates to the process that starts it. */
+export interface StartOptions {
+  /** Kill every server when this process dies (tests); false for `testenv up`. */
+  readonly tiedToParent: boolean;
+  readonly progress: Progress;
+}
+
+const STATE_FILE = 'state.json';
+
+/**
+ * startTestEnvironment builds what is missing, then starts etcd → kube-apiserver →
+ * kube-controller-manager beside moto and stripe-mock, each on a free loopback port with
+ * its files in a fresh run directory. If any part fails, every part already started is
+ * stopped before the error is thrown.
+ */
+export async function startTestEnvironment(options: StartOptions): Promise<TestEnvInfo> {
+  requireTools(options.tiedToParent ? ['openssl', 'setpriv'] : ['openssl']);
+  const binaries = await ensureBinaries(options.progress);
+  const runDir = await mkdtemp(join(tmpdir(), 'awscheck-testenv-'));
+  const started: RunningProcess[] = [];
+  const killOnExit = (): void => {
+    started.forEach((p) => {
+      killProcessGroupNow(p.pid);
+    });
+  };
+  process.once('exit', killOnExit);
+  try {
+    const info = await startAll(binaries, { runDir, tiedToParent: options.tiedToParent }, started);
+    await writeFile(join(runDir, STATE_FILE), JSON.stringify(info, null, 2));
+    return info;
+  } catch (error) {
+    await Promise.all(started.map((p) => stopProcessGroup(p.pid)));
+    await rm(runDir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    if (!options.tiedToParent) process.off('exit', killOnExit);
+  }
+}
+
+async function startAll(
+  binaries: Binaries,
+  options: ServerOptions,
+  started: RunningProcess[],
+): Promise<TestEnvInfo> {
+  const track = <T extends { process: RunningProcess }>(part: T): T => {
+    started.push(part.process);
+    return part;
+  };
+  const [cluster, moto, stripe] = await Promise.all([
+    startCluster(binaries, options, started),
+    startMoto(binaries.motoPython, options).then(track),
+    startStripeMock(binaries.stripeMock, options).then(track),
+  ]);
+  return {
+    runDir: options.runDir,
+    kubeconfig: cluster.kubeconfig,
+    apiServerUrl: cluster.url,
+    caCert: cluster.pki.ca.cert,
+    awsEndpointUrl: moto.url,
+    stripeApiBase: stripe.url,
+    stripeApiKey: STRIPE_MOCK_API_KEY,
+    processes: started.map((p) => ({ name: p.name, pid: p.pid, logFile: p.logFile })),
+  };
+}
+
+async function startCluster(
+  binaries: Binaries,
+  options: ServerOptions,
+  started: RunningProcess[],
+): Promise<{ url: string; kubeconfig: string; pki: Pki }> {
+  const pki = await createPki(options.runDir);
+  const [serving, admin, controllerManager, serviceAccount] = await Promise.all([
+    issueServingCertificate(pki, 'kube-apiserver'),
+    issueClientCertificate(pki, 'testenv-admin', ['system:masters']),
+    issueClientCertificate(pki, 'system:kube-controller-manager'),
+    writeServiceAccountKeys(pki.dir),
+  ]);
+  const etcd = await startEtcd(binaries.etcd, options);
+  started.push(etcd.process);
+  const apiServer = await startApiServer(
+    { binary: binaries.kubeApiserver, etcdUrl: etcd.url, pki, serving, serviceAccount, admin },
+    options,
+  );
+  started.push(apiServer.process);
+  const kubeconfig = join(options.runDir, 'admin.kubeconfig');
+  const kcmKubeconfig = join(options.runDir, 'kube-controller-manager.kubeconfig');
+  const server = apiServer.url;
+  await writeKubeconfig(kubeconfig, {
+    server,
+    caCert: pki.ca.cert,
+    client: admin,
+    user: 'testenv-admin',
+  });
+  await writeKubeconfig(kcmKubeconfig, {
+    server,
+    caCert: pki.ca.cert,
+    client: controllerManager,
+    user: 'system:kube-controller-manager',
+  });
+  const kcm = startControllerManager(binaries.kubeControllerManager, kcmKubeconfig, options);
+  started.push(kcm);
+  // The serviceaccount controller creating `default` proves the controllers are running.
+  const tls = { caCert: pki.ca.cert, client: admin };
+  const defaultAccount = `${server}/api/v1/namespaces/default/serviceaccounts/default`;
+  await waitUntil(async () => (await httpsGet(defaultAccount, tls)).status === 200, {
+    what: 'kube-controller-manager',
+    timeoutMs: 60_000,
+    process: kcm,
+  });
+  return { url: server, kubeconfig, pki };
+}
+
+/** stopTestEnvironment stops every server of a run and removes its run directory. */
+export async function stopTestEnvironment(info: TestEnvInfo): Promise<void> {
+  await Promise.all([...info.processes].reverse().map((p) => stopProcessGroup(p.pid)));
+  await rm(info.runDir, { recursive: true, force: true });
+}
+
+/** readTestEnvInfo loads the state of a run started by `testenv up`. */
+export async function readTestEnvInfo(runDir: string): Promise<TestEnvInfo> {
+  try {
+    return JSON.parse(await readFile(join(runDir, STATE_FILE), 'utf8')) as TestEnvInfo;
+  } catch (error) {
+    throw new TestEnvError(`no test environment state in ${runDir}: ${String(error)}`);
+  }
+}
+
+/**
+ * mintKubeconfig writes a kubeconfig for any user in any groups, signed by the run's CA,
+ * so tests can act as a tenant, the operator or a stranger and meet real RBAC.
+ */
+export async function mintKubeconfig(
+  info: TestEnvInfo,
+  user: string,
+  groups: readonly string[] = [],
+): Promise<string> {
+  const pki: Pki = {
+    dir: info.runDir,
+    ca: { cert: info.caCert, key: join(info.runDir, 'ca.key') },
+  };
+  const client = await issueClientCertificate(pki, user, groups);
+  const path = join(info.runDir, `${client.cert.slice(info.runDir.length + 1, -4)}.kubeconfig`);
+  await writeKubeconfig(path, { server: info.apiServerUrl, caCert: info.caCert, client, user });
+  return path;
+}
+
+/** shellExports renders the environment as `export` lines for `eval "$(npm run -s testenv -- env)"`. */
+export function shellExports(info: TestEnvInfo): string {
+  const vars: Record<string, string> = {
+    AWSCHECK_TESTENV: info.runDir,
+    KUBECONFIG: info.kubeconfig,
+    AWS_ENDPOINT_URL: info.awsEndpointUrl,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: 'us-east-1',
+    STRIPE_API_BASE: info.stripeApiBase,
+    STRIPE_API_KEY: info.stripeApiKey,
+  };
+  return Object.entries(vars)
+    .map(([name, value]) => `export ${name}='${value}'`)
+    .join('\n');
+}

@@ -1,0 +1,42 @@
+import { defineConfig } from 'vitest/config';
+
+// Four tiers, one command. Unit tests live beside the code and need nothing running.
+// Integration and end-to-end tests share one real environment (global setup), and run
+// their files one at a time because moto is reset between files.
+const withEnvironment = {
+  globalSetup: ['test/env/vitest-global-setup.ts'],
+  setupFiles: ['test/env/vitest-file-setup.ts'],
+  fileParallelism: false,
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{operator,portal,cdk8s,test/env}/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
+          ...withEnvironment,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          sequence: { groupOrder: 2 },
+          ...withEnvironment,
+        },
+      },
+    ],
+  },
+});
