@@ -3,13 +3,7 @@ import { join } from 'node:path';
 import { httpsGet } from './http.ts';
 import { freePort } from './ports.ts';
 import type { CertificateFiles, Pki } from './pki.ts';
-import { startProcess, waitUntil, type RunningProcess } from './processes.ts';
-
-/** ServerOptions are shared by every control-plane process of one run. */
-export interface ServerOptions {
-  readonly runDir: string;
-  readonly tiedToParent: boolean;
-}
+import { startServer, waitUntil, type RunningProcess, type ServerContext } from './processes.ts';
 
 /** Etcd is a started etcd and the URL clients use. */
 export interface Etcd {
@@ -21,32 +15,27 @@ export interface Etcd {
  * startEtcd runs a single-member etcd on loopback. fsync is off: the data lives for one
  * test run, and fsync on a small machine's disk dominates apiserver latency.
  */
-export async function startEtcd(binary: string, options: ServerOptions): Promise<Etcd> {
+export async function startEtcd(binary: string, context: ServerContext): Promise<Etcd> {
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
-  const process = startProcess({
-    name: 'etcd',
-    command: binary,
-    args: [
-      `--data-dir=${join(options.runDir, 'etcd')}`,
-      `--listen-client-urls=${url}`,
-      `--advertise-client-urls=${url}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=default=${peerUrl}`,
-      '--unsafe-no-fsync=true',
-      '--log-level=warn',
-    ],
-    logFile: join(options.runDir, 'etcd.log'),
-    tiedToParent: options.tiedToParent,
-  });
+  const server = startServer(context, 'etcd', [
+    binary,
+    `--data-dir=${join(context.runDir, 'etcd')}`,
+    `--listen-client-urls=${url}`,
+    `--advertise-client-urls=${url}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=default=${peerUrl}`,
+    '--unsafe-no-fsync=true',
+    '--log-level=warn',
+  ]);
   await waitUntil(async () => (await fetch(`${url}/health`)).ok, {
     what: 'etcd',
     timeoutMs: 20_000,
-    process,
+    process: server,
   });
-  return { process, url };
+  return { process: server, url };
 }
 
 /** ApiServerInput is what kube-apiserver is started with. */
@@ -72,43 +61,38 @@ export interface ApiServer {
  */
 export async function startApiServer(
   input: ApiServerInput,
-  options: ServerOptions,
+  context: ServerContext,
 ): Promise<ApiServer> {
   const port = await freePort();
   const url = `https://127.0.0.1:${port}`;
-  const certDir = join(options.runDir, 'apiserver');
+  const certDir = join(context.runDir, 'apiserver');
   await mkdir(certDir, { recursive: true });
-  const process = startProcess({
-    name: 'kube-apiserver',
-    command: input.binary,
-    args: [
-      `--etcd-servers=${input.etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${port}`,
-      `--cert-dir=${certDir}`,
-      `--tls-cert-file=${input.serving.cert}`,
-      `--tls-private-key-file=${input.serving.key}`,
-      `--client-ca-file=${input.pki.ca.cert}`,
-      '--authorization-mode=RBAC',
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${input.serviceAccount.cert}`,
-      `--service-account-signing-key-file=${input.serviceAccount.key}`,
-      '--service-cluster-ip-range=10.96.0.0/16',
-      '--endpoint-reconciler-type=none',
-      '--profiling=false',
-      '--v=0',
-    ],
-    logFile: join(options.runDir, 'kube-apiserver.log'),
-    tiedToParent: options.tiedToParent,
-  });
+  const server = startServer(context, 'kube-apiserver', [
+    input.binary,
+    `--etcd-servers=${input.etcdUrl}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--cert-dir=${certDir}`,
+    `--tls-cert-file=${input.serving.cert}`,
+    `--tls-private-key-file=${input.serving.key}`,
+    `--client-ca-file=${input.pki.ca.cert}`,
+    '--authorization-mode=RBAC',
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${input.serviceAccount.cert}`,
+    `--service-account-signing-key-file=${input.serviceAccount.key}`,
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--endpoint-reconciler-type=none',
+    '--profiling=false',
+    '--v=0',
+  ]);
   const tls = { caCert: input.pki.ca.cert, client: input.admin };
   await waitUntil(async () => (await httpsGet(`${url}/readyz`, tls)).status === 200, {
     what: 'kube-apiserver',
     timeoutMs: 60_000,
-    process,
+    process: server,
   });
-  return { process, url };
+  return { process: server, url };
 }
 
 /** The controllers the operator's world needs: CronJob → Job → Pod, quota, GC, namespaces. */
@@ -130,21 +114,16 @@ export const CONTROLLERS = [
 export function startControllerManager(
   binary: string,
   kubeconfig: string,
-  options: ServerOptions,
+  context: ServerContext,
 ): RunningProcess {
-  return startProcess({
-    name: 'kube-controller-manager',
-    command: binary,
-    args: [
-      `--kubeconfig=${kubeconfig}`,
-      `--controllers=${CONTROLLERS.join(',')}`,
-      '--use-service-account-credentials=true',
-      '--leader-elect=false',
-      '--secure-port=0',
-      '--concurrent-gc-syncs=5',
-      '--v=0',
-    ],
-    logFile: join(options.runDir, 'kube-controller-manager.log'),
-    tiedToParent: options.tiedToParent,
-  });
+  return startServer(context, 'kube-controller-manager', [
+    binary,
+    `--kubeconfig=${kubeconfig}`,
+    `--controllers=${CONTROLLERS.join(',')}`,
+    '--use-service-account-credentials=true',
+    '--leader-elect=false',
+    '--secure-port=0',
+    '--concurrent-gc-syncs=5',
+    '--v=0',
+  ]);
 }

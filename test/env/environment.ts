@@ -2,12 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBinaries, type Binaries, type Progress } from './binaries.ts';
-import {
-  startApiServer,
-  startControllerManager,
-  startEtcd,
-  type ServerOptions,
-} from './control-plane.ts';
+import { startApiServer, startControllerManager, startEtcd } from './control-plane.ts';
 import { TestEnvError } from './errors.ts';
 import { httpsGet } from './http.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
@@ -25,6 +20,7 @@ import {
   stopProcessGroup,
   waitUntil,
   type RunningProcess,
+  type ServerContext,
 } from './processes.ts';
 import { STRIPE_MOCK_API_KEY, startStripeMock } from './stripe-mock.ts';
 
@@ -73,7 +69,7 @@ export async function startTestEnvironment(options: StartOptions): Promise<TestE
   };
   process.once('exit', killOnExit);
   try {
-    const info = await startAll(binaries, { runDir, tiedToParent: options.tiedToParent }, started);
+    const info = await startAll(binaries, { runDir, tiedToParent: options.tiedToParent, started });
     await writeFile(join(runDir, STATE_FILE), JSON.stringify(info, null, 2));
     return info;
   } catch (error) {
@@ -85,53 +81,42 @@ export async function startTestEnvironment(options: StartOptions): Promise<TestE
   }
 }
 
-async function startAll(
-  binaries: Binaries,
-  options: ServerOptions,
-  started: RunningProcess[],
-): Promise<TestEnvInfo> {
-  const track = <T extends { process: RunningProcess }>(part: T): T => {
-    started.push(part.process);
-    return part;
-  };
+async function startAll(binaries: Binaries, context: ServerContext): Promise<TestEnvInfo> {
   const [cluster, moto, stripe] = await Promise.all([
-    startCluster(binaries, options, started),
-    startMoto(binaries.motoPython, options).then(track),
-    startStripeMock(binaries.stripeMock, options).then(track),
+    startCluster(binaries, context),
+    startMoto(binaries.motoPython, context),
+    startStripeMock(binaries.stripeMock, context),
   ]);
   return {
-    runDir: options.runDir,
+    runDir: context.runDir,
     kubeconfig: cluster.kubeconfig,
     apiServerUrl: cluster.url,
     caCert: cluster.pki.ca.cert,
     awsEndpointUrl: moto.url,
     stripeApiBase: stripe.url,
     stripeApiKey: STRIPE_MOCK_API_KEY,
-    processes: started.map((p) => ({ name: p.name, pid: p.pid, logFile: p.logFile })),
+    processes: context.started.map((p) => ({ name: p.name, pid: p.pid, logFile: p.logFile })),
   };
 }
 
 async function startCluster(
   binaries: Binaries,
-  options: ServerOptions,
-  started: RunningProcess[],
+  context: ServerContext,
 ): Promise<{ url: string; kubeconfig: string; pki: Pki }> {
-  const pki = await createPki(options.runDir);
+  const pki = await createPki(context.runDir);
   const [serving, admin, controllerManager, serviceAccount] = await Promise.all([
     issueServingCertificate(pki, 'kube-apiserver'),
     issueClientCertificate(pki, 'testenv-admin', ['system:masters']),
     issueClientCertificate(pki, 'system:kube-controller-manager'),
     writeServiceAccountKeys(pki.dir),
   ]);
-  const etcd = await startEtcd(binaries.etcd, options);
-  started.push(etcd.process);
+  const etcd = await startEtcd(binaries.etcd, context);
   const apiServer = await startApiServer(
     { binary: binaries.kubeApiserver, etcdUrl: etcd.url, pki, serving, serviceAccount, admin },
-    options,
+    context,
   );
-  started.push(apiServer.process);
-  const kubeconfig = join(options.runDir, 'admin.kubeconfig');
-  const kcmKubeconfig = join(options.runDir, 'kube-controller-manager.kubeconfig');
+  const kubeconfig = join(context.runDir, 'admin.kubeconfig');
+  const kcmKubeconfig = join(context.runDir, 'kube-controller-manager.kubeconfig');
   const server = apiServer.url;
   await writeKubeconfig(kubeconfig, {
     server,
@@ -145,8 +130,7 @@ async function startCluster(
     client: controllerManager,
     user: 'system:kube-controller-manager',
   });
-  const kcm = startControllerManager(binaries.kubeControllerManager, kcmKubeconfig, options);
-  started.push(kcm);
+  const kcm = startControllerManager(binaries.kubeControllerManager, kcmKubeconfig, context);
   // The serviceaccount controller creating `default` proves the controllers are running.
   const tls = { caCert: pki.ca.cert, client: admin };
   const defaultAccount = `${server}/api/v1/namespaces/default/serviceaccounts/default`;

@@ -1,7 +1,5 @@
-import { join } from 'node:path';
 import { freePort } from './ports.ts';
-import { startProcess, waitUntil, type RunningProcess } from './processes.ts';
-import type { ServerOptions } from './control-plane.ts';
+import { startServer, waitUntil, type RunningProcess, type ServerContext } from './processes.ts';
 
 /** Moto is a started moto server: one endpoint for every AWS service and region. */
 export interface Moto {
@@ -9,23 +7,26 @@ export interface Moto {
   readonly url: string;
 }
 
-/** startMoto runs moto in server mode on loopback. */
-export async function startMoto(python: string, options: ServerOptions): Promise<Moto> {
+/**
+ * startMoto runs moto in server mode on loopback. `environment` adds moto settings, such
+ * as INITIAL_NO_AUTH_ACTION_COUNT=0 for a server that enforces IAM policies.
+ */
+export async function startMoto(
+  python: string,
+  context: ServerContext,
+  environment: Readonly<Record<string, string>> = {},
+  name = 'moto',
+): Promise<Moto> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const process = startProcess({
-    name: 'moto',
-    command: python,
-    args: ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)],
-    logFile: join(options.runDir, 'moto.log'),
-    tiedToParent: options.tiedToParent,
-  });
+  const argv = [python, '-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)] as const;
+  const server = startServer(context, name, argv, environment);
   await waitUntil(async () => (await fetch(`${url}/moto-api/data.json`)).ok, {
-    what: 'moto',
+    what: name,
     timeoutMs: 30_000,
-    process,
+    process: server,
   });
-  return { process, url };
+  return { process: server, url };
 }
 
 /** resetMoto drops every resource moto holds, so each test file starts from an empty AWS. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestEnvError } from './errors.ts';
 
@@ -51,6 +52,34 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
   });
   if (!spec.tiedToParent) child.unref();
   return { name: spec.name, pid: child.pid, logFile: spec.logFile, exit };
+}
+
+/** ServerContext is shared by every server of one run. */
+export interface ServerContext {
+  readonly runDir: string;
+  readonly tiedToParent: boolean;
+  /** Every server started so far, registered at spawn, so a failed start stops them all. */
+  readonly started: RunningProcess[];
+}
+
+/** startServer starts one server of a run, logging to `<runDir>/<name>.log`, and registers it. */
+export function startServer(
+  context: ServerContext,
+  name: string,
+  argv: readonly [string, ...string[]],
+  environment: Readonly<Record<string, string>> = {},
+): RunningProcess {
+  const [command, ...args] = argv;
+  const server = startProcess({
+    name,
+    command,
+    args,
+    logFile: join(context.runDir, `${name}.log`),
+    env: { ...process.env, ...environment },
+    tiedToParent: context.tiedToParent,
+  });
+  context.started.push(server);
+  return server;
 }
 
 /** logTail returns the end of a process's log, for error messages. */

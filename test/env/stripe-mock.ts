@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
-import { startProcess, waitUntil, type RunningProcess } from './processes.ts';
-import type { ServerOptions } from './control-plane.ts';
+import { startServer, waitUntil, type RunningProcess, type ServerContext } from './processes.ts';
 
 /** The API key stripe-mock accepts; any key of the sk_test_ form works. */
 export const STRIPE_MOCK_API_KEY = 'sk_test_testenv';
@@ -12,23 +11,22 @@ export interface StripeMock {
   readonly url: string;
 }
 
-/** startStripeMock runs stripe-mock on loopback. */
-export async function startStripeMock(binary: string, options: ServerOptions): Promise<StripeMock> {
+/**
+ * startStripeMock runs stripe-mock on loopback. Its HTTPS side would otherwise bind
+ * port 12112 on every interface, so it is moved to a socket in the run directory.
+ */
+export async function startStripeMock(binary: string, context: ServerContext): Promise<StripeMock> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const process = startProcess({
-    name: 'stripe-mock',
-    command: binary,
-    args: ['-http-addr', `127.0.0.1:${port}`],
-    logFile: join(options.runDir, 'stripe-mock.log'),
-    tiedToParent: options.tiedToParent,
-  });
+  const httpsSocket = join(context.runDir, 'stripe-mock-https.sock');
+  const argv = [binary, '-http-addr', `127.0.0.1:${port}`, '-https-unix', httpsSocket] as const;
+  const server = startServer(context, 'stripe-mock', argv);
   const probe = async (): Promise<boolean> =>
     (
       await fetch(`${url}/v1/customers`, {
         headers: { authorization: `Bearer ${STRIPE_MOCK_API_KEY}` },
       })
     ).ok;
-  await waitUntil(probe, { what: 'stripe-mock', timeoutMs: 20_000, process });
-  return { process, url };
+  await waitUntil(probe, { what: 'stripe-mock', timeoutMs: 20_000, process: server });
+  return { process: server, url };
 }
