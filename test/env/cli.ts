@@ -3,6 +3,7 @@
 //   npm run testenv -- env      print `export` lines for the running environment
 //   npm run testenv -- status   show each server and whether it runs (exit 1 if any is down)
 //   npm run testenv -- down     stop every server and remove the run directory
+import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -44,15 +45,47 @@ async function down(): Promise<number> {
 
 async function status(): Promise<number> {
   const info = await currentInfo();
-  const rows = info.processes.map((p) => ({ ...p, alive: isAlive(p.pid) }));
-  for (const row of rows)
+  const rows = info.processes.map((p) => ({
+    ...p,
+    alive: isAlive(p.pid),
+    memory: memoryOf(p.pid),
+  }));
+  for (const row of rows) {
+    const state = row.alive ? 'running' : 'STOPPED';
     console.log(
-      `${row.name.padEnd(24)} pid ${String(row.pid).padEnd(8)} ${row.alive ? 'running' : 'STOPPED'}  ${row.logFile}`,
+      `${row.name.padEnd(24)} pid ${String(row.pid).padEnd(8)} ${state}  rss ${mib(row.memory.rssKib)} peak ${mib(row.memory.peakKib)}  ${row.logFile}`,
     );
+  }
+  const total = (key: keyof Memory): string =>
+    mib(rows.reduce((sum, row) => sum + row.memory[key], 0));
+  console.log(
+    `${'total'.padEnd(24)} ${' '.repeat(21)} rss ${total('rssKib')} peak ${total('peakKib')}`,
+  );
   console.log(
     `kube-apiserver ${info.apiServerUrl}\nmoto           ${info.awsEndpointUrl}\nstripe-mock    ${info.stripeApiBase}`,
   );
   return rows.every((row) => row.alive) ? 0 : 1;
+}
+
+interface Memory {
+  rssKib: number;
+  peakKib: number;
+}
+
+// memoryOf reads resident and peak resident memory (VmRSS, VmHWM) from /proc.
+function memoryOf(pid: number): Memory {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string): number =>
+      Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { rssKib: field('VmRSS'), peakKib: field('VmHWM') };
+  } catch {
+    return { rssKib: 0, peakKib: 0 };
+  }
+}
+
+function mib(kib: number): string {
+  return `${(kib / 1024).toFixed(0).padStart(4)} MiB`;
 }
 
 async function env(): Promise<number> {

@@ -13,8 +13,8 @@ const INSTALL_HINTS = {
 export type Tool = keyof typeof INSTALL_HINTS;
 
 /** requireTools fails, naming every missing tool and how to install it, before any work starts. */
-export function requireTools(tools: readonly Tool[]): void {
-  const missing = tools.filter((tool) => !onPath(tool));
+export function requireTools(tools: readonly Tool[], env: NodeJS.ProcessEnv = process.env): void {
+  const missing = tools.filter((tool) => !onPath(tool, env));
   if (missing.length > 0) {
     const lines = missing.map((tool) => `  - ${tool}: install ${INSTALL_HINTS[tool]}`);
     throw new TestEnvError(
@@ -23,9 +23,9 @@ export function requireTools(tools: readonly Tool[]): void {
   }
 }
 
-function onPath(tool: string): boolean {
+function onPath(tool: string, env: NodeJS.ProcessEnv): boolean {
   try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    execFileSync('/bin/sh', ['-c', `command -v ${tool}`], { stdio: 'ignore', env });
     return true;
   } catch {
     return false;

@@ -1,7 +1,14 @@
 // Global setup for the integration and end-to-end projects: one real environment for
 // the whole run, shared by every project that lists this file, stopped after the last.
+// With AWSCHECK_TESTENV set (by `eval "$(npm run -s testenv -- env)"`), the tests use
+// that running environment instead and leave it running.
 import type { TestProject } from 'vitest/node';
-import { startTestEnvironment, stopTestEnvironment, type TestEnvInfo } from './environment.ts';
+import {
+  readTestEnvInfo,
+  startTestEnvironment,
+  stopTestEnvironment,
+  type TestEnvInfo,
+} from './environment.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -11,6 +18,7 @@ declare module 'vitest' {
 
 interface Shared {
   environment: Promise<TestEnvInfo>;
+  owned: boolean;
   users: number;
 }
 
@@ -18,22 +26,27 @@ interface Shared {
 const key = Symbol.for('awscheck.testenv');
 const slot = globalThis as unknown as Record<symbol, Shared | undefined>;
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const shared = (slot[key] ??= {
-    environment: startTestEnvironment({
-      tiedToParent: true,
-      progress: (line) => {
-        console.error(`testenv: ${line}`);
-      },
-    }),
+function acquire(): Shared {
+  const existing = process.env.AWSCHECK_TESTENV;
+  if (existing) return { environment: readTestEnvInfo(existing), owned: false, users: 0 };
+  const progress = (line: string): void => {
+    console.error(`testenv: ${line}`);
+  };
+  return {
+    environment: startTestEnvironment({ tiedToParent: true, progress }),
+    owned: true,
     users: 0,
-  });
+  };
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const shared = (slot[key] ??= acquire());
   shared.users += 1;
   project.provide('testenv', await shared.environment);
   return async () => {
     shared.users -= 1;
     if (shared.users > 0) return;
     slot[key] = undefined;
-    await stopTestEnvironment(await shared.environment);
+    if (shared.owned) await stopTestEnvironment(await shared.environment);
   };
 }
