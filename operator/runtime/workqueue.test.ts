@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { WorkQueue } from './workqueue.ts';
+import { manualClock } from './testing.ts';
+
+describe('WorkQueue', () => {
+  it('queues a key once however often it is added', async () => {
+    const queue = new WorkQueue();
+    queue.add('ns/a');
+    queue.add('ns/a');
+    queue.add('ns/b');
+
+    expect(queue.depth).toBe(2);
+    expect(await queue.get()).toBe('ns/a');
+    expect(await queue.get()).toBe('ns/b');
+  });
+
+  it('never hands a key to two workers; an add while processing replays after done', async () => {
+    const queue = new WorkQueue();
+    queue.add('ns/a');
+    const first = await queue.get();
+    queue.add('ns/a');
+
+    expect(queue.depth).toBe(0);
+    queue.done('ns/a');
+    expect(first).toBe('ns/a');
+    expect(queue.depth).toBe(1);
+    expect(await queue.get()).toBe('ns/a');
+  });
+
+  it('hands a key added later to a worker already waiting', async () => {
+    const queue = new WorkQueue();
+    const waiting = queue.get();
+
+    queue.add('ns/a');
+
+    expect(await waiting).toBe('ns/a');
+  });
+
+  it('backs off exponentially per key up to the cap, and forget resets it', () => {
+    const queue = new WorkQueue({ baseMs: 10, maxMs: 50 }, manualClock().clock);
+
+    const delays = [1, 2, 3, 4, 5].map(() => queue.addRateLimited('ns/a'));
+    queue.forget('ns/a');
+
+    expect(delays).toEqual([10, 20, 40, 50, 50]);
+    expect(queue.addRateLimited('ns/a')).toBe(10);
+  });
+
+  it('adds a delayed key when its time comes, and a newer delay replaces the older', async () => {
+    const { clock, advance } = manualClock();
+    const queue = new WorkQueue(undefined, clock);
+    queue.addAfter('ns/a', 1_000);
+    queue.addAfter('ns/a', 5_000);
+
+    await advance(1_000);
+    expect(queue.depth).toBe(0);
+    await advance(4_000);
+    expect(queue.depth).toBe(1);
+  });
+
+  it('releases waiting workers with undefined on shutdown and ignores later adds', async () => {
+    const queue = new WorkQueue();
+    const waiting = queue.get();
+
+    queue.shutDown();
+    queue.add('ns/a');
+
+    expect(await waiting).toBeUndefined();
+    expect(await queue.get()).toBeUndefined();
+  });
+});

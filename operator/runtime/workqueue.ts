@@ -1,0 +1,121 @@
+import type { Clock } from './clock.ts';
+import { systemClock } from './clock.ts';
+
+/** BackoffPolicy bounds per-key retry delays: base × 2^(failures−1), capped at max. */
+export interface BackoffPolicy {
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 300_000 };
+
+/**
+ * WorkQueue holds keys to reconcile. It keeps three rules of a controller's queue:
+ * a key is queued at most once however often it is added; a key is never handed to two
+ * workers at once (an add while it is processed is replayed after `done`); and a key that
+ * keeps failing waits longer each time, until `forget` clears its count.
+ */
+export class WorkQueue {
+  readonly #queue: string[] = [];
+  readonly #queued = new Set<string>();
+  readonly #processing = new Set<string>();
+  readonly #dirty = new Set<string>();
+  readonly #failures = new Map<string, number>();
+  readonly #delayed = new Map<string, AbortController>();
+  readonly #waiters: ((key: string | undefined) => void)[] = [];
+  readonly #backoff: BackoffPolicy;
+  readonly #clock: Clock;
+  #shuttingDown = false;
+
+  constructor(backoff: BackoffPolicy = DEFAULT_BACKOFF, clock: Clock = systemClock) {
+    this.#backoff = backoff;
+    this.#clock = clock;
+  }
+
+  /** depth is how many keys wait for a worker (for the queue-depth metric). */
+  get depth(): number {
+    return this.#queue.length;
+  }
+
+  /** add queues `key` now, unless it is already queued. */
+  add(key: string): void {
+    if (this.#shuttingDown || this.#queued.has(key)) return;
+    if (this.#processing.has(key)) {
+      this.#dirty.add(key);
+      return;
+    }
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      this.#processing.add(key);
+      waiter(key);
+      return;
+    }
+    this.#queued.add(key);
+    this.#queue.push(key);
+  }
+
+  /** addAfter queues `key` once `ms` have passed; a later addAfter for the key replaces it. */
+  addAfter(key: string, ms: number): void {
+    if (this.#shuttingDown) return;
+    this.#delayed.get(key)?.abort();
+    if (ms <= 0) {
+      this.#delayed.delete(key);
+      this.add(key);
+      return;
+    }
+    const timer = new AbortController();
+    this.#delayed.set(key, timer);
+    this.#clock.sleep(ms, timer.signal).then(
+      () => {
+        this.#delayed.delete(key);
+        this.add(key);
+      },
+      () => undefined, // Replaced or shut down: the newer timer or shutdown owns the key.
+    );
+  }
+
+  /** addRateLimited requeues a failed key after its exponential backoff and returns the delay. */
+  addRateLimited(key: string): number {
+    const failures = (this.#failures.get(key) ?? 0) + 1;
+    this.#failures.set(key, failures);
+    const delay = Math.min(this.#backoff.baseMs * 2 ** (failures - 1), this.#backoff.maxMs);
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  /** forget clears a key's failure count after it reconciled cleanly. */
+  forget(key: string): void {
+    this.#failures.delete(key);
+  }
+
+  /** failures is how often a key has failed in a row. */
+  failures(key: string): number {
+    return this.#failures.get(key) ?? 0;
+  }
+
+  /** get waits for the next key; undefined means the queue shut down. */
+  async get(): Promise<string | undefined> {
+    const key = this.#queue.shift();
+    if (key !== undefined) {
+      this.#queued.delete(key);
+      this.#processing.add(key);
+      return key;
+    }
+    if (this.#shuttingDown) return undefined;
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** done releases a key; if it was added while processed, it is queued again. */
+  done(key: string): void {
+    this.#processing.delete(key);
+    if (this.#dirty.delete(key)) this.add(key);
+  }
+
+  /** shutDown stops handing out keys; waiting workers receive undefined. */
+  shutDown(): void {
+    this.#shuttingDown = true;
+    for (const timer of this.#delayed.values()) timer.abort();
+    this.#delayed.clear();
+    for (const waiter of this.#waiters.splice(0)) waiter(undefined);
+  }
+}
