@@ -1,0 +1,73 @@
+// A CustomResourceDefinition from a kind's definition: one version, served and stored.
+import { openApiSchemaOf, type OpenApiSchema } from './openapi.ts';
+import { GROUP, VERSION } from './v1alpha1/common.ts';
+import type { KindDefinition } from './v1alpha1/kind.ts';
+
+/** CustomResourceDefinition is the apiextensions.k8s.io/v1 object the generator writes. */
+export interface CustomResourceDefinition {
+  readonly apiVersion: 'apiextensions.k8s.io/v1';
+  readonly kind: 'CustomResourceDefinition';
+  readonly metadata: { readonly name: string };
+  readonly spec: OpenApiSchema;
+}
+
+/** crdName is the CRD's name, `<plural>.<group>`, which the apiserver requires. */
+export function crdName(definition: KindDefinition): string {
+  return `${definition.plural}.${GROUP}`;
+}
+
+function rootSchema(definition: KindDefinition): OpenApiSchema {
+  return {
+    description: definition.description,
+    type: 'object',
+    properties: {
+      apiVersion: {
+        description: 'APIVersion defines the versioned schema of this representation of an object.',
+        type: 'string',
+      },
+      kind: {
+        description:
+          'Kind is a string value representing the REST resource this object represents.',
+        type: 'string',
+      },
+      metadata: { type: 'object' },
+      spec: openApiSchemaOf(definition.spec, 'spec'),
+      status: openApiSchemaOf(definition.status, 'status'),
+    },
+    required: ['spec'],
+  };
+}
+
+/**
+ * crdOf builds the CRD of a kind: namespaced, version v1alpha1 served and stored, structural
+ * schema from the zod schemas, status subresource, printer columns, short names, categories.
+ */
+export function crdOf(definition: KindDefinition): CustomResourceDefinition {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: crdName(definition) },
+    spec: {
+      group: GROUP,
+      names: {
+        kind: definition.kind,
+        listKind: `${definition.kind}List`,
+        plural: definition.plural,
+        singular: definition.singular,
+        shortNames: definition.shortNames,
+        categories: definition.categories,
+      },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: definition.printerColumns,
+          schema: { openAPIV3Schema: rootSchema(definition) },
+        },
+      ],
+    },
+  };
+}

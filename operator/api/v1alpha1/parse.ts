@@ -1,0 +1,53 @@
+// Parsing objects from the apiserver with the schemas: never throws, explains what is wrong.
+import { z } from 'zod';
+import { AwsCheck, AwsCheckSpec } from './awscheck.ts';
+import { AwsCredentialRef, AwsCredentialRefSpec } from './awscredentialref.ts';
+
+/** Parsed is a parse outcome: the typed value, or a message a person can act on. */
+export type Parsed<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+
+/**
+ * withoutNullFields drops object fields whose value is null, at any depth, as the apiserver
+ * prunes them before validation; null items of a list are kept (the apiserver rejects them).
+ */
+export function withoutNullFields(input: unknown): unknown {
+  if (Array.isArray(input)) return input.map(withoutNullFields);
+  if (typeof input !== 'object' || input === null) return input;
+  return Object.fromEntries(
+    Object.entries(input)
+      .filter(([, value]) => value !== null)
+      .map(([key, value]) => [key, withoutNullFields(value)]),
+  );
+}
+
+/**
+ * parseWith parses `input` with `schema` and never throws: a failure becomes a message that
+ * lists each problem with the path of the field it concerns (`→ at spec.regions[1]`). Like the
+ * apiserver, it ignores object fields set to null.
+ */
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown): Parsed<z.output<S>> {
+  const result = schema.safeParse(withoutNullFields(input));
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, message: z.prettifyError(result.error) };
+}
+
+/** parseAwsCheck parses a whole AwsCheck (metadata, spec, status), defaults applied. */
+export function parseAwsCheck(input: unknown): Parsed<AwsCheck> {
+  return parseWith(AwsCheck, input);
+}
+
+/** parseAwsCheckSpec parses only an AwsCheck's spec; paths in the message start at the spec. */
+export function parseAwsCheckSpec(input: unknown): Parsed<AwsCheckSpec> {
+  return parseWith(AwsCheckSpec, input);
+}
+
+/** parseAwsCredentialRef parses a whole AwsCredentialRef (metadata, spec, status). */
+export function parseAwsCredentialRef(input: unknown): Parsed<AwsCredentialRef> {
+  return parseWith(AwsCredentialRef, input);
+}
+
+/** parseAwsCredentialRefSpec parses only an AwsCredentialRef's spec. */
+export function parseAwsCredentialRefSpec(input: unknown): Parsed<AwsCredentialRefSpec> {
+  return parseWith(AwsCredentialRefSpec, input);
+}
