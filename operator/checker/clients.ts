@@ -1,0 +1,62 @@
+// Making SDK clients for a run: standard retry mode with few attempts, the run's
+// credentials, and a middleware that classifies every failed call with its region and
+// API call, so a module never handles errors itself. Every client is made as
+//   const client = new XClient(clientConfig(context));
+//   classifyErrors(client.middlewareStack, 'x', context);
+// @smithy/types is the SDK's own type package (every client depends on it); only its
+// types are used, so nothing of it is loaded at run time.
+import type { MiddlewareStack } from '@smithy/types';
+import { classify } from './errors.ts';
+import type { ScanContext } from './service.ts';
+
+/** ClientConfig is the configuration every checker client is made with. */
+export interface ClientConfig {
+  readonly region: string;
+  readonly maxAttempts: number;
+  readonly retryMode: 'standard';
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
+  readonly endpoint?: string;
+}
+
+/**
+ * clientConfig is the one place SDK settings are chosen. Endpoints come from the SDK's own
+ * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> unless a test sets one explicitly.
+ */
+export function clientConfig(context: Pick<ScanContext, 'region' | 'settings'>): ClientConfig {
+  const { settings } = context;
+  return {
+    region: context.region,
+    maxAttempts: settings.maxAttempts,
+    retryMode: 'standard',
+    ...(settings.credentials && { credentials: settings.credentials }),
+    ...(settings.endpoint !== undefined && { endpoint: settings.endpoint }),
+  };
+}
+
+/**
+ * classifyErrors makes every error a client throws after the SDK's retries a
+ * CheckerError naming the region and the call as `iamPrefix:Operation`. An abort of the
+ * run passes through unchanged for the runner to recognise. Call it once per new client.
+ */
+export function classifyErrors<I extends object, O extends object>(
+  stack: MiddlewareStack<I, O>,
+  iamPrefix: string,
+  context: Pick<ScanContext, 'region' | 'signal'>,
+): void {
+  stack.add(
+    (next, middlewareContext) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (context.signal.aborted) throw error;
+        const command = (middlewareContext.commandName ?? 'Unknown').replace(/Command$/, '');
+        throw classify(error, { region: context.region, operation: `${iamPrefix}:${command}` });
+      }
+    },
+    { step: 'initialize', name: 'awscheckClassifyErrors' },
+  );
+}

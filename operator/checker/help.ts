@@ -1,0 +1,54 @@
+// The text of `checker --help`, built from the same lists the checker runs on.
+import { EXIT_CODES } from './errors.ts';
+import { SERVICES } from './registry.ts';
+import { CHECK_TYPES, SERVICE_NAMES } from './service-names.ts';
+
+/** helpText lists the commands, every service with its scope, the check types and exit codes. */
+export function helpText(): string {
+  const services = SERVICE_NAMES.map((name) => {
+    const module = SERVICES[name];
+    const notes = [module.scope === 'global' ? 'global' : '', module.taggable ? '' : 'no tags'];
+    const note = notes.filter(Boolean).join(', ');
+    return `  ${name}${note ? ` (${note})` : ''}`;
+  });
+  const codes = Object.entries(EXIT_CODES).map(([name, code]) => `  ${code}  ${name}`);
+  return [
+    'Usage: checker run --service <service> --type <type> --region <region> [--region …] [options]',
+    '       checker validate [credential options]',
+    '',
+    'Services:',
+    ...services,
+    '',
+    `Types: ${CHECK_TYPES.join(', ')}`,
+    '',
+    'run options:',
+    '  --service NAME             one of the services above',
+    '  --type TYPE                health_check (judge each resource) or resource_list (count them)',
+    '  --region REGION            repeatable; regions are scanned concurrently',
+    '  --tag KEY=VALUE            repeatable; only resources carrying every tag',
+    '  --expect-min N, --expect-max N   fail with CountOutOfRange outside these bounds',
+    '  --concurrency N            regions scanned at once (default 4, 1-32)',
+    '',
+    'Common options:',
+    '  --timeout SECONDS          the run fails with DeadlineExceeded after this (default 300)',
+    '  --max-attempts N           SDK attempts per call, standard retry mode (default 3)',
+    '  --termination-log PATH     compact result file (default /dev/termination-log)',
+    '',
+    'Credentials (first that applies):',
+    '  --credentials-dir DIR      mounted Secret: files AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY',
+    '                             and optionally AWS_SESSION_TOKEN',
+    '  (environment)              AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN',
+    '  --default-chain            the SDK default chain (platform identity), only when allowed',
+    '  --role-arn ARN --external-id ID   then AssumeRole with the platform ExternalId',
+    '  --role-session-name NAME, --role-duration-seconds N (900-43200), --sts-region REGION',
+    '',
+    'Endpoints follow AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>.',
+    'Output: one JSON line per resource and a final result line on stdout; the compact',
+    'result (at most 4096 bytes) in the termination-log file.',
+    '',
+    'Exit codes:',
+    ...codes,
+    '  1  the checker crashed (a bug; see stderr)',
+    '',
+  ].join('\n');
+}

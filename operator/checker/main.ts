@@ -1,0 +1,180 @@
+// The checker's commands, wired: parse the command line, run, report. `main` takes its
+// environment, output streams and clock as arguments so tests drive it in-process.
+import { parseCommandLine, terminationLogOf, type RunArgs, type ValidateArgs } from './args.ts';
+import { resolveSettings } from './credentials.ts';
+import { CheckerError, EXIT_CODES, classify } from './errors.ts';
+import { helpText } from './help.ts';
+import { SERVICES } from './registry.ts';
+import {
+  RESULT_VERSION,
+  type CheckerResult,
+  type RunResult,
+  type UsageResult,
+  type ValidateResult,
+} from './result.ts';
+import { runCheck } from './run.ts';
+import { writeTerminationMessage } from './termination.ts';
+import { credentialOptions, validateCredentials } from './validate.ts';
+
+/** MainIO is everything the checker takes from its process. */
+export interface MainIO {
+  readonly env: NodeJS.ProcessEnv;
+  /** Writes one line (no newline) of JSON detail to stdout. */
+  readonly stdout: (line: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly now: () => Date;
+}
+
+interface Stamp {
+  readonly startTime: string;
+  readonly durationMs: number;
+}
+
+function stamp(io: MainIO, started: Date): Stamp {
+  return { startTime: started.toISOString(), durationMs: io.now().getTime() - started.getTime() };
+}
+
+function failure(
+  error: CheckerError,
+): Pick<UsageResult, 'outcome' | 'reason' | 'message' | 'error'> {
+  return {
+    outcome: 'Failed',
+    reason: error.detail.category,
+    message: error.message,
+    error: error.detail,
+  };
+}
+
+function deadlineError(seconds: number): CheckerError {
+  return new CheckerError({
+    category: 'DeadlineExceeded',
+    code: 'RunDeadlineExceeded',
+    message: `credentials were not resolved within the timeout of ${seconds} s`,
+  });
+}
+
+// settle runs a step under an abort signal and classifies its failure; after the signal
+// fired, any failure is the deadline's.
+async function settle<T>(
+  seconds: number,
+  step: (signal: AbortSignal) => Promise<T>,
+): Promise<{ value: T } | { error: CheckerError }> {
+  const signal = AbortSignal.timeout(seconds * 1000);
+  try {
+    return { value: await step(signal) };
+  } catch (error) {
+    return { error: signal.aborted ? deadlineError(seconds) : classify(error) };
+  }
+}
+
+async function commandRun(args: RunArgs, io: MainIO, started: Date): Promise<RunResult> {
+  const options = credentialOptions(args);
+  const settings = await settle(args.timeout, (signal) => resolveSettings(options, io.env, signal));
+  if ('error' in settings) {
+    const empty = { resources: 0, unhealthy: 0, regions: {}, findings: [] };
+    const base = {
+      kind: 'run' as const,
+      v: RESULT_VERSION,
+      service: args.service,
+      type: args.type,
+    };
+    return {
+      ...base,
+      ...empty,
+      ...failure(settings.error),
+      ...stamp(io, started),
+      truncated: false,
+    };
+  }
+  const spent = io.now().getTime() - started.getTime();
+  const request = {
+    service: args.service,
+    type: args.type,
+    regions: [...new Set(args.region)],
+    tags: Object.fromEntries(args.tag),
+    expect: {
+      ...(args['expect-min'] !== undefined && { min: args['expect-min'] }),
+      ...(args['expect-max'] !== undefined && { max: args['expect-max'] }),
+    },
+    timeoutMs: Math.max(1, args.timeout * 1000 - spent),
+    concurrency: args.concurrency,
+  };
+  const emit = (line: Readonly<Record<string, unknown>>): void => {
+    io.stdout(JSON.stringify(line));
+  };
+  const dependencies = {
+    module: SERVICES[args.service],
+    settings: settings.value,
+    emit,
+    now: io.now,
+  };
+  const result = await runCheck(request, dependencies);
+  return { ...result, ...stamp(io, started) };
+}
+
+async function commandValidate(
+  args: ValidateArgs,
+  io: MainIO,
+  started: Date,
+): Promise<ValidateResult> {
+  const options = credentialOptions(args);
+  const validated = await settle(args.timeout, (signal) =>
+    validateCredentials(options, io.env, signal),
+  );
+  const base = { kind: 'validate' as const, v: RESULT_VERSION, truncated: false };
+  if ('error' in validated) return { ...base, ...failure(validated.error), ...stamp(io, started) };
+  const { identity, assumedRoleArn } = validated.value;
+  const as = assumedRoleArn ? ` assuming ${assumedRoleArn}` : '';
+  return {
+    ...base,
+    outcome: 'Succeeded',
+    message: `credentials valid for account ${identity.accountId} as ${identity.arn}${as}`,
+    identity,
+    ...(assumedRoleArn !== undefined && { assumedRoleArn }),
+    ...stamp(io, started),
+  };
+}
+
+function exitCode(result: CheckerResult): number {
+  return result.reason === undefined ? EXIT_CODES.Succeeded : EXIT_CODES[result.reason];
+}
+
+async function report(result: CheckerResult, terminationLog: string, io: MainIO): Promise<number> {
+  io.stdout(JSON.stringify({ event: 'result', ...result }));
+  if (result.outcome === 'Failed') io.stderr(`${result.message}\n`);
+  try {
+    await writeTerminationMessage(terminationLog, result);
+  } catch (error) {
+    const checkerError = classify(error);
+    io.stderr(`${checkerError.message}\n`);
+    return EXIT_CODES[checkerError.detail.category];
+  }
+  return exitCode(result);
+}
+
+/** main runs one checker command line and resolves with the process exit code. */
+export async function main(argv: readonly string[], io: MainIO): Promise<number> {
+  const started = io.now();
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    const usage: UsageResult = {
+      kind: 'usage',
+      v: RESULT_VERSION,
+      ...failure(classify(error)),
+      ...stamp(io, started),
+      truncated: false,
+    };
+    return report(usage, terminationLogOf(argv), io);
+  }
+  if (parsed.command === 'help') {
+    (parsed.requested ? io.stdout : io.stderr)(helpText());
+    return parsed.requested ? EXIT_CODES.Succeeded : EXIT_CODES.InvalidConfiguration;
+  }
+  const result =
+    parsed.command === 'run'
+      ? await commandRun(parsed.args, io, started)
+      : await commandValidate(parsed.args, io, started);
+  return report(result, parsed.args['termination-log'], io);
+}

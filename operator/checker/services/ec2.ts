@@ -1,0 +1,132 @@
+// EC2 instances. Healthy means: running, instance status and system status not impaired,
+// and no scheduled event (reboot, retirement, maintenance) still pending. Terminated
+// instances are gone and are not counted.
+import {
+  EC2Client,
+  paginateDescribeInstanceStatus,
+  paginateDescribeInstances,
+  type DescribeInstancesCommandOutput,
+  type Instance,
+  type InstanceStatus,
+} from '@aws-sdk/client-ec2';
+import { classifyErrors, clientConfig } from '../clients.ts';
+import { judged, stateProblem } from '../health.ts';
+import type { Health, Observed, ScanContext, ServiceModule } from '../service.ts';
+import { ec2TagFilters, tagsFromList } from '../tags.ts';
+
+const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
+const STATUS_BATCH = 100;
+
+/** scheduledEventProblems lists events not yet completed or canceled (AWS marks those in the description). */
+export function scheduledEventProblems(status: InstanceStatus | undefined): string[] {
+  return (status?.Events ?? [])
+    .filter((event) => !/^\[(Completed|Canceled)\]/.test(event.Description ?? ''))
+    .map((event) => {
+      const due = event.NotBefore ? ` from ${event.NotBefore.toISOString()}` : '';
+      return `scheduled ${event.Code ?? 'event'}${due}: ${event.Description ?? ''}`.trim();
+    });
+}
+
+function statusProblems(what: string, status: string | undefined): string[] {
+  if (status === 'impaired') return [`${what} status is impaired`];
+  if (status === 'insufficient-data') return [`${what} status has insufficient data`];
+  return [];
+}
+
+/**
+ * judgeInstance keeps the EC2 rule: running, instance and system status not impaired,
+ * no pending scheduled events. A running instance without status is still initialising
+ * and judged on its state alone.
+ */
+export function judgeInstance(instance: Instance, status: InstanceStatus | undefined): Health {
+  const state = instance.State?.Name ?? 'unknown';
+  const problems = [
+    ...stateProblem('instance', state, ['running']),
+    ...statusProblems('instance', status?.InstanceStatus?.Status),
+    ...statusProblems('system', status?.SystemStatus?.Status),
+    ...scheduledEventProblems(status),
+  ];
+  return judged(state, problems);
+}
+
+type InstancePage = Pick<DescribeInstancesCommandOutput, 'Reservations'>;
+
+function instancePages(context: ScanContext, client: EC2Client): AsyncIterable<InstancePage> {
+  const Filters = [
+    { Name: 'instance-state-name', Values: LIVE_STATES },
+    ...ec2TagFilters(context.tags),
+  ];
+  return paginateDescribeInstances(
+    { client, pageSize: 1000 },
+    { Filters },
+    { abortSignal: context.signal },
+  );
+}
+
+function pageInstances(page: InstancePage): Instance[] {
+  return (page.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []);
+}
+
+function toObserved(instance: Instance, health?: Health): Observed {
+  const id = instance.InstanceId ?? 'unknown';
+  return { id, tags: tagsFromList(instance.Tags), ...(health && { health }) };
+}
+
+async function* listInstances(context: ScanContext): AsyncIterable<Observed> {
+  const client = new EC2Client(clientConfig(context));
+  classifyErrors(client.middlewareStack, 'ec2', context);
+  for await (const page of instancePages(context, client)) {
+    for (const instance of pageInstances(page)) yield toObserved(instance);
+  }
+}
+
+async function statusesOf(
+  context: ScanContext,
+  client: EC2Client,
+  ids: string[],
+): Promise<Map<string, InstanceStatus>> {
+  const statuses = new Map<string, InstanceStatus>();
+  const pages = paginateDescribeInstanceStatus(
+    { client },
+    { InstanceIds: ids, IncludeAllInstances: true },
+    { abortSignal: context.signal },
+  );
+  for await (const page of pages) {
+    for (const status of page.InstanceStatuses ?? []) {
+      if (status.InstanceId) statuses.set(status.InstanceId, status);
+    }
+  }
+  return statuses;
+}
+
+async function* checkInstances(context: ScanContext): AsyncIterable<Observed> {
+  const client = new EC2Client(clientConfig(context));
+  classifyErrors(client.middlewareStack, 'ec2', context);
+  for await (const page of instancePages(context, client)) {
+    const instances = pageInstances(page);
+    for (let start = 0; start < instances.length; start += STATUS_BATCH) {
+      const batch = instances.slice(start, start + STATUS_BATCH);
+      const ids = batch.flatMap((instance) => (instance.InstanceId ? [instance.InstanceId] : []));
+      const statuses = await statusesOf(context, client, ids);
+      for (const instance of batch) {
+        yield toObserved(
+          instance,
+          judgeInstance(instance, statuses.get(instance.InstanceId ?? '')),
+        );
+      }
+    }
+  }
+}
+
+/** ec2 inventories instances and judges their state, status checks and scheduled events. */
+export const ec2 = {
+  name: 'ec2',
+  scope: 'regional',
+  taggable: true,
+  iamActions: {
+    health_check: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'],
+    resource_list: ['ec2:DescribeInstances'],
+  },
+  healthCheck: checkInstances,
+  resourceList: listInstances,
+} as const satisfies ServiceModule;

@@ -1,0 +1,26 @@
+// STS: the credentials' own identity, per regional STS endpoint. Healthy means the
+// endpoint answered GetCallerIdentity; the identity's ARN is the one resource.
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { classifyErrors, clientConfig } from '../clients.ts';
+import { judged } from '../health.ts';
+import type { Observed, ScanContext, ServiceModule } from '../service.ts';
+
+async function* identity(context: ScanContext): AsyncIterable<Observed> {
+  const sts = new STSClient(clientConfig(context));
+  classifyErrors(sts.middlewareStack, 'sts', context);
+  const answer = await sts.send(new GetCallerIdentityCommand({}), {
+    abortSignal: context.signal,
+  });
+  const arn = answer.Arn ?? answer.UserId ?? 'unknown';
+  yield { id: arn, tags: {}, health: judged('answered', []) };
+}
+
+/** sts checks that each region's STS endpoint accepts the credentials. */
+export const sts = {
+  name: 'sts',
+  scope: 'regional',
+  taggable: false,
+  iamActions: { health_check: ['sts:GetCallerIdentity'], resource_list: ['sts:GetCallerIdentity'] },
+  healthCheck: identity,
+  resourceList: identity,
+} as const satisfies ServiceModule;
