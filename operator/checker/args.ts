@@ -90,7 +90,7 @@ export const RunArgsSchema = z
     ...credentialShape,
     service: z.enum(SERVICE_NAMES),
     type: z.enum(CHECK_TYPES),
-    region: z.array(region).min(1, 'give at least one --region').max(40),
+    region: z.array(region).min(1, 'give at least one --region').max(40).prefault([]),
     tag: z.array(tag).max(50).default([]),
     'expect-min': integer(0, 1_000_000_000).optional(),
     'expect-max': integer(0, 1_000_000_000).optional(),
