@@ -7,6 +7,7 @@ import { TestEnvError } from './errors.ts';
 import { httpsGet } from './http.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { startMoto } from './moto.ts';
+import { startPodRunner } from './pod-runner/start.ts';
 import {
   createPki,
   issueClientCertificate,
@@ -87,6 +88,7 @@ async function startAll(binaries: Binaries, context: ServerContext): Promise<Tes
     startMoto(binaries.motoPython, context),
     startStripeMock(binaries.stripeMock, context),
   ]);
+  await startPodRunner(context, cluster.kubeconfig, moto.url);
   return {
     runDir: context.runDir,
     kubeconfig: cluster.kubeconfig,

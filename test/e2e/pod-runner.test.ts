@@ -1,0 +1,143 @@
+// The local pod runner is the node: Jobs run to completion through the real job
+// controller, with Secret files mounted, termination messages and deadlines.
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { describe, expect, inject, it } from 'vitest';
+import { eventually } from '../support/eventually.ts';
+import { createNamespace, kubeClients } from '../support/kube.ts';
+
+const admin = kubeClients(inject('testenv').kubeconfig);
+
+// shellJob runs `sh -c script sh ...paths`: the runner maps container paths given as whole
+// arguments to the pod's folders, so scripts take their paths as $1, $2, ….
+function shellJob(
+  name: string,
+  script: readonly string[],
+  extra: { deadline?: number; secret?: string } = {},
+): V1Job {
+  return {
+    metadata: { name },
+    spec: {
+      backoffLimit: 0,
+      template: {
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          ...(extra.deadline !== undefined && { activeDeadlineSeconds: extra.deadline }),
+          containers: [
+            {
+              name: 'main',
+              image: 'shell',
+              command: ['testenv-sh', '-c', ...script],
+              ...(extra.secret && {
+                volumeMounts: [{ name: 'creds', mountPath: '/etc/creds', readOnly: true }],
+              }),
+            },
+          ],
+          ...(extra.secret && {
+            volumes: [{ name: 'creds', secret: { secretName: extra.secret } }],
+          }),
+        },
+      },
+    },
+  };
+}
+
+async function finishedPod(namespace: string, job: string): Promise<V1Pod> {
+  return eventually(`the pod of ${job} to finish`, async () => {
+    const pods = await admin.core.listNamespacedPod({
+      namespace,
+      labelSelector: `batch.kubernetes.io/job-name=${job}`,
+    });
+    const pod = pods.items[0];
+    return pod?.status?.phase === 'Succeeded' || pod?.status?.phase === 'Failed' ? pod : undefined;
+  });
+}
+
+async function jobCondition(namespace: string, job: string): Promise<string> {
+  return eventually(`${job} to complete or fail`, async () => {
+    const status = (await admin.batch.readNamespacedJob({ name: job, namespace })).status;
+    return status?.conditions?.find(
+      (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+    )?.type;
+  });
+}
+
+describe('local pod runner', () => {
+  it('runs a Job to completion with its Secret mounted as files and its termination message', async () => {
+    const namespace = await createNamespace(admin.core, 'runner');
+    await admin.core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'creds' }, stringData: { key: 's3cret' } },
+    });
+    await admin.batch.createNamespacedJob({
+      namespace,
+      body: shellJob(
+        'reads-secret',
+        ['cat "$1" > "$2"', 'sh', '/etc/creds/key', '/dev/termination-log'],
+        {
+          secret: 'creds',
+        },
+      ),
+    });
+
+    const pod = await finishedPod(namespace, 'reads-secret');
+
+    expect(pod.spec?.nodeName).toBe('awscheck-local-node');
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed',
+      message: 's3cret',
+    });
+    expect(await jobCondition(namespace, 'reads-secret')).toBe('Complete');
+  });
+
+  it('reports a non-zero exit as a failed Pod and a failed Job', async () => {
+    const namespace = await createNamespace(admin.core, 'runner');
+    await admin.batch.createNamespacedJob({
+      namespace,
+      body: shellJob('exits-3', ['echo broken > "$1"; exit 3', 'sh', '/dev/termination-log']),
+    });
+
+    const pod = await finishedPod(namespace, 'exits-3');
+
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 3,
+      reason: 'Error',
+      message: 'broken\n',
+    });
+    expect(await jobCondition(namespace, 'exits-3')).toBe('Failed');
+  });
+
+  it('kills a Pod that outlives its activeDeadlineSeconds', async () => {
+    const namespace = await createNamespace(admin.core, 'runner');
+    await admin.batch.createNamespacedJob({
+      namespace,
+      body: shellJob('sleeps', ['sleep 60'], { deadline: 1 }),
+    });
+
+    const pod = await finishedPod(namespace, 'sleeps');
+
+    expect(pod.status?.reason).toBe('DeadlineExceeded');
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.reason).toBe('DeadlineExceeded');
+  });
+
+  it('reports a Pod whose Secret lacks a key as waiting, with the kubelet reason', async () => {
+    const namespace = await createNamespace(admin.core, 'runner');
+    await admin.core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'creds' }, stringData: { other: 'x' } },
+    });
+    const job = shellJob('bad-mount', ['true'], { secret: 'creds' });
+    const volume = job.spec?.template.spec?.volumes?.[0];
+    if (volume?.secret) volume.secret.items = [{ key: 'missing', path: 'key' }];
+    await admin.batch.createNamespacedJob({ namespace, body: job });
+
+    const waiting = await eventually('the pod to report its setup error', async () => {
+      const pods = await admin.core.listNamespacedPod({ namespace });
+      return pods.items[0]?.status?.containerStatuses?.[0]?.state?.waiting;
+    });
+
+    expect(waiting.reason).toBe('CreateContainerConfigError');
+    expect(waiting.message).toContain('no key missing');
+  });
+});

@@ -1,0 +1,37 @@
+// The local pod runner as a process of the test environment:
+//   node main.ts <kubeconfig> <work-dir> <aws-endpoint-url>
+// It writes <work-dir>/ready once its pod cache is synced, and runs until killed.
+import { writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { repoPath } from '../paths.ts';
+import { PodRunner } from './runner.ts';
+
+const [kubeconfig, workDir, awsEndpointUrl] = process.argv.slice(2);
+if (kubeconfig === undefined || workDir === undefined || awsEndpointUrl === undefined) {
+  console.error('usage: node main.ts <kubeconfig> <work-dir> <aws-endpoint-url>');
+  process.exit(2);
+}
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromFile(kubeconfig);
+await mkdir(workDir, { recursive: true });
+const runner = new PodRunner({
+  kubeConfig,
+  workDir,
+  // The checker image's `checker` command, run from this checkout by this Node.js.
+  entrypoints: {
+    checker: [process.execPath, repoPath('operator/checker/cli.ts')],
+    // A shell for tests of the runner itself.
+    'testenv-sh': ['/bin/sh'],
+  },
+  nodeEnv: { AWS_ENDPOINT_URL: awsEndpointUrl },
+  log: (line) => {
+    console.log(`${new Date().toISOString()} ${line}`);
+  },
+});
+await runner.start();
+await writeFile(join(workDir, 'ready'), String(process.pid));
+console.log('pod runner ready');
+process.once('SIGTERM', () => {
+  void runner.stop().then(() => process.exit(0));
+});

@@ -1,0 +1,269 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1ContainerState,
+  type V1ContainerStatus,
+  type V1Pod,
+  type V1PodStatus,
+} from '@kubernetes/client-node';
+import { startInformer, type Informer } from '../../../operator/runtime/informer.ts';
+import { PodSetupError, prepareSandbox, type Sandbox } from './sandbox.ts';
+
+/** NODE_NAME is the node every pod the runner takes is bound to. */
+export const NODE_NAME = 'awscheck-local-node';
+
+/** The kubelet's limit on a termination message. */
+const TERMINATION_MESSAGE_LIMIT = 4096;
+
+/** PodRunnerOptions configure the local "node". */
+export interface PodRunnerOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly workDir: string;
+  /** command[0] of a container → the local argv that runs it; other pods are not ours. */
+  readonly entrypoints: Readonly<Record<string, readonly string[]>>;
+  readonly nodeEnv: Readonly<Record<string, string>>;
+  readonly log: (line: string) => void;
+}
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly startedAt: Date;
+  deadline?: NodeJS.Timeout;
+  killedFor?: string;
+}
+
+/**
+ * PodRunner acts as the node for pods whose command it knows: it binds them, runs each
+ * as a local process with the pod's arguments, environment and Secret files, and writes
+ * the pod status a kubelet would (Running, then Succeeded or Failed with exit code and
+ * termination message), so the real job and cronjob controllers finish their Jobs. It
+ * enforces activeDeadlineSeconds and honours deletion as a kubelet does.
+ */
+export class PodRunner {
+  readonly #options: PodRunnerOptions;
+  readonly #core: CoreV1Api;
+  readonly #running = new Map<string, Running>();
+  readonly #seen = new Set<string>();
+  #pods: Informer<V1Pod> | undefined;
+
+  constructor(options: PodRunnerOptions) {
+    this.#options = options;
+    this.#core = options.kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  async start(): Promise<void> {
+    this.#pods = startInformer<V1Pod>(this.#options.kubeConfig, {
+      path: '/api/v1/pods',
+      list: () => this.#core.listPodForAllNamespaces(),
+      onEvent: (event, pod) => {
+        if (event === 'delete') this.#kill(pod, 'deleted');
+        else this.#handle(pod);
+      },
+      onError: (error, retry) => {
+        this.#options.log(`pod watch failed, retrying in ${retry} ms: ${String(error)}`);
+      },
+    });
+    await this.#pods.synced;
+  }
+
+  async stop(): Promise<void> {
+    await this.#pods?.stop();
+    for (const running of this.#running.values()) running.child.kill('SIGKILL');
+  }
+
+  #handle(pod: V1Pod): void {
+    const uid = pod.metadata?.uid ?? '';
+    const entrypoint = this.#entrypointOf(pod);
+    if (entrypoint === undefined) return;
+    if (pod.metadata?.deletionTimestamp !== undefined) {
+      this.#finishDeletion(pod);
+      return;
+    }
+    if (this.#seen.has(uid) || pod.status?.phase !== 'Pending') return;
+    this.#seen.add(uid);
+    this.#launch(pod, entrypoint).catch((error: unknown) => {
+      this.#options.log(`${podName(pod)}: ${String(error)}`);
+    });
+  }
+
+  #entrypointOf(pod: V1Pod): readonly string[] | undefined {
+    const command = pod.spec?.containers[0]?.command?.[0];
+    const nodeName = pod.spec?.nodeName;
+    if (command === undefined || (nodeName !== undefined && nodeName !== NODE_NAME))
+      return undefined;
+    return this.#options.entrypoints[command];
+  }
+
+  async #launch(pod: V1Pod, entrypoint: readonly string[]): Promise<void> {
+    const { name, namespace } = identify(pod);
+    if (pod.spec?.nodeName === undefined) await this.#bind(name, namespace);
+    const dir = join(this.#options.workDir, namespace, `${name}-${pod.metadata?.uid ?? ''}`);
+    await mkdir(dir, { recursive: true });
+    const sandbox = await prepareSandbox({
+      pod,
+      dir,
+      entrypoint,
+      nodeEnv: this.#options.nodeEnv,
+      readSecret: (secret) => this.#core.readNamespacedSecret({ name: secret, namespace }),
+    }).catch((error: unknown) => {
+      if (error instanceof PodSetupError) return error;
+      throw error;
+    });
+    if (sandbox instanceof PodSetupError) {
+      this.#options.log(`${podName(pod)}: ${sandbox.reason}: ${sandbox.message}`);
+      await this.#writeStatus(pod, waitingStatus(pod, sandbox));
+      return;
+    }
+    const running = this.#run(pod, sandbox);
+    await this.#writeStatus(pod, runningStatus(pod, running.startedAt));
+  }
+
+  async #bind(name: string, namespace: string): Promise<void> {
+    await this.#core.createNamespacedPodBinding({
+      name,
+      namespace,
+      body: { metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: NODE_NAME } },
+    });
+  }
+
+  #run(pod: V1Pod, sandbox: Sandbox): Running {
+    const [command, ...args] = sandbox.argv;
+    if (command === undefined) throw new Error('empty argv');
+    const out = openSync(sandbox.stdoutFile, 'a');
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], {
+      env: sandbox.env,
+      stdio: ['ignore', out, out],
+    });
+    closeSync(out);
+    const uid = pod.metadata?.uid ?? '';
+    const running: Running = { child, startedAt: new Date() };
+    this.#running.set(uid, running);
+    const deadlineSeconds = pod.spec?.activeDeadlineSeconds;
+    if (deadlineSeconds !== undefined) {
+      running.deadline = setTimeout(() => {
+        running.killedFor = 'DeadlineExceeded';
+        child.kill('SIGKILL');
+      }, deadlineSeconds * 1000);
+    }
+    child.once('exit', (code, signal) => {
+      clearTimeout(running.deadline);
+      this.#running.delete(uid);
+      this.#finish(pod, sandbox, running, code ?? (signal ? 137 : 1)).catch((error: unknown) => {
+        this.#options.log(`${podName(pod)}: writing final status failed: ${String(error)}`);
+      });
+    });
+    return running;
+  }
+
+  async #finish(pod: V1Pod, sandbox: Sandbox, running: Running, exitCode: number): Promise<void> {
+    if (running.killedFor === 'deleted') return;
+    const message = await readTerminationMessage(sandbox.terminationMessageFile);
+    this.#options.log(`${podName(pod)}: exited ${exitCode}`);
+    await this.#writeStatus(pod, terminatedStatus(pod, { running, exitCode, message }));
+  }
+
+  #kill(pod: V1Pod, why: string): void {
+    const running = this.#running.get(pod.metadata?.uid ?? '');
+    if (running === undefined) return;
+    running.killedFor = why;
+    running.child.kill('SIGTERM');
+  }
+
+  // finishDeletion: a kubelet stops the containers of a deleted pod, then confirms the
+  // deletion with a zero grace period.
+  #finishDeletion(pod: V1Pod): void {
+    this.#kill(pod, 'deleted');
+    const name = pod.metadata?.name ?? '';
+    const namespace = pod.metadata?.namespace ?? '';
+    this.#core
+      .deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 })
+      .catch(() => undefined);
+  }
+
+  async #writeStatus(pod: V1Pod, status: V1PodStatus): Promise<void> {
+    await this.#core.patchNamespacedPodStatus(
+      {
+        name: pod.metadata?.name ?? '',
+        namespace: pod.metadata?.namespace ?? '',
+        body: { status },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+}
+
+function identify(pod: V1Pod): { name: string; namespace: string } {
+  return { name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '' };
+}
+
+function podName(pod: V1Pod): string {
+  return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+}
+
+async function readTerminationMessage(file: string): Promise<string> {
+  try {
+    return (await readFile(file)).subarray(0, TERMINATION_MESSAGE_LIMIT).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+function containerStatus(pod: V1Pod, state: V1ContainerState, ready: boolean): V1ContainerStatus {
+  const container = pod.spec?.containers[0];
+  return {
+    name: container?.name ?? '',
+    image: container?.image ?? '',
+    imageID: '',
+    ready,
+    restartCount: 0,
+    state,
+  };
+}
+
+function waitingStatus(pod: V1Pod, error: PodSetupError): V1PodStatus {
+  return {
+    phase: 'Pending',
+    containerStatuses: [
+      containerStatus(pod, { waiting: { reason: error.reason, message: error.message } }, false),
+    ],
+  };
+}
+
+function runningStatus(pod: V1Pod, startedAt: Date): V1PodStatus {
+  return {
+    phase: 'Running',
+    startTime: startedAt,
+    containerStatuses: [containerStatus(pod, { running: { startedAt } }, true)],
+  };
+}
+
+interface Termination {
+  readonly running: Running;
+  readonly exitCode: number;
+  readonly message: string;
+}
+
+function terminatedStatus(pod: V1Pod, { running, exitCode, message }: Termination): V1PodStatus {
+  const deadline = running.killedFor === 'DeadlineExceeded';
+  const terminated = {
+    exitCode,
+    reason: deadline ? 'DeadlineExceeded' : exitCode === 0 ? 'Completed' : 'Error',
+    startedAt: running.startedAt,
+    finishedAt: new Date(),
+    ...(message !== '' && { message }),
+  };
+  return {
+    phase: exitCode === 0 && !deadline ? 'Succeeded' : 'Failed',
+    ...(deadline && {
+      reason: 'DeadlineExceeded',
+      message: 'Pod was active on the node longer than the specified deadline',
+    }),
+    containerStatuses: [containerStatus(pod, { terminated }, false)],
+  };
+}

@@ -1,0 +1,146 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { V1Container, V1Pod, V1Secret } from '@kubernetes/client-node';
+
+/** DEFAULT_TERMINATION_MESSAGE_PATH is the kubelet's default. */
+export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
+
+/** PodSetupError is a pod the runner cannot start, with the kubelet's waiting reason. */
+export class PodSetupError extends Error {
+  override readonly name = 'PodSetupError';
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/** Sandbox is a pod's container made ready to run as a local process. */
+export interface Sandbox {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly terminationMessageFile: string;
+  readonly stdoutFile: string;
+}
+
+/** SandboxInput is what preparing a sandbox needs; secrets are read by the caller. */
+export interface SandboxInput {
+  readonly pod: V1Pod;
+  readonly dir: string;
+  /** The local argv that stands for the container's command[0]. */
+  readonly entrypoint: readonly string[];
+  readonly readSecret: (name: string) => Promise<V1Secret>;
+  /** Environment the "node" adds, e.g. AWS_ENDPOINT_URL pointing at moto. */
+  readonly nodeEnv: Readonly<Record<string, string>>;
+}
+
+/**
+ * prepareSandbox lays a pod's volumes out as folders and rewrites the container's paths
+ * to them, as a kubelet would mount them: Secret volumes become files (mode 0400), emptyDir
+ * becomes an empty folder, and the termination-message path becomes a file the runner
+ * reads when the process ends. Anything else a kubelet would do is refused, not faked.
+ */
+export async function prepareSandbox(input: SandboxInput): Promise<Sandbox> {
+  const container = onlyContainer(input.pod);
+  const mounts = await mountVolumes(input, container);
+  const terminationPath = container.terminationMessagePath ?? DEFAULT_TERMINATION_MESSAGE_PATH;
+  const terminationMessageFile = join(input.dir, 'termination-log');
+  mounts.set(terminationPath, terminationMessageFile);
+  const rewrite = (value: string): string => rewritePath(value, mounts);
+  const [, ...commandRest] = container.command ?? [];
+  const argv = [...input.entrypoint, ...commandRest, ...(container.args ?? [])].map(rewrite);
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: input.dir };
+  for (const variable of container.env ?? []) {
+    if (variable.valueFrom !== undefined) {
+      throw new PodSetupError(
+        'CreateContainerConfigError',
+        `env ${variable.name}: valueFrom is not supported by the local pod runner`,
+      );
+    }
+    env[variable.name] = rewrite(variable.value ?? '');
+  }
+  return {
+    argv,
+    env: { ...env, ...input.nodeEnv },
+    terminationMessageFile,
+    stdoutFile: join(input.dir, 'stdout.log'),
+  };
+}
+
+function onlyContainer(pod: V1Pod): V1Container {
+  const containers = pod.spec?.containers ?? [];
+  const [container] = containers;
+  if (
+    containers.length !== 1 ||
+    container === undefined ||
+    (pod.spec?.initContainers ?? []).length > 0
+  ) {
+    throw new PodSetupError(
+      'CreateContainerConfigError',
+      'the local pod runner runs pods of exactly one container',
+    );
+  }
+  return container;
+}
+
+async function mountVolumes(
+  input: SandboxInput,
+  container: V1Container,
+): Promise<Map<string, string>> {
+  const mounts = new Map<string, string>();
+  for (const mount of container.volumeMounts ?? []) {
+    const volume = input.pod.spec?.volumes?.find((v) => v.name === mount.name);
+    if (volume === undefined)
+      throw new PodSetupError('CreateContainerConfigError', `volume ${mount.name} is not defined`);
+    const dir = join(input.dir, 'volumes', mount.name);
+    await mkdir(dir, { recursive: true });
+    if (volume.secret !== undefined) {
+      await writeSecretFiles(
+        await input.readSecret(volume.secret.secretName ?? ''),
+        dir,
+        volume.secret.items,
+      );
+    } else if (volume.emptyDir === undefined) {
+      throw new PodSetupError(
+        'CreateContainerConfigError',
+        `volume ${mount.name}: only secret and emptyDir volumes are supported`,
+      );
+    }
+    mounts.set(mount.mountPath, dir);
+  }
+  return mounts;
+}
+
+async function writeSecretFiles(
+  secret: V1Secret,
+  dir: string,
+  items: readonly { key: string; path: string }[] | undefined,
+): Promise<void> {
+  const data = secret.data ?? {};
+  const files = items ?? Object.keys(data).map((key) => ({ key, path: key }));
+  for (const { key, path } of files) {
+    const value = data[key];
+    if (value === undefined) {
+      throw new PodSetupError(
+        'CreateContainerConfigError',
+        `secret ${secret.metadata?.name ?? ''} has no key ${key}`,
+      );
+    }
+    await writeFile(join(dir, path), Buffer.from(value, 'base64'), { mode: 0o400 });
+  }
+}
+
+// rewritePath maps a container path, or any path below a mount point, to its local folder;
+// in `--flag=/path` only the part after `=` is a path.
+function rewritePath(value: string, mounts: ReadonlyMap<string, string>): string {
+  const equals = value.indexOf('=');
+  if (equals > 0 && value[equals + 1] === '/') {
+    return value.slice(0, equals + 1) + rewritePath(value.slice(equals + 1), mounts);
+  }
+  for (const [mountPath, local] of mounts) {
+    if (value === mountPath) return local;
+    if (value.startsWith(`${mountPath.replace(/\/$/, '')}/`))
+      return local + value.slice(mountPath.replace(/\/$/, '').length);
+  }
+  return value;
+}
