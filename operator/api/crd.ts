@@ -30,7 +30,10 @@ function rootSchema(definition: KindDefinition): OpenApiSchema {
           'Kind is a string value representing the REST resource this object represents.',
         type: 'string',
       },
-      metadata: { type: 'object' },
+      metadata: {
+        description: 'Standard object metadata: name, namespace, labels, annotations.',
+        type: 'object',
+      },
       spec: openApiSchemaOf(definition.spec, 'spec'),
       status: openApiSchemaOf(definition.status, 'status'),
     },
