@@ -20,6 +20,18 @@ export type FindingReason = (typeof FINDING_REASONS)[number];
 export const PLAN_REASONS = ['PlanLimitExceeded', 'SubscriptionInactive'] as const;
 export type PlanReason = (typeof PLAN_REASONS)[number];
 
+/**
+ * RUN_REASONS come from a run that ended without a result: the checker was killed (out of
+ * memory, evicted) or crashed before writing its termination message.
+ */
+export const RUN_REASONS = ['RunAborted'] as const;
+export type RunReason = (typeof RUN_REASONS)[number];
+
 /** FailureReasons are every reason a condition can give for being unhealthy or not ready. */
-export const FAILURE_REASONS = [...ERROR_CATEGORIES, ...FINDING_REASONS, ...PLAN_REASONS] as const;
+export const FAILURE_REASONS = [
+  ...ERROR_CATEGORIES,
+  ...FINDING_REASONS,
+  ...PLAN_REASONS,
+  ...RUN_REASONS,
+] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
