@@ -1,0 +1,81 @@
+// Running the checker as its own process, the way a Pod runs it: Node 24 on
+// operator/checker/cli.ts with a clean environment, a termination-log file and stdout.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTerminationMessage, type CheckerResult } from '../../operator/checker/result.ts';
+import { repoPath } from '../env/paths.ts';
+
+/** CheckerRun is what one checker process left behind. */
+export interface CheckerRun {
+  readonly code: number | null;
+  /** Every JSON line of stdout, parsed. */
+  readonly lines: Record<string, unknown>[];
+  readonly stderr: string;
+  /** The termination message, validated by the result schema. */
+  readonly result: CheckerResult;
+}
+
+/** awsEnvironment is the environment of a checker pointed at an AWS endpoint with keys. */
+export function awsEnvironment(
+  endpoint: string,
+  keys: { accessKeyId: string; secretAccessKey: string } = {
+    accessKeyId: 'testing',
+    secretAccessKey: 'testing',
+  },
+): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: keys.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
+  };
+}
+
+/**
+ * runCheckerCli runs `checker <args>` with exactly `env` (plus PATH and HOME, and with
+ * the AWS config files pointed at nothing, so the machine's own AWS setup cannot leak in).
+ */
+export async function runCheckerCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<CheckerRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'checker-run-'));
+  const terminationLog = join(dir, 'termination-log');
+  const child = spawn(
+    process.execPath,
+    [repoPath('operator/checker/cli.ts'), ...args, '--termination-log', terminationLog],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        AWS_CONFIG_FILE: join(dir, 'none'),
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  const lines = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const message = await readFile(terminationLog, 'utf8').catch((error: unknown) => {
+    throw new Error(
+      `checker ${args.join(' ')} wrote no termination message (exit ${String(code)}):\n${stderr}`,
+      {
+        cause: error,
+      },
+    );
+  });
+  return { code, lines, stderr, result: parseTerminationMessage(message) };
+}
