@@ -16,24 +16,27 @@ export function crdName(definition: KindDefinition): string {
   return `${definition.plural}.${GROUP}`;
 }
 
+/** The apiserver's own descriptions of apiVersion and kind, which it publishes for every kind. */
+const API_VERSION_DESCRIPTION =
+  'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources';
+const KIND_DESCRIPTION =
+  'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
+
 function rootSchema(definition: KindDefinition): OpenApiSchema {
   return {
     description: definition.description,
     type: 'object',
     properties: {
       apiVersion: {
-        description: 'APIVersion defines the versioned schema of this representation of an object.',
+        description: API_VERSION_DESCRIPTION,
         type: 'string',
       },
       kind: {
-        description:
-          'Kind is a string value representing the REST resource this object represents.',
+        description: KIND_DESCRIPTION,
         type: 'string',
       },
-      metadata: {
-        description: 'Standard object metadata: name, namespace, labels, annotations.',
-        type: 'object',
-      },
+      // The apiserver forbids anything but `type` here: metadata is implicitly specified.
+      metadata: { type: 'object' },
       spec: openApiSchemaOf(definition.spec, 'spec'),
       status: openApiSchemaOf(definition.status, 'status'),
     },

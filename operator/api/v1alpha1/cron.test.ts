@@ -1,6 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { nearCron } from '../testing/arbitraries.ts';
 import { SCHEDULE_PATTERN } from './cron.ts';
 
 const schedule = new RegExp(SCHEDULE_PATTERN);
@@ -21,45 +22,6 @@ function cronParserComplaint(expression: string): string {
     return error instanceof Error ? error.message : String(error);
   }
 }
-
-/** FIELDS are each cron field's bounds and names; generated values stray one past them. */
-const FIELDS: readonly { lo: number; hi: number; names: readonly string[] }[] = [
-  { lo: 0, hi: 59, names: [] },
-  { lo: 0, hi: 23, names: [] },
-  { lo: 1, hi: 31, names: [] },
-  { lo: 1, hi: 12, names: ['JAN', 'JUN', 'DEC', 'jan'] },
-  { lo: 0, hi: 6, names: ['MON', 'FRI', 'SUN', 'mon'] },
-];
-
-const step = fc.integer({ min: 0, max: 100 }).map((n) => `/${n}`);
-
-function nearField(bounds: (typeof FIELDS)[number]): fc.Arbitrary<string> {
-  const number = fc.integer({ min: bounds.lo - 1, max: bounds.hi + 1 }).map(String);
-  const value =
-    bounds.names.length > 0 ? fc.oneof(number, fc.constantFrom(...bounds.names)) : number;
-  const item = fc.oneof(
-    value,
-    fc.tuple(value, value, fc.option(step, { nil: '' })).map(([a, b, s]) => `${a}-${b}${s}`),
-  );
-  const wildcard = fc.tuple(fc.constantFrom('*', '?'), fc.option(step, { nil: '' }));
-  return fc.oneof(
-    { weight: 3, arbitrary: wildcard.map(([w, s]) => `${w}${s}`) },
-    {
-      weight: 3,
-      arbitrary: fc.array(item, { minLength: 1, maxLength: 3 }).map((i) => i.join(',')),
-    },
-    { weight: 1, arbitrary: fc.tuple(wildcard, item).map(([[w], i]) => `${w},${i}`) },
-  );
-}
-
-/** nearCron is five fields of plausible items, often one step outside the valid set. */
-const nearCron = fc.oneof(
-  { weight: 9, arbitrary: fc.tuple(...FIELDS.map(nearField)).map((f) => f.join(' ')) },
-  {
-    weight: 1,
-    arbitrary: fc.tuple(...FIELDS.slice(0, 4).map(nearField)).map((f) => f.join(' ')),
-  },
-);
 
 describe('SCHEDULE_PATTERN', () => {
   it.each([
