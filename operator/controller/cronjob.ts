@@ -1,0 +1,113 @@
+// The children of an AwsCheck: its CronJob, and the Jobs started outside the schedule
+// (the first run, run-now) from the CronJob's own template so every run is alike.
+import type {
+  V1CronJob,
+  V1Job,
+  V1JobTemplateSpec,
+  V1OwnerReference,
+} from '@kubernetes/client-node';
+import type { AwsCheck } from '../api/v1alpha1/awscheck.ts';
+import { API_VERSION } from '../api/v1alpha1/common.ts';
+import type { OperatorConfig } from '../config.ts';
+import { CHECK_LABEL, MANAGED_BY, RUN_KIND_LABEL, type RunKind } from '../labels.ts';
+import { checkerPodTemplate, runArgs, type CredentialInput } from './checker-pod.ts';
+import { cronJobName } from './names.ts';
+
+/** DEADLINE_GRACE_SECONDS lets the checker report its own timeout before the Job's deadline. */
+export const DEADLINE_GRACE_SECONDS = 30;
+
+/** ownerReference makes an object owned by `owner`, so it is deleted with it. */
+export function ownerReference(owner: {
+  kind: string;
+  metadata: { name: string; uid?: string | undefined };
+}): V1OwnerReference {
+  return {
+    apiVersion: API_VERSION,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** checkLabels are the labels of every child of an AwsCheck. */
+export function checkLabels(check: AwsCheck, run: RunKind): Record<string, string> {
+  return {
+    [MANAGED_BY.key]: MANAGED_BY.value,
+    [CHECK_LABEL]: check.metadata.name,
+    [RUN_KIND_LABEL]: run,
+  };
+}
+
+/**
+ * desiredCronJob is the CronJob an AwsCheck should have: never two runs at once, no
+ * retries (a failed run is a finding, not a flake), the check's timeout as the Job's
+ * deadline plus a grace so the checker reports the timeout itself.
+ */
+export function desiredCronJob(
+  check: AwsCheck,
+  credential: CredentialInput,
+  config: OperatorConfig,
+): V1CronJob {
+  const { spec, metadata } = check;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: {
+      name: cronJobName(metadata.name),
+      namespace: metadata.namespace,
+      labels: checkLabels(check, 'scheduled'),
+      ownerReferences: [ownerReference(check)],
+    },
+    spec: {
+      schedule: spec.schedule,
+      ...(spec.timeZone !== undefined && { timeZone: spec.timeZone }),
+      suspend: spec.suspend,
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 300,
+      successfulJobsHistoryLimit: config.jobHistory,
+      failedJobsHistoryLimit: config.jobHistory,
+      jobTemplate: jobTemplate(check, credential, config, 'scheduled'),
+    },
+  };
+}
+
+function jobTemplate(
+  check: AwsCheck,
+  credential: CredentialInput,
+  config: OperatorConfig,
+  run: RunKind,
+): V1JobTemplateSpec {
+  const labels = checkLabels(check, run);
+  const args = runArgs(check.spec, credential, check.metadata.namespace);
+  return {
+    metadata: { labels },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: check.spec.timeoutSeconds + DEADLINE_GRACE_SECONDS,
+      template: checkerPodTemplate(config, args, credential, labels),
+    },
+  };
+}
+
+/** desiredRunJob is a run outside the schedule (initial or run-now), owned by the AwsCheck. */
+export function desiredRunJob(
+  check: AwsCheck,
+  credential: CredentialInput,
+  config: OperatorConfig,
+  job: { name: string; run: RunKind },
+): V1Job {
+  const template = jobTemplate(check, credential, config, job.run);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: job.name,
+      namespace: check.metadata.namespace,
+      labels: template.metadata?.labels ?? {},
+      ownerReferences: [ownerReference(check)],
+    },
+    ...(template.spec && { spec: template.spec }),
+  };
+}

@@ -1,0 +1,27 @@
+// The labels and annotations the operator reads and writes: one place for every key.
+
+/** FIELD_MANAGER owns every field the operator writes with server-side apply. */
+export const FIELD_MANAGER = 'awscheck-operator';
+
+/** MANAGED_BY marks every child; the operator's informers select on it. */
+export const MANAGED_BY = {
+  key: 'app.kubernetes.io/managed-by',
+  value: 'awscheck-operator',
+} as const;
+export const MANAGED_SELECTOR = `${MANAGED_BY.key}=${MANAGED_BY.value}`;
+
+/** CHECK_LABEL names the AwsCheck a CronJob, Job or Pod belongs to. */
+export const CHECK_LABEL = 'awscheck.io/check';
+
+/** CREDENTIAL_LABEL names the AwsCredentialRef a validation Job belongs to. */
+export const CREDENTIAL_LABEL = 'awscheck.io/credential-ref';
+
+/** RUN_KIND_LABEL tells scheduled, initial and on-demand runs apart from validations. */
+export const RUN_KIND_LABEL = 'awscheck.io/run';
+export type RunKind = 'scheduled' | 'initial' | 'run-now' | 'validate';
+
+/** RUN_NOW_ANNOTATION on an AwsCheck asks for one run now; each new value asks again. */
+export const RUN_NOW_ANNOTATION = 'awscheck.io/run-now';
+
+/** JOB_NAME_LABEL is set by the job controller on the Pods of a Job. */
+export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
