@@ -9,6 +9,9 @@ import type { MiddlewareStack } from '@smithy/types';
 import { classify } from './errors.ts';
 import type { ScanContext } from './service.ts';
 
+/** DEFAULT_REQUEST_TIMEOUT_MS bounds one HTTP attempt; a hung answer fails as TimeoutError. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 /** ClientConfig is the configuration every checker client is made with. */
 export interface ClientConfig {
   readonly region: string;
@@ -20,6 +23,11 @@ export interface ClientConfig {
     readonly sessionToken?: string;
   };
   readonly endpoint?: string;
+  readonly requestHandler: {
+    readonly connectionTimeout: number;
+    readonly requestTimeout: number;
+    readonly throwOnRequestTimeout: true;
+  };
 }
 
 /**
@@ -32,6 +40,11 @@ export function clientConfig(context: Pick<ScanContext, 'region' | 'settings'>):
     region: context.region,
     maxAttempts: settings.maxAttempts,
     retryMode: 'standard',
+    requestHandler: {
+      connectionTimeout: 5_000,
+      requestTimeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
     ...(settings.credentials && { credentials: settings.credentials }),
     ...(settings.endpoint !== undefined && { endpoint: settings.endpoint }),
   };

@@ -144,6 +144,7 @@ function isErrorLike(error: unknown): error is AwsErrorShape {
 
 /** awsErrorCode is the AWS error code of an SDK error: its name, or Node's network code. */
 function awsErrorCode(error: AwsErrorShape): string {
+  if (error.name in ERROR_NAME_CATEGORIES) return error.name;
   if (typeof error.code === 'string' && error.code in NETWORK_CODES) return error.code;
   return error.name;
 }

@@ -26,6 +26,8 @@ export interface Observed {
 export interface ClientSettings {
   readonly credentials?: AwsCredentials;
   readonly maxAttempts: number;
+  /** Per-attempt limit on one HTTP request; DEFAULT_REQUEST_TIMEOUT_MS when absent. */
+  readonly requestTimeoutMs?: number;
   /** Only for tests that cannot set AWS_ENDPOINT_URL in the environment. */
   readonly endpoint?: string;
 }

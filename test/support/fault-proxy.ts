@@ -48,6 +48,8 @@ export interface FaultRule {
   readonly fault: Fault;
   /** How many requests to fault before the rule stops matching; unlimited when absent. */
   readonly times?: number;
+  /** Answer only once this settles, e.g. once another request has arrived (see `seen`). */
+  readonly after?: () => Promise<void>;
 }
 
 /** ProxiedRequest is what the proxy saw of one request and did with it. */
@@ -67,6 +69,8 @@ export interface FaultProxy {
   readonly url: string;
   readonly requests: ProxiedRequest[];
   inject(rule: FaultRule): void;
+  /** seen settles when a request matching `where` has arrived (or already had). */
+  seen(where: (request: ProxiedRequest) => boolean): Promise<void>;
   clear(): void;
   close(): Promise<void>;
 }
@@ -99,7 +103,7 @@ export function errorOnWire(
   switch (protocol) {
     case 'ec2':
       return {
-        headers: { 'content-type': 'text/xml' },
+        headers: xml,
         body: `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
       };
     case 'query': {
@@ -188,11 +192,26 @@ function forward(target: URL, req: IncomingMessage, body: Buffer, res: ServerRes
   upstream.end(body);
 }
 
+function answerError(
+  seen: ProxiedRequest,
+  fault: { status: number; code: string; message?: string },
+  requestId: string,
+  res: ServerResponse,
+): void {
+  seen.faulted = true;
+  const protocol = PROTOCOLS[seen.service];
+  if (!protocol) throw new Error(`fault proxy: no wire protocol known for ${seen.service}`);
+  const message = fault.message ?? `injected ${fault.code}`;
+  const wire = errorOnWire(protocol, seen.service, { ...fault, message }, requestId);
+  res.writeHead(fault.status, wire.headers).end(wire.body);
+}
+
 /** startFaultProxy starts a proxy in front of `targetUrl` (moto) on 127.0.0.1. */
 export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   const target = new URL(targetUrl);
   const rules: { rule: FaultRule; used: number }[] = [];
   const requests: ProxiedRequest[] = [];
+  const waiters: { where: (request: ProxiedRequest) => boolean; resolve: () => void }[] = [];
   let counter = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -203,23 +222,16 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       if (!res.writableFinished) seen.aborted = true;
     });
     const active = rules.find((r) => matches(r.rule, seen) && (r.rule.times ?? Infinity) > r.used);
+    for (const waiter of waiters.filter((w) => w.where(seen))) waiter.resolve();
     if (active) active.used += 1;
+    await active?.rule.after?.();
     const fault = active?.rule.fault;
     if (fault && 'delayMs' in fault) {
       await sleep(fault.delayMs);
       if (res.destroyed) return;
     } else if (fault) {
       counter += 1;
-      seen.faulted = true;
-      const protocol = PROTOCOLS[seen.service];
-      if (!protocol) throw new Error(`fault proxy: no wire protocol known for ${seen.service}`);
-      const wire = errorOnWire(
-        protocol,
-        seen.service,
-        { message: `injected ${fault.code}`, ...fault },
-        `fault-${counter}`,
-      );
-      res.writeHead(fault.status, wire.headers).end(wire.body);
+      answerError(seen, fault, `fault-${counter}`, res);
       return;
     }
     forward(target, req, body, res);
@@ -239,8 +251,16 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     inject: (rule) => {
       rules.unshift({ rule, used: 0 });
     },
+    seen: (where) =>
+      requests.some(where)
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            waiters.push({ where, resolve });
+          }),
     clear: () => {
+      counter = 0;
       rules.length = 0;
+      waiters.length = 0;
       requests.length = 0;
     },
     close: async () => {
