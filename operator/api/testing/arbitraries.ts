@@ -3,16 +3,24 @@
 import fc from 'fast-check';
 import { CHECK_TYPES, SERVICE_NAMES } from '../../checker/service-names.ts';
 
-/** mostly is `valid` five times in six, else `invalid`. */
-function mostly<T>(valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
-  return fc.oneof({ weight: 5, arbitrary: valid }, { weight: 1, arbitrary: invalid });
+/** mostly is `valid`, and `invalid` once in `odds` draws. */
+function mostly<T>(
+  valid: fc.Arbitrary<T>,
+  invalid: fc.Arbitrary<unknown>,
+  odds = 10,
+): fc.Arbitrary<unknown> {
+  return fc.oneof({ weight: odds - 1, arbitrary: valid }, { weight: 1, arbitrary: invalid });
 }
 
-/** optional is absent (undefined, dropped when serialized) or null (pruned) now and then. */
-function optional(value: fc.Arbitrary<unknown>, freq = 3): fc.Arbitrary<unknown> {
+/**
+ * optional is `value` with probability `present`, else absent (undefined, dropped when
+ * serialized) or null (which the apiserver prunes).
+ */
+function optional(value: fc.Arbitrary<unknown>, present = 2 / 3): fc.Arbitrary<unknown> {
+  const weight = Math.round(present * 30);
   return fc.oneof(
-    { weight: freq - 1, arbitrary: value },
-    { weight: 1, arbitrary: fc.constantFrom(undefined, undefined, null) },
+    { weight, arbitrary: value },
+    { weight: 30 - weight, arbitrary: fc.constantFrom(undefined, undefined, null) },
   );
 }
 
@@ -29,6 +37,7 @@ const name = mostly(
     fc.constantFrom('Prod', '-x', 'x-', 'a_b', '', 'a'.repeat(254)),
     fc.string({ maxLength: 6 }),
   ),
+  15,
 );
 
 const reference = mostly(fc.record({ name }), fc.constantFrom({}, 'prod', { name: 7 }));
@@ -57,7 +66,8 @@ const region = mostly(
 );
 
 const regions = fc.oneof(
-  { weight: 8, arbitrary: fc.array(region, { maxLength: 4 }) },
+  { weight: 12, arbitrary: fc.uniqueArray(region, { minLength: 1, maxLength: 4 }) },
+  { weight: 1, arbitrary: fc.array(region, { maxLength: 4 }) },
   {
     weight: 1,
     arbitrary: fc.uniqueArray(
@@ -108,10 +118,24 @@ export const nearCron: fc.Arbitrary<string> = fc.oneof(
 );
 
 const schedule = fc.oneof(
-  fc.constantFrom('@hourly', '@daily', '@weekly', '@monthly', '@yearly', '@every 1h', '@DAILY'),
-  nearCron,
-  fc.string({ maxLength: 12 }),
-  fc.integer({ min: 45, max: 52 }).map((n) => `0 0 * * ${'1,'.repeat(n)}1`),
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      '@hourly',
+      '@daily',
+      '@weekly',
+      '@monthly',
+      '*/5 * * * *',
+      '30 6 * * MON-FRI',
+    ),
+  },
+  { weight: 3, arbitrary: nearCron },
+  { weight: 1, arbitrary: fc.constantFrom('@yearly', '@every 1h', '@DAILY') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 45, max: 52 }).map((n) => `0 0 * * ${'1,'.repeat(n)}1`),
+  },
 );
 
 const timeZone = mostly(
@@ -131,7 +155,8 @@ const timeoutSeconds = mostly(
 );
 
 const tagKey = fc.oneof(
-  { weight: 6, arbitrary: fc.string({ maxLength: 6 }) },
+  { weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: 6 }) },
+  { weight: 1, arbitrary: fc.constant('') },
   { weight: 1, arbitrary: nearLength(128) },
 );
 const tagValue = fc.oneof(
@@ -162,20 +187,23 @@ const expectation = mostly(
 
 /** checkSpec is an AwsCheck spec, valid about a third of the time. */
 export const checkSpec: fc.Arbitrary<unknown> = fc.record({
-  credentialRef: optional(reference, 20),
+  credentialRef: optional(reference, 29 / 30),
   service: optional(
-    mostly(fc.constantFrom(...SERVICE_NAMES), fc.constantFrom('ec3', 'EC2', 7)),
-    20,
+    mostly(fc.constantFrom(...SERVICE_NAMES), fc.constantFrom('ec3', 'EC2', 7), 20),
+    29 / 30,
   ),
-  type: optional(mostly(fc.constantFrom(...CHECK_TYPES), fc.constantFrom('health', '')), 20),
+  type: optional(
+    mostly(fc.constantFrom(...CHECK_TYPES), fc.constantFrom('health', ''), 20),
+    29 / 30,
+  ),
   regions: optional(regions),
   schedule: optional(schedule),
-  timeZone: optional(timeZone),
-  suspend: optional(flag),
-  runOnCreate: optional(flag),
-  timeoutSeconds: optional(timeoutSeconds),
-  tags: optional(tags),
-  expect: optional(expectation),
+  timeZone: optional(timeZone, 1 / 3),
+  suspend: optional(flag, 1 / 3),
+  runOnCreate: optional(flag, 1 / 3),
+  timeoutSeconds: optional(timeoutSeconds, 1 / 2),
+  tags: optional(tags, 1 / 3),
+  expect: optional(expectation, 1 / 3),
 });
 
 const ROLE_ARNS = [
@@ -216,8 +244,8 @@ const assumeRole = mostly(
 /** credentialSpec is an AwsCredentialRef spec, valid about half of the time. */
 export const credentialSpec: fc.Arbitrary<unknown> = fc.record({
   region: optional(region),
-  secretRef: optional(reference, 2),
-  assumeRole: optional(assumeRole, 2),
+  secretRef: optional(reference, 1 / 2),
+  assumeRole: optional(assumeRole, 1 / 2),
 });
 
 /** serialized is a value as it travels to the apiserver: undefined fields gone. */
