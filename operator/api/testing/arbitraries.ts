@@ -177,34 +177,84 @@ const tags = fc.oneof(
 );
 
 const bound = fc.oneof(
-  { weight: 6, arbitrary: fc.integer({ min: 0, max: 10 }) },
+  { weight: 6, arbitrary: fc.integer({ min: 0, max: 3 }) },
   { weight: 1, arbitrary: fc.constantFrom(-1, 1_000_000, 1_000_001, 2.5) },
 );
 const expectation = mostly(
-  fc.record({ min: bound, max: bound }, { requiredKeys: [] }),
+  fc.oneof(
+    { weight: 3, arbitrary: fc.record({ min: bound, max: bound }) },
+    { weight: 1, arbitrary: fc.record({ min: bound, max: bound }, { requiredKeys: [] }) },
+  ),
   fc.constantFrom('x', 5),
 );
 
-/** checkSpec is an AwsCheck spec, valid about a third of the time. */
-export const checkSpec: fc.Arbitrary<unknown> = fc.record({
-  credentialRef: optional(reference, 29 / 30),
-  service: optional(
-    mostly(fc.constantFrom(...SERVICE_NAMES), fc.constantFrom('ec3', 'EC2', 7), 20),
-    29 / 30,
-  ),
-  type: optional(
-    mostly(fc.constantFrom(...CHECK_TYPES), fc.constantFrom('health', ''), 20),
-    29 / 30,
-  ),
-  regions: optional(regions),
-  schedule: optional(schedule),
-  timeZone: optional(timeZone, 1 / 3),
-  suspend: optional(flag, 1 / 3),
-  runOnCreate: optional(flag, 1 / 3),
-  timeoutSeconds: optional(timeoutSeconds, 1 / 2),
-  tags: optional(tags, 1 / 3),
-  expect: optional(expectation, 1 / 3),
+const CHECK_FIELDS = {
+  credentialRef: reference,
+  service: mostly(fc.constantFrom(...SERVICE_NAMES), fc.constantFrom('ec3', 'EC2', 7)),
+  type: mostly(fc.constantFrom(...CHECK_TYPES), fc.constantFrom('health', '')),
+  regions,
+  schedule,
+  timeZone,
+  suspend: flag,
+  runOnCreate: flag,
+  timeoutSeconds,
+  tags,
+  expect: expectation,
+};
+
+/** expectChange probes the rule that ties expect to the check type. */
+const expectChange = fc.record({
+  type: fc.constantFrom('resource_list', 'resource_list', 'health_check'),
+  expect: expectation,
 });
+
+/** validCheckSpec is always valid: required fields only, so one changed field decides. */
+const validCheckSpec = fc.record({
+  credentialRef: fc.constant({ name: 'prod-readonly' }),
+  service: fc.constantFrom(...SERVICE_NAMES),
+  type: fc.constantFrom(...CHECK_TYPES),
+});
+
+/**
+ * oneFieldChanged is a valid spec with one field set to a value near its boundary, so each
+ * object probes one rule; a null or absent value tests pruning and defaults.
+ */
+function oneFieldChanged(
+  base: fc.Arbitrary<Record<string, unknown>>,
+  fields: Readonly<Record<string, fc.Arbitrary<unknown>>>,
+): fc.Arbitrary<unknown> {
+  const change = fc.oneof(
+    ...Object.entries(fields).map(([key, value]) =>
+      optional(value, 5 / 6).map((v) => ({ [key]: v })),
+    ),
+  );
+  return fc.tuple(base, change).map(([spec, changed]) => ({ ...spec, ...changed }));
+}
+
+/** checkSpec is an AwsCheck spec: mostly one field changed, sometimes every field drawn. */
+export const checkSpec: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 3, arbitrary: oneFieldChanged(validCheckSpec, CHECK_FIELDS) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(validCheckSpec, expectChange).map(([b, c]) => ({ ...b, ...c })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      credentialRef: optional(reference, 29 / 30),
+      service: optional(CHECK_FIELDS.service, 29 / 30),
+      type: optional(CHECK_FIELDS.type, 29 / 30),
+      regions: optional(regions),
+      schedule: optional(schedule),
+      timeZone: optional(timeZone, 1 / 3),
+      suspend: optional(flag, 1 / 3),
+      runOnCreate: optional(flag, 1 / 3),
+      timeoutSeconds: optional(timeoutSeconds, 1 / 2),
+      tags: optional(tags, 1 / 3),
+      expect: optional(expectation, 1 / 3),
+    }),
+  },
+);
 
 const ROLE_ARNS = [
   'arn:aws:iam::123456789012:role/AwsCheckReadOnly',
@@ -241,12 +291,25 @@ const assumeRole = mostly(
   fc.constantFrom('role', {}),
 );
 
-/** credentialSpec is an AwsCredentialRef spec, valid about half of the time. */
-export const credentialSpec: fc.Arbitrary<unknown> = fc.record({
-  region: optional(region),
-  secretRef: optional(reference, 1 / 2),
-  assumeRole: optional(assumeRole, 1 / 2),
-});
+/** credentialSpec is an AwsCredentialRef spec: mostly one field changed, sometimes all drawn. */
+export const credentialSpec: fc.Arbitrary<unknown> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: oneFieldChanged(fc.constant({ secretRef: { name: 'aws-keys' } }), {
+      region,
+      secretRef: reference,
+      assumeRole,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      region: optional(region),
+      secretRef: optional(reference, 1 / 2),
+      assumeRole: optional(assumeRole, 1 / 2),
+    }),
+  },
+);
 
 /** serialized is a value as it travels to the apiserver: undefined fields gone. */
 export function serialized(value: unknown): unknown {
