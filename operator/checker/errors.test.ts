@@ -135,6 +135,22 @@ describe('classify', () => {
     expect(classify(error).detail).toMatchObject({ category, code });
   });
 
+  it('names an HTTP answer the SDK could not parse UnparseableAnswer, classified by status', () => {
+    const error = Object.assign(
+      new SyntaxError('Unexpected token \'<\', "<ErrorResp"... is not valid JSON'),
+      {
+        $metadata: { httpStatusCode: 403 },
+      },
+    );
+
+    expect(classify(error).detail).toMatchObject({
+      code: 'UnparseableAnswer',
+      category: 'PermissionDenied',
+      httpStatus: 403,
+      message: expect.stringContaining('<ErrorResp') as unknown,
+    });
+  });
+
   it('passes a CheckerError through and adds the region it lacked', () => {
     const original = new CheckerError({ category: 'ServiceError', code: 'X', message: 'x' });
 

@@ -142,9 +142,16 @@ function isErrorLike(error: unknown): error is AwsErrorShape {
   return error instanceof Error;
 }
 
-/** awsErrorCode is the AWS error code of an SDK error: its name, or Node's network code. */
+/**
+ * awsErrorCode is the AWS error code of an SDK error: its name; UnparseableAnswer when the
+ * SDK could not parse an HTTP answer (then the status decides the category); or Node's
+ * network code.
+ */
 function awsErrorCode(error: AwsErrorShape): string {
   if (error.name in ERROR_NAME_CATEGORIES) return error.name;
+  if (error instanceof SyntaxError && error.$metadata?.httpStatusCode !== undefined) {
+    return 'UnparseableAnswer';
+  }
   if (typeof error.code === 'string' && error.code in NETWORK_CODES) return error.code;
   return error.name;
 }
@@ -169,10 +176,11 @@ function detailOf(
   context: ErrorContext,
 ): CheckerErrorDetail {
   const { requestId, httpStatusCode } = error.$metadata ?? {};
+  const unparsed = code === 'UnparseableAnswer' ? ' (the answer was not in the API’s format)' : '';
   return {
     category,
     code,
-    message: error.message || code,
+    message: `${error.message || code}${unparsed}`,
     ...(requestId !== undefined && { requestId }),
     ...(context.region !== undefined && { region: context.region }),
     ...(context.operation !== undefined && { operation: context.operation }),
