@@ -8,7 +8,7 @@ import { GROUP } from './v1alpha1/common.ts';
 import type { KindDefinition } from './v1alpha1/kind.ts';
 import { parseWith } from './v1alpha1/parse.ts';
 
-/** KINDS are the kinds of the API, each with the schema its samples must pass. */
+/** KINDS are the kinds of the API; each becomes one CRD per target directory. */
 export const KINDS: readonly KindDefinition[] = [AwsCheckDefinition, AwsCredentialRefDefinition];
 
 /**
@@ -57,9 +57,4 @@ function checkedSample(sample: Sample): [string, string] {
 export function generatedFiles(): Map<string, string> {
   const samples = [...credentialRefSamples(), ...checkSamples()].map(checkedSample);
   return new Map([...crdFiles(), ...samples]);
-}
-
-/** crdFileNames are the CRD files of one target directory, for tools that install them. */
-export function crdFileNames(): string[] {
-  return KINDS.map((definition) => `${CRD_FILE_PREFIX}${definition.plural}.yaml`);
 }
