@@ -1,0 +1,103 @@
+// The operator's view of the cluster: one informer per kind it reads. Children are
+// label-selected, so the caches hold only what the operator made.
+import type {
+  KubernetesListObject,
+  KubernetesObject,
+  V1CronJob,
+  V1Job,
+  V1Namespace,
+  V1Pod,
+} from '@kubernetes/client-node';
+import { GROUP, VERSION } from './api/v1alpha1/common.ts';
+import type { KubeClients } from './kube.ts';
+import { MANAGED_SELECTOR } from './labels.ts';
+import { startInformer, type Informer, type InformerEvent } from './runtime/informer.ts';
+
+/** Caches are the informers the controllers read from. */
+export interface Caches {
+  readonly checks: Informer<KubernetesObject>;
+  readonly credentials: Informer<KubernetesObject>;
+  readonly namespaces: Informer<V1Namespace>;
+  readonly cronJobs: Informer<V1CronJob>;
+  readonly jobs: Informer<V1Job>;
+  readonly pods: Informer<V1Pod>;
+}
+
+/** CacheKind names one of the caches. */
+export type CacheKind = keyof Caches;
+
+/** CacheListener hears every change in every cache. */
+export type CacheListener = (
+  kind: CacheKind,
+  event: InformerEvent,
+  object: KubernetesObject,
+) => void;
+
+/** startCaches starts every informer; `synced` resolves when all have listed. */
+export function startCaches(
+  clients: KubeClients,
+  listener: CacheListener,
+  onError: (kind: CacheKind, error: unknown, retryInMs: number) => void,
+): { caches: Caches; synced: Promise<void>; stop: () => Promise<void> } {
+  const { config, core, batch, custom } = clients;
+  const start = <T extends KubernetesObject>(
+    kind: CacheKind,
+    path: string,
+    list: () => Promise<KubernetesListObject<T>>,
+    labelSelector?: string,
+  ): Informer<T> =>
+    startInformer<T>(config, {
+      path,
+      list,
+      ...(labelSelector !== undefined && { labelSelector }),
+      onEvent: (event, object) => {
+        listener(kind, event, object);
+      },
+      onError: (error, retry) => {
+        onError(kind, error, retry);
+      },
+    });
+  const listCustom =
+    (plural: string) => async (): Promise<KubernetesListObject<KubernetesObject>> =>
+      (await custom.listClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural,
+      })) as KubernetesListObject<KubernetesObject>;
+  const selector = MANAGED_SELECTOR;
+  const caches: Caches = {
+    checks: start('checks', `/apis/${GROUP}/${VERSION}/awschecks`, listCustom('awschecks')),
+    credentials: start(
+      'credentials',
+      `/apis/${GROUP}/${VERSION}/awscredentialrefs`,
+      listCustom('awscredentialrefs'),
+    ),
+    namespaces: start('namespaces', '/api/v1/namespaces', () => core.listNamespace()),
+    cronJobs: start(
+      'cronJobs',
+      '/apis/batch/v1/cronjobs',
+      () => batch.listCronJobForAllNamespaces({ labelSelector: selector }),
+      selector,
+    ),
+    jobs: start(
+      'jobs',
+      '/apis/batch/v1/jobs',
+      () => batch.listJobForAllNamespaces({ labelSelector: selector }),
+      selector,
+    ),
+    pods: start(
+      'pods',
+      '/api/v1/pods',
+      () => core.listPodForAllNamespaces({ labelSelector: selector }),
+      selector,
+    ),
+  };
+  const informers = Object.values(caches) as Informer<KubernetesObject>[];
+  return {
+    caches,
+    synced: Promise.all(informers.map((i) => i.synced)).then(() => undefined),
+    stop: async () => {
+      await Promise.all(informers.map((i) => i.stop()));
+    },
+  };
+}

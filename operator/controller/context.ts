@@ -1,0 +1,22 @@
+import type { Caches } from '../caches.ts';
+import type { OperatorConfig } from '../config.ts';
+import type { KubeClients } from '../kube.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Clock } from '../runtime/clock.ts';
+
+/** ControllerContext is what every reconcile reads from and writes through. */
+export interface ControllerContext {
+  readonly config: OperatorConfig;
+  readonly clients: KubeClients;
+  readonly caches: Caches;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly clock: Clock;
+}
+
+/** splitKey turns a queue key `namespace/name` back into its parts. */
+export function splitKey(key: string): { namespace: string; name: string } {
+  const at = key.indexOf('/');
+  return { namespace: key.slice(0, at), name: key.slice(at + 1) };
+}

@@ -1,0 +1,114 @@
+// The operator's Prometheus metrics. Labels are names only (namespace, check, service,
+// type, reason): never a credential, an ARN or an account id.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AwsCheck } from './api/v1alpha1/awscheck.ts';
+
+const CHECK_LABELS = ['namespace', 'name', 'service', 'type'] as const;
+
+/** Metrics holds every metric of one operator process. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly checkUp = this.#gauge(
+    'awscheck_check_up',
+    'Whether the latest run of the check succeeded (1) or failed (0).',
+  );
+  readonly checkLastRun = this.#gauge(
+    'awscheck_check_last_run_timestamp_seconds',
+    'When the latest run finished.',
+  );
+  readonly checkLastSuccess = this.#gauge(
+    'awscheck_check_last_success_timestamp_seconds',
+    'When a run last succeeded.',
+  );
+  readonly checkDuration = this.#gauge(
+    'awscheck_check_duration_seconds',
+    'How long the latest run took.',
+  );
+  readonly checkResources = this.#gauge(
+    'awscheck_check_resources',
+    'Resources the latest run found.',
+  );
+  readonly checkUnhealthy = this.#gauge(
+    'awscheck_check_unhealthy_resources',
+    'Unhealthy resources the latest run found.',
+  );
+  readonly checkFailures = this.#gauge(
+    'awscheck_check_consecutive_failures',
+    'Runs in a row that failed.',
+  );
+  readonly runs = new Counter({
+    name: 'awscheck_runs_total',
+    help: 'Finished runs by outcome and reason.',
+    labelNames: [...CHECK_LABELS, 'outcome', 'reason'],
+    registers: [this.registry],
+  });
+  readonly reconciles = new Counter({
+    name: 'awscheck_reconcile_total',
+    help: 'Reconciles by kind and result.',
+    labelNames: ['kind', 'result'],
+    registers: [this.registry],
+  });
+  readonly reconcileDuration = new Histogram({
+    name: 'awscheck_reconcile_duration_seconds',
+    help: 'How long reconciles take.',
+    labelNames: ['kind'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'awscheck_workqueue_depth',
+    help: 'Keys waiting for a worker.',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly leader = new Gauge({
+    name: 'awscheck_leader',
+    help: 'Whether this replica is the leader (1) or standing by (0).',
+    registers: [this.registry],
+  });
+
+  #gauge(name: string, help: string): Gauge<(typeof CHECK_LABELS)[number]> {
+    return new Gauge({ name, help, labelNames: [...CHECK_LABELS], registers: [this.registry] });
+  }
+
+  /** observeCheck sets the per-check gauges from the check's status. */
+  observeCheck(check: AwsCheck): void {
+    const labels = checkLabels(check);
+    const { lastRun, lastSuccessfulTime, consecutiveFailures } = check.status ?? {};
+    this.checkFailures.set(labels, consecutiveFailures ?? 0);
+    if (lastSuccessfulTime !== undefined)
+      this.checkLastSuccess.set(labels, Date.parse(lastSuccessfulTime) / 1000);
+    if (lastRun === undefined) return;
+    this.checkUp.set(labels, lastRun.outcome === 'Succeeded' ? 1 : 0);
+    this.checkLastRun.set(labels, Date.parse(lastRun.completionTime ?? lastRun.startTime) / 1000);
+    if (lastRun.durationMs !== undefined) this.checkDuration.set(labels, lastRun.durationMs / 1000);
+    this.checkResources.set(labels, lastRun.resources ?? 0);
+    this.checkUnhealthy.set(labels, lastRun.unhealthy ?? 0);
+  }
+
+  /** forgetCheck removes a deleted check's series. */
+  forgetCheck(check: AwsCheck): void {
+    const labels = checkLabels(check);
+    for (const gauge of [
+      this.checkUp,
+      this.checkLastRun,
+      this.checkLastSuccess,
+      this.checkDuration,
+      this.checkResources,
+      this.checkUnhealthy,
+      this.checkFailures,
+    ]) {
+      gauge.remove(labels);
+    }
+  }
+}
+
+/** checkLabels are the metric labels of one check. */
+export function checkLabels(check: AwsCheck): Record<(typeof CHECK_LABELS)[number], string> {
+  return {
+    namespace: check.metadata.namespace,
+    name: check.metadata.name,
+    service: check.spec.service,
+    type: check.spec.type,
+  };
+}
