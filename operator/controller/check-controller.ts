@@ -1,11 +1,16 @@
 // The AwsCheck controller: gather from the caches, plan (pure), write what differs.
-import type { KubernetesObject, V1CronJob, V1Pod } from '@kubernetes/client-node';
+import {
+  ApiException,
+  type KubernetesObject,
+  type V1CronJob,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import type { AwsCheck } from '../api/v1alpha1/awscheck.ts';
 import { parseAwsCheck, parseAwsCredentialRef } from '../api/v1alpha1/parse.ts';
 import { recordEvent } from '../events.ts';
 import { apply, createJobIfAbsent, isStatus } from '../kube.ts';
 import { CHECK_LABEL, JOB_NAME_LABEL } from '../labels.ts';
-import { planCheck, type CheckFacts, type CheckPlan } from './check-plan.ts';
+import { planCheck, refusedSchedule, type CheckFacts, type CheckPlan } from './check-plan.ts';
 import { splitKey, type ControllerContext } from './context.ts';
 import { shortHash } from './names.ts';
 import type { RunObservation } from './run-outcome.ts';
@@ -89,71 +94,110 @@ async function writeCheck(
   context: ControllerContext,
   raw: RawObject,
   check: AwsCheck,
-  plan: CheckPlan,
+  planned: CheckPlan,
 ): Promise<void> {
-  await syncCronJob(context, check, plan.cronJob);
+  const refused = await syncCronJob(context, check, planned.cronJob);
+  const now = context.clock.now();
+  const generation = check.metadata.generation ?? 0;
+  const plan =
+    refused === undefined
+      ? planned
+      : { ...planned, jobs: [], status: refusedSchedule(planned.status, refused, generation, now) };
   for (const job of plan.jobs) {
     if (await createJobIfAbsent(context.clients, job)) {
-      context.log.info(
-        { namespace: check.metadata.namespace, name: check.metadata.name, job: job.metadata?.name },
-        'started a run',
-      );
+      context.log.info({ ...identity(check), job: job.metadata?.name }, 'started a run');
     }
   }
   const changed = await writeStatusIfChanged(context, 'awschecks', raw, plan.status);
-  const subject = {
-    apiVersion: check.apiVersion,
-    kind: check.kind,
-    name: check.metadata.name,
-    namespace: check.metadata.namespace,
-    uid: check.metadata.uid ?? '',
-  };
-  for (const event of changed ? plan.events : []) {
-    await recordEvent(context.clients.core, subject, event, context.clock.now());
-    const outcome = event.type === 'Normal' ? 'Succeeded' : 'Failed';
-    context.metrics.runs.inc({
-      namespace: subject.namespace,
-      name: subject.name,
-      service: check.spec.service,
-      type: check.spec.type,
-      outcome,
-      reason: event.reason,
-    });
-    context.log.info(
-      { namespace: subject.namespace, name: subject.name, outcome, reason: event.reason },
-      'run finished',
-    );
-  }
+  if (changed) await reportRuns(context, check, plan);
   context.metrics.observeCheck({ ...check, status: plan.status });
 }
 
+function identity(check: AwsCheck): { namespace: string; name: string } {
+  return { namespace: check.metadata.namespace, name: check.metadata.name };
+}
+
+// reportRuns records an Event and counts every run the status now includes. It runs only
+// after the status write succeeded, so a retried reconcile never counts a run twice.
+async function reportRuns(
+  context: ControllerContext,
+  check: AwsCheck,
+  plan: CheckPlan,
+): Promise<void> {
+  const subject = {
+    apiVersion: check.apiVersion,
+    kind: check.kind,
+    ...identity(check),
+    uid: check.metadata.uid ?? '',
+  };
+  for (const event of plan.events) {
+    await recordEvent(context.clients.core, subject, event, context.clock.now());
+    const outcome = event.type === 'Normal' ? 'Succeeded' : 'Failed';
+    const { service, type } = check.spec;
+    context.metrics.runs.inc({ ...identity(check), service, type, outcome, reason: event.reason });
+    context.log.info({ ...identity(check), outcome, reason: event.reason }, 'run finished');
+  }
+}
+
 // syncCronJob applies the desired CronJob when what was last applied differs, and deletes
-// the CronJob while the check cannot be scheduled (its credential ref is missing).
+// the CronJob while the check cannot be scheduled (its credential ref is missing). It
+// returns the apiserver's message when it refuses the CronJob (422): bad user input, which
+// goes to status instead of being retried.
 async function syncCronJob(
   context: ControllerContext,
   check: AwsCheck,
   desired: V1CronJob | undefined,
-): Promise<void> {
-  const { namespace } = check.metadata;
-  const existing = context.caches.cronJobs
-    .list(namespace)
-    .find((c) => c.metadata?.labels?.[CHECK_LABEL] === check.metadata.name);
+): Promise<string | undefined> {
+  const existing = ownCronJob(context, check);
   if (desired === undefined) {
-    if (existing?.metadata?.name !== undefined)
-      await deleteCronJob(context, namespace, existing.metadata.name);
-    return;
+    if (existing !== undefined) await deleteCronJob(context, check.metadata.namespace, existing);
+    return undefined;
   }
   const hash = shortHash(JSON.stringify(desired));
-  if (existing?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] === hash) return;
+  if (existing?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] === hash) return undefined;
+  return applyCronJob(context, desired, hash);
+}
+
+function ownCronJob(context: ControllerContext, check: AwsCheck): V1CronJob | undefined {
+  const { namespace, name } = identity(check);
+  return context.caches.cronJobs
+    .list(namespace)
+    .find((c) => c.metadata?.labels?.[CHECK_LABEL] === name);
+}
+
+async function applyCronJob(
+  context: ControllerContext,
+  desired: V1CronJob,
+  hash: string,
+): Promise<string | undefined> {
   if (desired.metadata) desired.metadata.annotations = { [SPEC_HASH_ANNOTATION]: hash };
-  await apply(context.clients, desired);
+  try {
+    await apply(context.clients, desired);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 422) return apiMessage(error);
+    throw error;
+  }
+}
+
+/** apiMessage is the apiserver's own explanation of a refusal. */
+export function apiMessage(error: ApiException<unknown>): string {
+  const body = error.body;
+  if (typeof body !== 'string') return error.message;
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown };
+    return typeof parsed.message === 'string' ? parsed.message : body;
+  } catch {
+    return body;
+  }
 }
 
 async function deleteCronJob(
   context: ControllerContext,
   namespace: string,
-  name: string,
+  cronJob: V1CronJob,
 ): Promise<void> {
+  const name = cronJob.metadata?.name ?? '';
   try {
     await context.clients.batch.deleteNamespacedCronJob({
       name,

@@ -242,3 +242,33 @@ export function credentialReadiness(credential: AwsCredentialRef): ConditionInpu
     `AwsCredentialRef ${credential.metadata.name} is not ready: ${why}`,
   );
 }
+
+/**
+ * refusedSchedule is the status of a check whose CronJob the apiserver refused (a schedule
+ * or time zone the CronJob controller rejects): not Ready, stalled until the spec changes.
+ */
+export function refusedSchedule(
+  status: AwsCheckStatus,
+  message: string,
+  generation: number,
+  now: Date,
+): AwsCheckStatus {
+  const ready = notReady('InvalidConfiguration', `the CronJob was refused: ${message}`);
+  const healthy = status.conditions?.find((c) => c.type === 'Healthy');
+  const updates: ConditionInput[] = [
+    ready,
+    ...(healthy
+      ? [
+          {
+            type: 'Healthy',
+            status: healthy.status,
+            reason: healthy.reason,
+            message: healthy.message,
+          },
+        ]
+      : []),
+    { type: 'Stalled', status: 'True', reason: ready.reason, message: ready.message },
+  ];
+  const kept = withoutScheduleFields(status);
+  return { ...kept, conditions: setConditions(status.conditions, updates, generation, now) };
+}
