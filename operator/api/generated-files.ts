@@ -7,6 +7,15 @@ import { AwsCredentialRef, AwsCredentialRefDefinition } from './v1alpha1/awscred
 import { GROUP } from './v1alpha1/common.ts';
 import type { KindDefinition } from './v1alpha1/kind.ts';
 import { parseWith } from './v1alpha1/parse.ts';
+import { rbacManifests } from '../rbac.ts';
+
+/** RBAC_FILE receives the operator's ClusterRole and leader-election Role. */
+export const RBAC_FILE = 'crds/rbac/awscheck-operator.yaml';
+
+function rbacFile(): [string, string] {
+  const documents = rbacManifests().map((manifest) => yamlOf(manifest, 'operator/rbac.ts'));
+  return [RBAC_FILE, documents.join('---\n')];
+}
 
 /** KINDS are the kinds of the API; each becomes one CRD per target directory. */
 export const KINDS: readonly KindDefinition[] = [AwsCheckDefinition, AwsCredentialRefDefinition];
@@ -56,5 +65,5 @@ function checkedSample(sample: Sample): [string, string] {
  */
 export function generatedFiles(): Map<string, string> {
   const samples = [...credentialRefSamples(), ...checkSamples()].map(checkedSample);
-  return new Map([...crdFiles(), ...samples]);
+  return new Map([...crdFiles(), ...samples, rbacFile()]);
 }
