@@ -21,6 +21,7 @@ function moduleOf(scan: (context: ScanContext) => AsyncIterable<Observed>): Serv
     name: 'ec2',
     scope: 'regional',
     taggable: true,
+    healthRule: 'test',
     iamActions: { health_check: [], resource_list: [] },
     healthCheck: scan,
     resourceList: scan,

@@ -49,6 +49,11 @@ export interface ScanContext {
   readonly tags: Tags;
 }
 
+/** wantsTags tells a module whether it must fetch tags (only when a filter asks for them). */
+export function wantsTags(context: ScanContext): boolean {
+  return Object.keys(context.tags).length > 0;
+}
+
 /** Scan streams the resources of one region; it never collects them into a list. */
 export type Scan = (context: ScanContext) => AsyncIterable<Observed>;
 
@@ -63,6 +68,8 @@ export interface ServiceModule {
   readonly scope: 'regional' | 'global';
   /** False for services whose resources carry no tags; a tag filter is then refused. */
   readonly taggable: boolean;
+  /** What healthy means for this service, in one sentence (the README's row says the same). */
+  readonly healthRule: string;
   readonly iamActions: Readonly<Record<CheckType, readonly string[]>>;
   readonly healthCheck: Scan;
   readonly resourceList: Scan;

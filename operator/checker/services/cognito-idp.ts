@@ -88,6 +88,7 @@ async function* checkPools(context: ScanContext): AsyncIterable<Observed> {
 export const cognitoIdp = {
   name: 'cognito-idp',
   scope: 'regional',
+  healthRule: 'No SMS or email configuration failure, and the hosted-UI domain (if any) ACTIVE.',
   taggable: true,
   iamActions: {
     health_check: [

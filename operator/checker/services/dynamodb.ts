@@ -104,6 +104,8 @@ async function* checkTables(context: ScanContext): AsyncIterable<Observed> {
 export const dynamodb = {
   name: 'dynamodb',
   scope: 'regional',
+  healthRule:
+    'Table ACTIVE or UPDATING, every global secondary index ACTIVE, CREATING or UPDATING, no replica failed.',
   taggable: true,
   iamActions: {
     health_check: ['dynamodb:ListTables', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource'],

@@ -122,6 +122,8 @@ async function* checkInstances(context: ScanContext): AsyncIterable<Observed> {
 export const ec2 = {
   name: 'ec2',
   scope: 'regional',
+  healthRule:
+    'Instance running, instance and system status checks not impaired, no scheduled event pending; terminated instances are not counted.',
   taggable: true,
   iamActions: {
     health_check: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'],

@@ -56,6 +56,7 @@ async function* checkClusters(context: ScanContext): AsyncIterable<Observed> {
 export const eks = {
   name: 'eks',
   scope: 'regional',
+  healthRule: 'Cluster ACTIVE or UPDATING with no health issues.',
   taggable: true,
   iamActions: {
     health_check: ['eks:ListClusters', 'eks:DescribeCluster'],

@@ -19,6 +19,7 @@ async function* identity(context: ScanContext): AsyncIterable<Observed> {
 export const sts = {
   name: 'sts',
   scope: 'regional',
+  healthRule: "The region's STS endpoint answers GetCallerIdentity for the credentials.",
   taggable: false,
   iamActions: { health_check: ['sts:GetCallerIdentity'], resource_list: ['sts:GetCallerIdentity'] },
   healthCheck: identity,
