@@ -37,7 +37,7 @@ export const fsx = {
   name: 'fsx',
   scope: 'regional',
   taggable: true,
-  healthRule: 'File system AVAILABLE or UPDATING (FAILED, MISCONFIGURED* are unhealthy).',
+  healthRule: 'File system AVAILABLE or UPDATING; FAILED and MISCONFIGURED states are unhealthy.',
   iamActions: {
     health_check: ['fsx:DescribeFileSystems'],
     resource_list: ['fsx:DescribeFileSystems'],

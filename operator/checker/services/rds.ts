@@ -53,7 +53,7 @@ export const rds = {
   scope: 'regional',
   taggable: true,
   healthRule:
-    'DB instance in a serving status (available, backing-up, modifying, maintenance, …); failed, incompatible-*, inaccessible-*, storage-full, stopped are unhealthy.',
+    'DB instance in a serving status (available, backing-up, modifying, maintenance, …); failed, incompatible, inaccessible, storage-full and stopped states are unhealthy.',
   iamActions: {
     health_check: ['rds:DescribeDBInstances'],
     resource_list: ['rds:DescribeDBInstances'],
