@@ -81,13 +81,10 @@ export function runsOf(
 }
 
 function newestPod(pods: readonly V1Pod[], jobName: string): V1Pod | undefined {
+  const created = (pod: V1Pod): number => new Date(pod.metadata?.creationTimestamp ?? 0).getTime();
   return pods
     .filter((pod) => pod.metadata?.labels?.[JOB_NAME_LABEL] === jobName)
-    .sort((a, b) =>
-      String(b.metadata?.creationTimestamp?.toISOString()).localeCompare(
-        String(a.metadata?.creationTimestamp?.toISOString()),
-      ),
-    )[0];
+    .sort((a, b) => created(b) - created(a))[0];
 }
 
 async function writeCheck(

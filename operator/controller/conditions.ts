@@ -3,6 +3,7 @@
 // - every condition carries the generation it describes;
 // - the list is ordered by type so an unchanged status compares equal.
 import type { Condition } from '../api/v1alpha1/common.ts';
+import { toKubeTime } from './schedule.ts';
 
 /** ConditionInput is a condition before the bookkeeping fields are filled in. */
 export interface ConditionInput {
@@ -29,7 +30,7 @@ export function setConditions(
       const lastTransitionTime =
         previous !== undefined && previous.status === update.status
           ? previous.lastTransitionTime
-          : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+          : toKubeTime(now);
       return {
         type: update.type,
         status: update.status,

@@ -24,7 +24,10 @@ export function nextScheduleTime(
   return parsed.next().toDate();
 }
 
-/** toKubeTime renders a time as Kubernetes does: RFC 3339, seconds precision, UTC. */
-export function toKubeTime(time: Date): string {
-  return time.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/**
+ * toKubeTime renders a time as Kubernetes does: RFC 3339, seconds precision, UTC. It takes
+ * strings too: objects from a watch carry times as text, objects from a list as Dates.
+ */
+export function toKubeTime(time: Date | string): string {
+  return new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

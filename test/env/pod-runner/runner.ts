@@ -18,6 +18,12 @@ import { PodSetupError, prepareSandbox, type Sandbox } from './sandbox.ts';
 /** NODE_NAME is the node every pod the runner takes is bound to. */
 export const NODE_NAME = 'awscheck-local-node';
 
+/**
+ * AWS_ENDPOINT_ANNOTATION on a namespace sends its pods' AWS calls to another emulator (one
+ * that enforces IAM, say): the test "network" routes that tenant elsewhere.
+ */
+export const AWS_ENDPOINT_ANNOTATION = 'testenv.awscheck.io/aws-endpoint-url';
+
 /** The kubelet's limit on a termination message. */
 const TERMINATION_MESSAGE_LIMIT = 4096;
 
@@ -109,7 +115,7 @@ export class PodRunner {
       pod,
       dir,
       entrypoint,
-      nodeEnv: this.#options.nodeEnv,
+      nodeEnv: await this.#nodeEnvFor(namespace),
       readSecret: (secret) => this.#core.readNamespacedSecret({ name: secret, namespace }),
     }).catch((error: unknown) => {
       if (error instanceof PodSetupError) return error;
@@ -122,6 +128,14 @@ export class PodRunner {
     }
     const running = this.#run(pod, sandbox);
     await this.#writeStatus(pod, runningStatus(pod, running.startedAt));
+  }
+
+  async #nodeEnvFor(namespace: string): Promise<Readonly<Record<string, string>>> {
+    const annotations = (await this.#core.readNamespace({ name: namespace })).metadata?.annotations;
+    const endpoint = annotations?.[AWS_ENDPOINT_ANNOTATION];
+    return endpoint === undefined
+      ? this.#options.nodeEnv
+      : { ...this.#options.nodeEnv, AWS_ENDPOINT_URL: endpoint };
   }
 
   async #bind(name: string, namespace: string): Promise<void> {

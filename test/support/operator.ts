@@ -1,0 +1,133 @@
+// Runs the real operator as a process for end-to-end tests, as a user bound only to the
+// generated RBAC (no system:masters), with probes on a free port.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  RbacAuthorizationV1Api,
+} from '@kubernetes/client-node';
+import type { TestEnvInfo } from '../env/environment.ts';
+import { mintKubeconfig } from '../env/environment.ts';
+import { repoPath } from '../env/paths.ts';
+import { freePort } from '../env/ports.ts';
+import {
+  startProcess,
+  stopProcessGroup,
+  waitUntil,
+  type RunningProcess,
+} from '../env/processes.ts';
+import {
+  LEADER_ELECTION_ROLE_NAME,
+  OPERATOR_ROLE_NAME,
+  rbacManifests,
+} from '../../operator/rbac.ts';
+import { installCrds } from './crds.ts';
+import { kubeClients } from './kube.ts';
+
+/** OPERATOR_USER is the identity every test operator runs as. */
+export const OPERATOR_USER = 'awscheck-operator-under-test';
+
+/** OperatorSetup is one operator installation: its namespace, identity and lease. */
+export interface OperatorSetup {
+  readonly namespace: string;
+  readonly kubeconfig: string;
+  readonly leaseName: string;
+}
+
+/** installOperator installs the CRDs and the generated RBAC, bound to a minted user. */
+export async function installOperator(env: TestEnvInfo): Promise<OperatorSetup> {
+  await installCrds(env.kubeconfig);
+  const admin = kubeClients(env.kubeconfig);
+  const namespace = `awscheck-system-${randomBytes(3).toString('hex')}`;
+  await admin.core.createNamespace({ body: { metadata: { name: namespace } } });
+  const config = new KubeConfig();
+  config.loadFromFile(env.kubeconfig);
+  const objects = KubernetesObjectApi.makeApiClient(config);
+  const [clusterRole, role] = rbacManifests();
+  await objects.patch(
+    clusterRole,
+    undefined,
+    undefined,
+    'e2e',
+    true,
+    PatchStrategy.ServerSideApply,
+  );
+  role.metadata = { name: LEADER_ELECTION_ROLE_NAME, namespace };
+  await objects.patch(role, undefined, undefined, 'e2e', true, PatchStrategy.ServerSideApply);
+  const rbac = config.makeApiClient(RbacAuthorizationV1Api);
+  const subjects = [{ kind: 'User', name: OPERATOR_USER, apiGroup: 'rbac.authorization.k8s.io' }];
+  await rbac.createClusterRoleBinding({
+    body: {
+      metadata: { name: `${namespace}-operator` },
+      subjects,
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: OPERATOR_ROLE_NAME,
+      },
+    },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name: 'leader-election' },
+      subjects,
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'Role',
+        name: LEADER_ELECTION_ROLE_NAME,
+      },
+    },
+  });
+  return {
+    namespace,
+    kubeconfig: await mintKubeconfig(env, OPERATOR_USER),
+    leaseName: 'awscheck-operator',
+  };
+}
+
+/** RunningOperator is one operator replica. */
+export interface RunningOperator {
+  readonly process: RunningProcess;
+  readonly url: string;
+  readonly name: string;
+  stop(): Promise<void>;
+}
+
+/** startOperator starts a replica and waits until its caches are synced (/readyz). */
+export async function startOperator(
+  env: TestEnvInfo,
+  setup: OperatorSetup,
+  name = 'replica-a',
+): Promise<RunningOperator> {
+  const port = await freePort();
+  const process_ = startProcess({
+    name,
+    command: process.execPath,
+    args: [repoPath('operator/main.ts')],
+    logFile: join(env.runDir, `${setup.namespace}-${name}.log`),
+    tiedToParent: true,
+    env: {
+      PATH: process.env.PATH ?? '',
+      KUBECONFIG: setup.kubeconfig,
+      AWSCHECK_CHECKER_IMAGE: 'ghcr.io/awscheck/awscheck-operator:test',
+      AWSCHECK_NAMESPACE: setup.namespace,
+      POD_NAME: name,
+      AWSCHECK_HTTP_HOST: '127.0.0.1',
+      AWSCHECK_HTTP_PORT: String(port),
+      AWSCHECK_LEASE_DURATION_SECONDS: '3',
+      AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: '2',
+      AWSCHECK_LEASE_RETRY_SECONDS: '1',
+      AWSCHECK_LOG_LEVEL: 'debug',
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(async () => (await fetch(`${url}/readyz`)).ok, {
+    what: `operator ${name}`,
+    timeoutMs: 30_000,
+    process: process_,
+  });
+  return { process: process_, url, name, stop: () => stopProcessGroup(process_.pid) };
+}
