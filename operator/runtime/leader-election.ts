@@ -101,7 +101,7 @@ export class LeaderElector {
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
     if (holder === this.#options.identity || holder === '') return true;
-    const record = `${holder}@${String(spec.renewTime?.getTime())}`;
+    const record = `${holder}@${timeText(spec.renewTime)}`;
     const now = this.#clock.now().getTime();
     if (record !== this.#observedRecord) {
       this.#observedRecord = record;
@@ -156,4 +156,10 @@ export class LeaderElector {
     const { api, namespace, name } = this.#options;
     await api.replaceNamespacedLease({ name, namespace, body: lease });
   }
+}
+
+// timeText renders a MicroTime read back from the apiserver, which client-node leaves as
+// text (or a Date, depending on the path it came by), for comparison only.
+function timeText(time: unknown): string {
+  return time instanceof Date ? time.toISOString() : String(time);
 }

@@ -171,51 +171,55 @@ describe('operator', () => {
     expect(cronJobs.items).toEqual([]);
   });
 
-  it('updates the CronJob on a spec change, runs on demand, suspends, and deletes children with the check', async () => {
-    const namespace = await tenant();
-    await objects.create('awschecks', namespace, ec2Check('lifecycle', { runOnCreate: false }));
-    await eventually('the CronJob', () =>
-      admin.batch.readNamespacedCronJob({ name: 'lifecycle', namespace }),
-    );
+  it(
+    'updates the CronJob on a spec change, runs on demand, suspends, and deletes children with the check',
+    { timeout: 150_000 },
+    async () => {
+      const namespace = await tenant();
+      await objects.create('awschecks', namespace, ec2Check('lifecycle', { runOnCreate: false }));
+      await eventually('the CronJob', () =>
+        admin.batch.readNamespacedCronJob({ name: 'lifecycle', namespace }),
+      );
 
-    await objects.mergePatch('awschecks', namespace, 'lifecycle', {
-      spec: { schedule: '0 6 * * 1' },
-    });
-    await eventually('the new schedule', async () => {
-      const cronJob = await admin.batch.readNamespacedCronJob({ name: 'lifecycle', namespace });
-      return cronJob.spec.schedule === '0 6 * * 1' ? cronJob : undefined;
-    });
+      await objects.mergePatch('awschecks', namespace, 'lifecycle', {
+        spec: { schedule: '0 6 * * 1' },
+      });
+      await eventually('the new schedule', async () => {
+        const cronJob = await admin.batch.readNamespacedCronJob({ name: 'lifecycle', namespace });
+        return cronJob.spec.schedule === '0 6 * * 1' ? cronJob : undefined;
+      });
 
-    await objects.mergePatch('awschecks', namespace, 'lifecycle', {
-      metadata: { annotations: { 'awscheck.io/run-now': 'first' } },
-    });
-    const ran = await checkWhen(
-      [namespace, 'lifecycle'],
-      'the run-now run',
-      (c) => c.status?.lastRun?.jobName.startsWith('lifecycle-now-') === true,
-    );
-    expect(ran.status?.runNowToken).toBe('first');
-    expect(ran.status?.lastRun?.outcome).toBe('Succeeded');
+      await objects.mergePatch('awschecks', namespace, 'lifecycle', {
+        metadata: { annotations: { 'awscheck.io/run-now': 'first' } },
+      });
+      const ran = await checkWhen(
+        [namespace, 'lifecycle'],
+        'the run-now run',
+        (c) => c.status?.lastRun?.jobName.startsWith('lifecycle-now-') === true,
+      );
+      expect(ran.status?.runNowToken).toBe('first');
+      expect(ran.status?.lastRun?.outcome).toBe('Succeeded');
 
-    await objects.mergePatch('awschecks', namespace, 'lifecycle', { spec: { suspend: true } });
-    await eventually('the CronJob to be suspended', async () => {
-      const cronJob = await admin.batch.readNamespacedCronJob({ name: 'lifecycle', namespace });
-      return cronJob.spec.suspend === true ? cronJob : undefined;
-    });
+      await objects.mergePatch('awschecks', namespace, 'lifecycle', { spec: { suspend: true } });
+      await eventually('the CronJob to be suspended', async () => {
+        const cronJob = await admin.batch.readNamespacedCronJob({ name: 'lifecycle', namespace });
+        return cronJob.spec.suspend === true ? cronJob : undefined;
+      });
 
-    await objects.delete('awschecks', namespace, 'lifecycle');
-    await eventually(
-      'the garbage collector to delete the CronJob and Jobs',
-      async () => {
-        const [cronJobs, jobs] = await Promise.all([
-          admin.batch.listNamespacedCronJob({ namespace }),
-          admin.batch.listNamespacedJob({ namespace }),
-        ]);
-        return cronJobs.items.length + jobs.items.length === 0 ? true : undefined;
-      },
-      90_000,
-    ); // The garbage collector learns of a new CRD at its next 30 s discovery.
-  });
+      await objects.delete('awschecks', namespace, 'lifecycle');
+      await eventually(
+        'the garbage collector to delete the CronJob and Jobs',
+        async () => {
+          const [cronJobs, jobs] = await Promise.all([
+            admin.batch.listNamespacedCronJob({ namespace }),
+            admin.batch.listNamespacedJob({ namespace }),
+          ]);
+          return cronJobs.items.length + jobs.items.length === 0 ? true : undefined;
+        },
+        90_000,
+      ); // The garbage collector learns of a new CRD at its next 30 s discovery.
+    },
+  );
 
   it('exports per-check metrics', async () => {
     const text = await (await fetch(`${operator.url}/metrics`)).text();
