@@ -1,25 +1,142 @@
-// dev: the main job on its embedded default. Until the operator lands it starts the local
-// control plane with the AWS emulator and Stripe mock, prints how to use them, and stops
-// everything on Ctrl-C.
+// `npm run dev`: the main job on its embedded default. It starts the local control plane
+// with moto (seeded with sample resources) and stripe-mock, installs the CRDs and the
+// operator's RBAC, runs the operator and the local pod runner, applies sample checks in
+// namespace `demo`, and prints the checks' status whenever it changes. Ctrl-C stops all.
 import { once } from 'node:events';
-import { shellExports, startTestEnvironment, stopTestEnvironment } from './environment.ts';
+import { DynamoDBClient, CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
+import { AWS_TEST_KEYS, conditionOf, CustomObjects } from '../support/awscheck.ts';
+import { kubeClients } from '../support/kube.ts';
+import { installOperator, startOperator } from '../support/operator.ts';
+import {
+  shellExports,
+  startTestEnvironment,
+  stopTestEnvironment,
+  type TestEnvInfo,
+} from './environment.ts';
 
+const NAMESPACE = 'demo';
 const say = (line: string): void => {
   console.error(`dev: ${line}`);
 };
 
+const SAMPLE_CHECKS: readonly [string, Record<string, unknown>][] = [
+  ['identity', { service: 'sts', type: 'health_check' }],
+  [
+    'instances',
+    {
+      service: 'ec2',
+      type: 'resource_list',
+      regions: ['us-east-1', 'eu-west-1'],
+      expect: { min: 1, max: 10 },
+    },
+  ],
+  [
+    'instance-health',
+    { service: 'ec2', type: 'health_check', regions: ['us-east-1', 'eu-west-1'] },
+  ],
+  ['tables', { service: 'dynamodb', type: 'resource_list', expect: { min: 1 } }],
+  ['too-many-instances', { service: 'ec2', type: 'resource_list', expect: { max: 2 } }],
+];
+
+async function seedAws(env: TestEnvInfo): Promise<void> {
+  const aws = {
+    endpoint: env.awsEndpointUrl,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  };
+  const east = new EC2Client({ ...aws, region: 'us-east-1' });
+  const west = new EC2Client({ ...aws, region: 'eu-west-1' });
+  await east.send(new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 3, MaxCount: 3 }));
+  await west.send(new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 2, MaxCount: 2 }));
+  await new DynamoDBClient({ ...aws, region: 'us-east-1' }).send(
+    new CreateTableCommand({
+      TableName: 'orders',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+}
+
+async function applySamples(env: TestEnvInfo, objects: CustomObjects): Promise<void> {
+  const { core } = kubeClients(env.kubeconfig);
+  await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+  await core.createNamespacedSecret({
+    namespace: NAMESPACE,
+    body: { metadata: { name: 'aws-keys' }, stringData: AWS_TEST_KEYS },
+  });
+  await objects.create('awscredentialrefs', NAMESPACE, {
+    apiVersion: 'awscheck.io/v1alpha1',
+    kind: 'AwsCredentialRef',
+    metadata: { name: 'readonly' },
+    spec: { region: 'us-east-1', secretRef: { name: 'aws-keys' } },
+  });
+  for (const [name, spec] of SAMPLE_CHECKS) {
+    await objects.create('awschecks', NAMESPACE, {
+      apiVersion: 'awscheck.io/v1alpha1',
+      kind: 'AwsCheck',
+      metadata: { name },
+      spec: { credentialRef: { name: 'readonly' }, ...spec },
+    });
+  }
+}
+
+function row(check: AwsCheck): string {
+  const healthy = conditionOf(check, 'Healthy');
+  const cells: [string, number][] = [
+    [check.metadata.name, 20],
+    [check.spec.service, 9],
+    [check.spec.type, 14],
+    [conditionOf(check, 'Ready')?.status ?? '-', 6],
+    [healthy?.status ?? '-', 8],
+    [healthy?.reason ?? '-', 20],
+    [resourcesOf(check), 10],
+  ];
+  return [...cells.map(([text, width]) => text.padEnd(width)), healthy?.message ?? ''].join(' ');
+}
+
+function resourcesOf(check: AwsCheck): string {
+  return String(check.status?.lastRun?.resources ?? '-');
+}
+
+async function watchStatus(objects: CustomObjects, signal: AbortSignal): Promise<void> {
+  let shown = '';
+  while (!signal.aborted) {
+    const rows = await Promise.all(
+      SAMPLE_CHECKS.map(async ([name]) => row(await objects.check(NAMESPACE, name))),
+    );
+    const header =
+      'NAME                 SERVICE   TYPE           READY  HEALTHY  REASON               RESOURCES  MESSAGE';
+    const table = [header, ...rows].join('\n');
+    if (table !== shown) {
+      console.log(`\n${new Date().toISOString()}\n${table}`);
+      shown = table;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
 const started = Date.now();
-const info = await startTestEnvironment({ tiedToParent: true, progress: say });
-say(
-  `local control plane, moto and stripe-mock up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-);
+const env = await startTestEnvironment({ tiedToParent: true, progress: say });
+say(`control plane, moto and stripe-mock up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+await seedAws(env);
+const operator = await startOperator(env, await installOperator(env), 'dev');
+const objects = new CustomObjects(env.kubeconfig);
+await applySamples(env, objects);
 console.log(`
+The operator runs as a user bound only to its generated RBAC; its log: ${operator.process.logFile}
 In another shell:
-${shellExports(info)}
-  kubectl get namespaces            # the real kube-apiserver
-  aws sts get-caller-identity       # moto answers every AWS service
+${shellExports(env)}
+  kubectl get awschecks,awscredentialrefs -n ${NAMESPACE}
+  kubectl annotate awscheck instances -n ${NAMESPACE} awscheck.io/run-now=$(date +%s) --overwrite
+  curl -s ${operator.url}/metrics | grep awscheck_check
 
 Press Ctrl-C to stop.`);
-await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+const stop = new AbortController();
+const watching = watchStatus(objects, stop.signal);
+await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM'), watching]);
+stop.abort();
 say('stopping');
-await stopTestEnvironment(info);
+await operator.stop();
+await stopTestEnvironment(env);
