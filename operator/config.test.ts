@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+
+const REQUIRED = { AWSCHECK_CHECKER_IMAGE: 'img', AWSCHECK_NAMESPACE: 'ops' };
+
+describe('loadConfig', () => {
+  it('fills every default when only the required variables are set', () => {
+    expect(loadConfig(REQUIRED)).toEqual({
+      checkerImage: 'img',
+      imagePullPolicy: 'IfNotPresent',
+      namespace: 'ops',
+      podName: 'awscheck-operator',
+      httpPort: 8080,
+      httpHost: '0.0.0.0',
+      workers: 4,
+      resyncMs: 300_000,
+      lease: {
+        name: 'awscheck-operator',
+        durationMs: 15_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 2_000,
+      },
+      allowPlatformIdentity: false,
+      checkerResources: { cpu: '100m', memory: '128Mi' },
+      jobHistory: 3,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads numbers, seconds and booleans from their text', () => {
+    const config = loadConfig({
+      ...REQUIRED,
+      AWSCHECK_HTTP_PORT: '9090',
+      AWSCHECK_WORKERS: '8',
+      AWSCHECK_RESYNC_SECONDS: '60',
+      AWSCHECK_LEASE_DURATION_SECONDS: '30',
+      AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: '20',
+      AWSCHECK_LEASE_RETRY_SECONDS: '5',
+      AWSCHECK_ALLOW_PLATFORM_IDENTITY: 'true',
+      AWSCHECK_JOB_HISTORY: '7',
+      AWSCHECK_IMAGE_PULL_POLICY: 'Never',
+    });
+    expect(config).toMatchObject({
+      httpPort: 9090,
+      workers: 8,
+      resyncMs: 60_000,
+      lease: { durationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 5_000 },
+      allowPlatformIdentity: true,
+      jobHistory: 7,
+      imagePullPolicy: 'Never',
+    });
+  });
+
+  it.each([
+    ['AWSCHECK_CHECKER_IMAGE', { AWSCHECK_NAMESPACE: 'ops' }],
+    ['AWSCHECK_CHECKER_IMAGE', { AWSCHECK_CHECKER_IMAGE: '', AWSCHECK_NAMESPACE: 'ops' }],
+    ['AWSCHECK_NAMESPACE', { AWSCHECK_CHECKER_IMAGE: 'img' }],
+  ])('fails naming %s when it is missing or empty', (variable, env) => {
+    expect(() => loadConfig(env)).toThrow(variable);
+  });
+
+  it.each([
+    ['AWSCHECK_HTTP_PORT', 'eighty'],
+    ['AWSCHECK_HTTP_PORT', '65536'],
+    ['AWSCHECK_HTTP_PORT', '80.5'],
+    ['AWSCHECK_WORKERS', '0'],
+    ['AWSCHECK_WORKERS', '65'],
+    ['AWSCHECK_RESYNC_SECONDS', '0'],
+    ['AWSCHECK_RESYNC_SECONDS', '-5'],
+    ['AWSCHECK_LEASE_DURATION_SECONDS', 'soon'],
+    ['AWSCHECK_JOB_HISTORY', '21'],
+    ['AWSCHECK_ALLOW_PLATFORM_IDENTITY', 'yes'],
+    ['AWSCHECK_IMAGE_PULL_POLICY', 'Sometimes'],
+    ['AWSCHECK_LOG_LEVEL', 'verbose'],
+  ])('fails naming %s when it is %s', (variable, value) => {
+    expect(() => loadConfig({ ...REQUIRED, [variable]: value })).toThrow(variable);
+  });
+
+  it('lists every bad variable in one error', () => {
+    expect(() => loadConfig({ AWSCHECK_NAMESPACE: 'ops', AWSCHECK_WORKERS: 'many' })).toThrow(
+      /AWSCHECK_CHECKER_IMAGE[\s\S]*AWSCHECK_WORKERS|AWSCHECK_WORKERS[\s\S]*AWSCHECK_CHECKER_IMAGE/,
+    );
+  });
+});
