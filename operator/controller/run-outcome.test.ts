@@ -1,0 +1,243 @@
+import type { V1ContainerState, V1Job, V1JobCondition, V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { CheckerResultSchema, type RunResult, type ValidateResult } from '../checker/result.ts';
+import { jobFinished, runOutcome } from './run-outcome.ts';
+
+const STARTED = new Date('2024-06-01T12:00:00Z');
+const FINISHED = new Date('2024-06-01T12:00:42Z');
+
+function job(
+  conditions: V1JobCondition[],
+  extra: { completionTime?: Date; activeDeadlineSeconds?: number } = {},
+): V1Job {
+  return {
+    metadata: { name: 'web-28000000', creationTimestamp: new Date('2024-06-01T11:59:58Z') },
+    spec: {
+      template: {},
+      ...(extra.activeDeadlineSeconds !== undefined && {
+        activeDeadlineSeconds: extra.activeDeadlineSeconds,
+      }),
+    },
+    status: {
+      startTime: STARTED,
+      conditions,
+      ...(extra.completionTime !== undefined && { completionTime: extra.completionTime }),
+    },
+  };
+}
+
+function done(type: 'Complete' | 'Failed', reason?: string): V1JobCondition {
+  return {
+    type,
+    status: 'True',
+    lastTransitionTime: FINISHED,
+    ...(reason !== undefined && { reason, message: `${reason} happened` }),
+  };
+}
+
+function pod(state: V1ContainerState): V1Pod {
+  return {
+    status: {
+      containerStatuses: [
+        { name: 'checker', image: 'img', imageID: '', ready: false, restartCount: 0, state },
+      ],
+    },
+  };
+}
+
+function terminated(exitCode: number, message?: string, reason?: string): V1Pod {
+  return pod({
+    terminated: {
+      exitCode,
+      ...(message !== undefined && { message }),
+      ...(reason !== undefined && { reason }),
+    },
+  });
+}
+
+/** message is a result as the checker writes it, checked against the shared schema. */
+function message(result: RunResult | ValidateResult): string {
+  return JSON.stringify(CheckerResultSchema.parse(result));
+}
+
+function runResult(overrides: Partial<RunResult> = {}): RunResult {
+  return {
+    kind: 'run',
+    service: 'ec2',
+    type: 'health_check',
+    v: 1,
+    outcome: 'Succeeded',
+    message: '3 resources, 1 unhealthy',
+    startTime: '2024-06-01T12:00:01.500Z',
+    durationMs: 4200,
+    truncated: false,
+    resources: 3,
+    unhealthy: 1,
+    regions: { 'us-east-1': { resources: 3, unhealthy: 1 } },
+    findings: [{ region: 'us-east-1', id: 'i-1', state: 'stopped', problems: ['stopped'] }],
+    ...overrides,
+  };
+}
+
+describe('jobFinished', () => {
+  it.each([
+    ['no conditions', [], undefined],
+    ['Complete True', [done('Complete')], 'Complete'],
+    ['Failed True', [done('Failed')], 'Failed'],
+    ['Failed False', [{ type: 'Failed', status: 'False' }], undefined],
+    ['only Suspended', [{ type: 'Suspended', status: 'True' }], undefined],
+  ])('%s → %s', (_case, conditions, expected) => {
+    expect(jobFinished(job(conditions))).toBe(expected);
+  });
+});
+
+describe('runOutcome', () => {
+  it('is undefined while the job runs', () => {
+    expect(runOutcome({ job: job([]), pod: pod({ running: { startedAt: STARTED } }) })).toBe(
+      undefined,
+    );
+  });
+
+  it('is undefined while the pod is not yet created', () => {
+    expect(runOutcome({ job: job([]), pod: undefined })).toBe(undefined);
+  });
+
+  it('copies a successful run result', () => {
+    const observed = {
+      job: job([done('Complete')], { completionTime: FINISHED }),
+      pod: terminated(0, message(runResult())),
+    };
+    expect(runOutcome(observed)).toEqual({
+      jobName: 'web-28000000',
+      startTime: '2024-06-01T12:00:01Z',
+      completionTime: '2024-06-01T12:00:42Z',
+      durationMs: 4200,
+      outcome: 'Succeeded',
+      message: '3 resources, 1 unhealthy',
+      resources: 3,
+      unhealthy: 1,
+      regions: { 'us-east-1': { resources: 3, unhealthy: 1 } },
+      findings: [{ region: 'us-east-1', id: 'i-1', state: 'stopped', problems: ['stopped'] }],
+      truncated: false,
+    });
+  });
+
+  it('takes the completion time from the finished condition when the job has none', () => {
+    const observed = { job: job([done('Complete')]), pod: terminated(0, message(runResult())) };
+    expect(runOutcome(observed)?.completionTime).toBe('2024-06-01T12:00:42Z');
+  });
+
+  it('copies the reason and error of a failed run result', () => {
+    const error = {
+      category: 'PermissionDenied' as const,
+      code: 'UnauthorizedOperation',
+      message: 'not allowed',
+      region: 'us-east-1',
+      operation: 'ec2:DescribeInstances',
+    };
+    const result = runResult({
+      outcome: 'Failed',
+      reason: 'PermissionDenied',
+      message: 'ec2:DescribeInstances was denied',
+      resources: 0,
+      unhealthy: 0,
+      regions: {},
+      findings: [],
+      error,
+    });
+    const outcome = runOutcome({ job: job([done('Failed')]), pod: terminated(3, message(result)) });
+    expect(outcome).toMatchObject({
+      outcome: 'Failed',
+      reason: 'PermissionDenied',
+      message: 'ec2:DescribeInstances was denied',
+      error,
+    });
+  });
+
+  it('reads a validate result without run counts', () => {
+    const result: ValidateResult = {
+      kind: 'validate',
+      v: 1,
+      outcome: 'Succeeded',
+      message: 'authenticated',
+      startTime: '2024-06-01T12:00:01Z',
+      durationMs: 300,
+      truncated: false,
+      identity: { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/x', userId: 'X' },
+    };
+    const outcome = runOutcome({
+      job: job([done('Complete')]),
+      pod: terminated(0, message(result)),
+    });
+    expect(outcome).toMatchObject({ outcome: 'Succeeded', message: 'authenticated' });
+    expect(outcome).not.toHaveProperty('resources');
+  });
+
+  it.each([
+    {
+      rule: 'a deadline without a message is DeadlineExceeded',
+      theJob: job([done('Failed', 'DeadlineExceeded')], { activeDeadlineSeconds: 330 }),
+      thePod: terminated(143, undefined, 'Error'),
+      reason: 'DeadlineExceeded',
+      text: /deadline of 330 s/,
+    },
+    {
+      rule: 'OOMKilled without a message is RunAborted naming OOMKilled',
+      theJob: job([done('Failed', 'BackoffLimitExceeded')]),
+      thePod: terminated(137, undefined, 'OOMKilled'),
+      reason: 'RunAborted',
+      text: /exited 137 \(OOMKilled\)/,
+    },
+    {
+      rule: 'a garbage termination message is RunAborted',
+      theJob: job([done('Failed', 'BackoffLimitExceeded')]),
+      thePod: terminated(1, 'panic: something broke'),
+      reason: 'RunAborted',
+      text: /exited 1 with an unreadable result.*not JSON/,
+    },
+    {
+      rule: 'JSON that is no result is RunAborted',
+      theJob: job([done('Complete')]),
+      thePod: terminated(0, '{"v":1,"kind":"run"}'),
+      reason: 'RunAborted',
+      text: /not a checker result/,
+    },
+    {
+      rule: 'a finished job without a pod is RunAborted',
+      theJob: job([done('Failed', 'BackoffLimitExceeded')]),
+      thePod: undefined,
+      reason: 'RunAborted',
+      text: /left no container status/,
+    },
+  ])('$rule', ({ theJob, thePod, reason, text }) => {
+    const outcome = runOutcome({ job: theJob, pod: thePod });
+    expect(outcome).toMatchObject({
+      jobName: 'web-28000000',
+      startTime: '2024-06-01T12:00:00Z',
+      completionTime: '2024-06-01T12:00:42Z',
+      outcome: 'Failed',
+      reason,
+    });
+    expect(outcome?.message).toMatch(text);
+  });
+
+  it.each(['CreateContainerConfigError', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'])(
+    'reports %s on an unfinished job as InvalidConfiguration without a completion time',
+    (reason) => {
+      const stuck = pod({ waiting: { reason, message: 'secret "keys" not found' } });
+      const outcome = runOutcome({ job: job([]), pod: stuck });
+      expect(outcome).toEqual({
+        jobName: 'web-28000000',
+        startTime: '2024-06-01T12:00:00Z',
+        outcome: 'Failed',
+        reason: 'InvalidConfiguration',
+        message: `the checker could not start: ${reason}: secret "keys" not found`,
+      });
+    },
+  );
+
+  it('waits on ContainerCreating', () => {
+    const waiting = pod({ waiting: { reason: 'ContainerCreating' } });
+    expect(runOutcome({ job: job([]), pod: waiting })).toBe(undefined);
+  });
+});
