@@ -193,18 +193,11 @@ export function describeRun(run: LastRun): string {
 }
 
 function conditionsFor(gate: Gate, lastRun: LastRun | undefined): ConditionInput[] {
-  const healthy = healthyCondition(lastRun);
-  if (!gate.ok) {
-    return [
-      gate.ready,
-      healthy,
-      { type: 'Stalled', status: 'True', reason: gate.ready.reason, message: gate.ready.message },
-    ];
-  }
-  return [
-    { type: 'Ready', status: 'True', reason: 'Scheduled', message: 'The CronJob is in place' },
-    healthy,
-  ];
+  const conditions = [gate.ready, healthyCondition(lastRun)];
+  if (gate.ready.status === 'True') return conditions;
+  const { reason, message } = gate.ready;
+  const kind = reason === 'CredentialsPending' ? 'Reconciling' : 'Stalled';
+  return [...conditions, { type: kind, status: 'True', reason, message }];
 }
 
 function healthyCondition(lastRun: LastRun | undefined): ConditionInput {

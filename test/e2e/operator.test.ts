@@ -212,7 +212,10 @@ describe('operator', () => {
         async () => {
           const [cronJobs, jobs] = await Promise.all([
             admin.batch.listNamespacedCronJob({ namespace }),
-            admin.batch.listNamespacedJob({ namespace }),
+            admin.batch.listNamespacedJob({
+              namespace,
+              labelSelector: 'awscheck.io/check=lifecycle',
+            }),
           ]);
           return cronJobs.items.length + jobs.items.length === 0 ? true : undefined;
         },
