@@ -1,5 +1,6 @@
-# The operator and checker image: built with the full toolchain, run on a slim Node 24
-# as a non-root user with production dependencies only.
+# One image for the operator and the checker: built with the full toolchain, run on a slim
+# Node 24 as a non-root user with production dependencies only. The operator is the default
+# command; checker pods run `checker` (a link to the checker's CLI).
 FROM node:24-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -14,5 +15,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist ./dist
+RUN chmod +x dist/operator/checker/cli.js \
+  && ln -s /app/dist/operator/checker/cli.js /usr/local/bin/checker
 USER 65532:65532
-ENTRYPOINT ["node"]
+CMD ["node", "dist/operator/main.js"]
