@@ -224,6 +224,22 @@ describe('operator', () => {
     },
   );
 
+  it('writes nothing at steady state, though it resyncs every second', async () => {
+    const namespace = await tenant();
+    await objects.create('awschecks', namespace, ec2Check('steady'));
+    const settledWhen = (c: AwsCheck): boolean =>
+      conditionOf(c, 'Healthy')?.status === 'True' && conditionOf(c, 'Ready')?.status === 'True';
+    const settled = await checkWhen([namespace, 'steady'], 'Healthy and Ready', settledWhen);
+    const cronJob = await admin.batch.readNamespacedCronJob({ name: 'steady', namespace });
+
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+    const later = await objects.check(namespace, 'steady');
+    const cronJobLater = await admin.batch.readNamespacedCronJob({ name: 'steady', namespace });
+    expect(later.metadata.resourceVersion).toBe(settled.metadata.resourceVersion);
+    expect(cronJobLater.metadata?.resourceVersion).toBe(cronJob.metadata?.resourceVersion);
+  });
+
   it('exports per-check metrics', async () => {
     const text = await (await fetch(`${operator.url}/metrics`)).text();
 

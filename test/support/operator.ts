@@ -121,6 +121,7 @@ export async function startOperator(
       AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: '2',
       AWSCHECK_LEASE_RETRY_SECONDS: '1',
       AWSCHECK_LOG_LEVEL: 'debug',
+      AWSCHECK_RESYNC_SECONDS: '1',
     },
   });
   const url = `http://127.0.0.1:${port}`;
