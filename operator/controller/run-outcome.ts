@@ -88,7 +88,7 @@ function fromResult(job: V1Job, result: CheckerResult): LastRun {
           resources: result.resources,
           unhealthy: result.unhealthy,
           regions: result.regions,
-          findings: result.findings,
+          findings: result.findings.map(boundedFinding),
         }
       : {};
   return {
@@ -154,4 +154,15 @@ function completionTime(job: V1Job): string | undefined {
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** The status schema's bounds on a finding (the CRD rejects a status beyond them). */
+const MAX_PROBLEMS = 16;
+const MAX_PROBLEM_LENGTH = 1024;
+
+function boundedFinding<T extends { problems: string[] }>(finding: T): T {
+  const problems = finding.problems
+    .slice(0, MAX_PROBLEMS)
+    .map((p) => p.slice(0, MAX_PROBLEM_LENGTH));
+  return { ...finding, problems };
 }
