@@ -9,6 +9,7 @@ import {
   CustomObjectsApi,
   KubernetesObjectApi,
   PatchStrategy,
+  setHeaderOptions,
   type KubeConfig,
   type KubernetesObject,
   type V1Job,
@@ -108,4 +109,21 @@ export async function replaceStatus(
     body: { ...ref.object, status },
     fieldManager: FIELD_MANAGER,
   });
+}
+
+/** labelJob adds labels to a Job; a Job already gone needs none. */
+export async function labelJob(
+  clients: KubeClients,
+  namespace: string,
+  name: string,
+  labels: Readonly<Record<string, string>>,
+): Promise<void> {
+  try {
+    await clients.batch.patchNamespacedJob(
+      { name, namespace, body: { metadata: { labels } }, fieldManager: FIELD_MANAGER },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  } catch (error) {
+    if (!isStatus(error, 404)) throw error;
+  }
 }

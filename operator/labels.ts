@@ -25,3 +25,9 @@ export const RUN_NOW_ANNOTATION = 'awscheck.io/run-now';
 
 /** JOB_NAME_LABEL is set by the job controller on the Pods of a Job. */
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+
+/**
+ * RECORDED_LABEL marks a Job whose run is in its AwsCheck's status. The status names only
+ * the latest run, so this label is what keeps every other run from being counted twice.
+ */
+export const RECORDED_LABEL = 'awscheck.io/recorded';

@@ -31,10 +31,10 @@ export const OPERATOR_RULES: readonly (V1PolicyRule & { readonly why: string })[
     verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
   },
   {
-    why: 'start first runs, run-now runs and validations; delete stale validations',
+    why: 'start first runs, run-now runs and validations; mark runs recorded; delete stale validations',
     apiGroups: ['batch'],
     resources: ['jobs'],
-    verbs: ['get', 'list', 'watch', 'create', 'delete'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
   },
   {
     why: 'read run results from the termination messages of its Pods',

@@ -8,8 +8,8 @@ import {
 import type { AwsCheck } from '../api/v1alpha1/awscheck.ts';
 import { parseAwsCheck, parseAwsCredentialRef } from '../api/v1alpha1/parse.ts';
 import { recordEvent } from '../events.ts';
-import { apply, createJobIfAbsent, isStatus } from '../kube.ts';
-import { CHECK_LABEL, JOB_NAME_LABEL } from '../labels.ts';
+import { apply, createJobIfAbsent, isStatus, labelJob } from '../kube.ts';
+import { CHECK_LABEL, JOB_NAME_LABEL, RECORDED_LABEL } from '../labels.ts';
 import { planCheck, refusedSchedule, type CheckFacts, type CheckPlan } from './check-plan.ts';
 import { splitKey, type ControllerContext } from './context.ts';
 import { shortHash } from './names.ts';
@@ -107,6 +107,9 @@ async function writeCheck(
   }
   const changed = await writeStatusIfChanged(context, 'awschecks', raw, plan.status);
   if (changed) await reportRuns(context, check, plan);
+  for (const job of plan.recorded) {
+    await labelJob(context.clients, check.metadata.namespace, job, { [RECORDED_LABEL]: 'true' });
+  }
   context.metrics.observeCheck({ ...check, status: plan.status });
 }
 

@@ -1,3 +1,4 @@
+import { RECORDED_LABEL } from '../labels.ts';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { AwsCheck, AwsCheckSpec, AwsCheckStatus } from '../api/v1alpha1/awscheck.ts';
@@ -124,6 +125,16 @@ function finishedRun(name: string, start: string, outcome: 'Succeeded' | 'Failed
     },
   };
   return { job, pod };
+}
+
+/** markRecorded labels the Jobs the operator marked after writing the status. */
+function markRecorded(runs: readonly RunObservation[], names: readonly string[]): RunObservation[] {
+  return runs.map(({ job, pod }) => {
+    const name = job.metadata?.name ?? '';
+    if (!names.includes(name)) return { job, pod };
+    const labels = { [RECORDED_LABEL]: 'true' };
+    return { job: Object.assign({}, job, { metadata: { name, labels } }), pod };
+  });
 }
 
 function runningRun(name: string): RunObservation {
@@ -377,21 +388,44 @@ describe('foldRuns', () => {
 
   it('never counts the recorded run again', () => {
     const first = foldRuns({}, [ok1, bad2]);
-    const again = foldRuns(first.status, [ok1, bad2]);
+    const again = foldRuns(first.status, markRecorded([ok1, bad2], first.recorded));
     expect(again.status).toEqual(first.status);
     expect(again.events).toEqual([]);
   });
 
-  it('adds only the runs newer than the recorded one', () => {
+  it('adds only the runs not yet recorded', () => {
     const first = foldRuns({}, [ok1, bad2]);
-    const later = foldRuns(first.status, [ok1, bad2, bad3]);
+    const later = foldRuns(first.status, [...markRecorded([ok1, bad2], first.recorded), bad3]);
     expect(later.status.consecutiveFailures).toBe(2);
     expect(later.events.map((e) => e.key)).toEqual(['web-3']);
   });
 
   it('changes nothing without finished runs', () => {
     const current: AwsCheckStatus = { consecutiveFailures: 1 };
-    expect(foldRuns(current, [runningRun('web-5')])).toEqual({ status: current, events: [] });
+    expect(foldRuns(current, [runningRun('web-5')])).toEqual({
+      status: current,
+      events: [],
+      recorded: [],
+    });
+  });
+
+  it('counts two runs that started in the same second once each', () => {
+    const a = finishedRun('web-initial', '2024-06-01T01:00:00Z', 'Failed');
+    const b = finishedRun('web-now-x', '2024-06-01T01:00:00Z', 'Failed');
+    const first = foldRuns({}, [a, b]);
+    const again = foldRuns(first.status, markRecorded([a, b], first.recorded));
+    expect(first.status.consecutiveFailures).toBe(2);
+    expect(again.status).toEqual(first.status);
+    expect(again.events).toEqual([]);
+  });
+
+  it('counts a run that started before the recorded one but ended after it', () => {
+    const early = finishedRun('web-2800', '2024-06-01T01:00:00Z', 'Failed');
+    const recorded = finishedRun('web-now-x', '2024-06-01T01:05:00Z', 'Succeeded');
+    const first = foldRuns({}, [recorded]);
+    const later = foldRuns(first.status, [...markRecorded([recorded], first.recorded), early]);
+    expect(later.status.consecutiveFailures).toBe(1);
+    expect(later.events.map((e) => e.key)).toEqual(['web-2800']);
   });
 });
 
@@ -429,7 +463,11 @@ describe('planCheck: steady state', () => {
     ];
     const first = planCheck(facts(theCheck, runs, credential), config);
     const resynced = { ...theCheck, status: first.status };
-    const later = { ...facts(resynced, runs, credential), now: new Date('2024-06-01T12:45:00Z') };
+    const recordedRuns = markRecorded(runs, first.recorded);
+    const later = {
+      ...facts(resynced, recordedRuns, credential),
+      now: new Date('2024-06-01T12:45:00Z'),
+    };
     const second = planCheck(later, config);
     expect(second.status).toEqual(first.status);
     expect(second.events).toEqual([]);

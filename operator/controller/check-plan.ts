@@ -5,7 +5,7 @@ import type { V1CronJob, V1Job } from '@kubernetes/client-node';
 import type { AwsCheck, AwsCheckStatus } from '../api/v1alpha1/awscheck.ts';
 import type { AwsCredentialRef } from '../api/v1alpha1/awscredentialref.ts';
 import type { OperatorConfig } from '../config.ts';
-import { RUN_NOW_ANNOTATION } from '../labels.ts';
+import { RECORDED_LABEL, RUN_NOW_ANNOTATION } from '../labels.ts';
 import type { CredentialInput } from './checker-pod.ts';
 import { findCondition, setConditions, type ConditionInput } from './conditions.ts';
 import { desiredCronJob, desiredRunJob } from './cronjob.ts';
@@ -38,6 +38,8 @@ export interface CheckPlan {
   readonly jobs: readonly V1Job[];
   readonly status: AwsCheckStatus;
   readonly events: readonly RecordedEvent[];
+  /** Jobs whose runs the status now includes: label them recorded after writing it. */
+  readonly recorded: readonly string[];
 }
 
 type Gate =
@@ -60,7 +62,7 @@ export function planCheck(facts: CheckFacts, config: OperatorConfig): CheckPlan 
     observedGeneration: generation,
     conditions: setConditions(check.status?.conditions, conditions, generation, facts.now),
   };
-  return { cronJob, jobs, status, events: folded.events };
+  return { cronJob, jobs, status, events: folded.events, recorded: folded.recorded };
 }
 
 // withoutScheduleFields drops what only a scheduled check has; scheduleStatus adds it back.
@@ -141,24 +143,22 @@ function runsToStart(
 interface Folded {
   readonly status: AwsCheckStatus;
   readonly events: RecordedEvent[];
+  /** The Jobs folded in, to be labelled recorded once the status is written. */
+  readonly recorded: string[];
 }
 
 /**
- * foldRuns adds every run that ended since the recorded lastRun, oldest first, to the
- * status: lastRun, consecutiveFailures and lastSuccessfulTime. The status is the memory, so
- * a restarted operator neither loses nor double-counts a run.
+ * foldRuns adds every run that ended and is not yet recorded to the status, in the order
+ * they ended: lastRun, consecutiveFailures and lastSuccessfulTime. A run is recorded when
+ * its Job carries RECORDED_LABEL or it is the status's lastRun (the label may not have been
+ * written when the operator stopped), so a restart neither loses nor double-counts a run.
  */
 export function foldRuns(current: AwsCheckStatus, runs: readonly RunObservation[]): Folded {
-  const recorded = current.lastRun;
   const fresh = runs
+    .filter(({ job }) => job.metadata?.labels?.[RECORDED_LABEL] === undefined)
     .map(runOutcome)
-    .filter((run): run is LastRun => run !== undefined)
-    .filter(
-      (run) =>
-        recorded === undefined ||
-        (run.jobName !== recorded.jobName && run.startTime >= recorded.startTime),
-    )
-    .sort((a, b) => a.startTime.localeCompare(b.startTime));
+    .filter((run): run is LastRun => run !== undefined && run.jobName !== current.lastRun?.jobName)
+    .sort((a, b) => endOf(a).localeCompare(endOf(b)) || a.jobName.localeCompare(b.jobName));
   let status = current;
   const events: RecordedEvent[] = [];
   for (const run of fresh) {
@@ -167,7 +167,7 @@ export function foldRuns(current: AwsCheckStatus, runs: readonly RunObservation[
       ...status,
       lastRun: run,
       consecutiveFailures: succeeded ? 0 : (status.consecutiveFailures ?? 0) + 1,
-      ...(succeeded && { lastSuccessfulTime: run.completionTime ?? run.startTime }),
+      ...(succeeded && { lastSuccessfulTime: endOf(run) }),
     };
     events.push({
       type: succeeded ? 'Normal' : 'Warning',
@@ -176,7 +176,11 @@ export function foldRuns(current: AwsCheckStatus, runs: readonly RunObservation[
       key: run.jobName,
     });
   }
-  return { status, events };
+  return { status, events, recorded: fresh.map((run) => run.jobName) };
+}
+
+function endOf(run: LastRun): string {
+  return run.completionTime ?? run.startTime;
 }
 
 /** describeRun is a run's one-line summary, with the AWS error's code, request id, region and call. */

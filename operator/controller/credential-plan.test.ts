@@ -302,6 +302,23 @@ describe('planCredential: status bookkeeping', () => {
     expect(plan.validationJob).toBeUndefined();
   });
 
+  it('keeps Ready once the validation Job is gone', () => {
+    const validated = planCredential(facts(ref(), validation('Succeeded')), config).status;
+    const plan = planCredential(facts(ref({ status: validated })), config);
+    expect(conditionOf(plan.status, 'Ready')).toMatchObject({
+      status: 'True',
+      reason: 'Validated',
+    });
+    expect(plan.status).toEqual(validated);
+  });
+
+  it('ignores a validation run whose Pod is gone', () => {
+    const validated = planCredential(facts(ref(), validation('Succeeded')), config).status;
+    const withoutPod = { ...validation('Succeeded'), pod: undefined };
+    const plan = planCredential(facts(ref({ status: validated }), withoutPod), config);
+    expect(conditionOf(plan.status, 'Ready')?.status).toBe('True');
+  });
+
   it('starts a validation Job for a new generation', () => {
     const validated = planCredential(facts(ref(), validation('Succeeded')), config).status;
     const plan = planCredential(facts(ref({ status: validated, generation: 2 })), config);

@@ -44,7 +44,8 @@ export function planCredential(facts: CredentialFacts, config: OperatorConfig): 
   const generation = ref.metadata.generation ?? 0;
   const refused = refusal(ref, config);
   const validated = refused ? undefined : validationResult(facts);
-  const ready = refused ?? newestEvidence(facts, validated?.evidence) ?? PENDING;
+  const ready =
+    refused ?? newestEvidence(facts, validated?.evidence) ?? earlierValidation(ref) ?? PENDING;
   const previous = ref.status ?? {};
   const status: AwsCredentialRefStatus = {
     ...previous,
@@ -91,6 +92,13 @@ function refusal(ref: AwsCredentialRef, config: OperatorConfig): ConditionInput 
   return undefined;
 }
 
+// earlierValidation: once the validation run is gone, the Ready it produced stands.
+function earlierValidation(ref: AwsCredentialRef): ConditionInput | undefined {
+  const ready = ref.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready === undefined || !validatedBefore(ref)) return undefined;
+  return { type: 'Ready', status: ready.status, reason: ready.reason, message: ready.message };
+}
+
 // validatedBefore: the status already holds a validation of this generation (its Job may
 // have been deleted since), so no new validation run is started.
 function validatedBefore(ref: AwsCredentialRef): boolean {
@@ -106,7 +114,8 @@ function validationResult(
   facts: CredentialFacts,
 ): { evidence: Evidence; status: AwsCredentialRefStatus } | undefined {
   const run = facts.validation;
-  if (run === undefined) return undefined;
+  // Without its Pod (garbage-collected) a validation run says nothing any more.
+  if (run?.pod === undefined) return undefined;
   const outcome = runOutcome(run);
   if (outcome === undefined) return undefined;
   const time = outcome.completionTime ?? outcome.startTime;
