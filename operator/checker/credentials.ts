@@ -4,7 +4,7 @@
 // platform's ExternalId, is applied on top of whichever base was chosen.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { ValidateArgs } from './args.ts';
 import { classifyErrors, clientConfig } from './clients.ts';
 import { CheckerError, invalidConfiguration } from './errors.ts';
 import type { AwsCredentials, ClientSettings } from './service.ts';
@@ -121,6 +121,8 @@ export async function assumeRole(
   role: AssumeRoleOptions,
   context: { readonly region: string; readonly signal: AbortSignal },
 ): Promise<AwsCredentials> {
+  // Imported here: most runs assume no role, and should not pay for loading STS.
+  const { AssumeRoleCommand, STSClient } = await import('@aws-sdk/client-sts');
   const sts = new STSClient(clientConfig({ ...context, settings: base }));
   classifyErrors(sts.middlewareStack, 'sts', context);
   const answer = await sts.send(
@@ -162,4 +164,29 @@ export async function resolveSettings(
   if (!options.assumeRole) return base;
   const role = await assumeRole(base, options.assumeRole, { region: options.stsRegion, signal });
   return settingsFor(role, options);
+}
+
+/** credentialOptions picks the credential arguments out of a validated command line. */
+export function credentialOptions(
+  args: Omit<ValidateArgs, 'timeout' | 'termination-log'>,
+  endpoint?: string,
+): CredentialOptions {
+  const roleArn = args['role-arn'];
+  const externalId = args['external-id'];
+  return {
+    defaultChain: args['default-chain'],
+    stsRegion: args['sts-region'],
+    maxAttempts: args['max-attempts'],
+    ...(args['credentials-dir'] !== undefined && { credentialsDir: args['credentials-dir'] }),
+    ...(endpoint !== undefined && { endpoint }),
+    ...(roleArn !== undefined &&
+      externalId !== undefined && {
+        assumeRole: {
+          roleArn,
+          externalId,
+          sessionName: args['role-session-name'],
+          durationSeconds: args['role-duration-seconds'],
+        },
+      }),
+  };
 }

@@ -1,12 +1,13 @@
 // The text of `checker --help`, built from the same lists the checker runs on.
 import { EXIT_CODES } from './errors.ts';
-import { SERVICES } from './registry.ts';
+import { loadAllServices } from './registry.ts';
 import { CHECK_TYPES, SERVICE_NAMES } from './service-names.ts';
 
 /** helpText lists the commands, every service with its scope, the check types and exit codes. */
-export function helpText(): string {
+export async function helpText(): Promise<string> {
+  const modules = await loadAllServices();
   const services = SERVICE_NAMES.map((name) => {
-    const module = SERVICES[name];
+    const module = modules[name];
     const notes = [module.scope === 'global' ? 'global' : '', module.taggable ? '' : 'no tags'];
     const note = notes.filter(Boolean).join(', ');
     return `  ${name}${note ? ` (${note})` : ''}`;

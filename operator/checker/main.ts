@@ -1,10 +1,10 @@
 // The checker's commands, wired: parse the command line, run, report. `main` takes its
 // environment, output streams and clock as arguments so tests drive it in-process.
 import { parseCommandLine, terminationLogOf, type RunArgs, type ValidateArgs } from './args.ts';
-import { resolveSettings } from './credentials.ts';
+import { credentialOptions, resolveSettings } from './credentials.ts';
 import { CheckerError, EXIT_CODES, classify } from './errors.ts';
 import { helpText } from './help.ts';
-import { SERVICES } from './registry.ts';
+import { loadService } from './registry.ts';
 import {
   RESULT_VERSION,
   type CheckerResult,
@@ -12,9 +12,8 @@ import {
   type UsageResult,
   type ValidateResult,
 } from './result.ts';
-import { runCheck } from './run.ts';
+import { describeError, runCheck } from './run.ts';
 import { writeTerminationMessage } from './termination.ts';
-import { credentialOptions, validateCredentials } from './validate.ts';
 
 /** MainIO is everything the checker takes from its process. */
 export interface MainIO {
@@ -40,7 +39,7 @@ function failure(
   return {
     outcome: 'Failed',
     reason: error.detail.category,
-    message: error.message,
+    message: describeError(error),
     error: error.detail,
   };
 }
@@ -103,7 +102,7 @@ async function commandRun(args: RunArgs, io: MainIO, started: Date): Promise<Run
     io.stdout(JSON.stringify(line));
   };
   const dependencies = {
-    module: SERVICES[args.service],
+    module: await loadService(args.service),
     settings: settings.value,
     emit,
     now: io.now,
@@ -118,6 +117,8 @@ async function commandValidate(
   started: Date,
 ): Promise<ValidateResult> {
   const options = credentialOptions(args);
+  // Imported here: only validate needs it, and a run should not pay for loading it.
+  const { validateCredentials } = await import('./validate.ts');
   const validated = await settle(args.timeout, (signal) =>
     validateCredentials(options, io.env, signal),
   );
@@ -169,7 +170,7 @@ export async function main(argv: readonly string[], io: MainIO): Promise<number>
     return report(usage, terminationLogOf(argv), io);
   }
   if (parsed.command === 'help') {
-    (parsed.requested ? io.stdout : io.stderr)(helpText());
+    (parsed.requested ? io.stdout : io.stderr)(await helpText());
     return parsed.requested ? EXIT_CODES.Succeeded : EXIT_CODES.InvalidConfiguration;
   }
   const result =

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SERVICES } from './registry.ts';
+import { loadAllServices } from './registry.ts';
 import { SERVICE_NAMES } from './service-names.ts';
 
 const here = import.meta.dirname;
@@ -10,6 +10,7 @@ const policy = JSON.parse(readFileSync(join(here, 'iam-policy.json'), 'utf8')) a
   Statement: { Effect: string; Action: string[]; Resource: string }[];
 };
 const readme = readFileSync(join(here, 'README.md'), 'utf8');
+const SERVICES = await loadAllServices();
 
 const declared = (name: keyof typeof SERVICES): string[] => {
   const { health_check, resource_list } = SERVICES[name].iamActions;

@@ -144,7 +144,8 @@ interface Outcome {
   readonly durationMs: number;
 }
 
-function describeError(error: CheckerError): string {
+/** describeError is the one-line message of a failed run: category, call, region, code, request id. */
+export function describeError(error: CheckerError): string {
   const { category, code, operation, region, requestId } = error.detail;
   const where = [operation, region && `in ${region}`].filter(Boolean).join(' ');
   const request = requestId ? ` (request id ${requestId})` : '';

@@ -1,37 +1,11 @@
 // `checker validate`: prove the credentials work — STS GetCallerIdentity as the base
 // identity, then AssumeRole with the ExternalId and GetCallerIdentity as the role.
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { ValidateArgs } from './args.ts';
 import { classifyErrors, clientConfig } from './clients.ts';
 import { assumeRole, baseCredentials, settingsFor, type CredentialOptions } from './credentials.ts';
 import { incompleteAnswer } from './errors.ts';
 import type { Identity } from './result.ts';
 import type { ClientSettings } from './service.ts';
-
-/** credentialOptions picks the credential arguments out of a validated command line. */
-export function credentialOptions(
-  args: Omit<ValidateArgs, 'timeout' | 'termination-log'>,
-  endpoint?: string,
-): CredentialOptions {
-  const roleArn = args['role-arn'];
-  const externalId = args['external-id'];
-  return {
-    defaultChain: args['default-chain'],
-    stsRegion: args['sts-region'],
-    maxAttempts: args['max-attempts'],
-    ...(args['credentials-dir'] !== undefined && { credentialsDir: args['credentials-dir'] }),
-    ...(endpoint !== undefined && { endpoint }),
-    ...(roleArn !== undefined &&
-      externalId !== undefined && {
-        assumeRole: {
-          roleArn,
-          externalId,
-          sessionName: args['role-session-name'],
-          durationSeconds: args['role-duration-seconds'],
-        },
-      }),
-  };
-}
 
 /** callerIdentity asks STS who the settings' credentials are. */
 export async function callerIdentity(

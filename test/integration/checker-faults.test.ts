@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ErrorCategory } from '../../operator/api/v1alpha1/reasons.ts';
 import { ERROR_NAME_CATEGORIES } from '../../operator/checker/errors.ts';
-import { SERVICES } from '../../operator/checker/registry.ts';
+import { loadService } from '../../operator/checker/registry.ts';
 import { runCheck } from '../../operator/checker/run.ts';
 import type { ClientSettings } from '../../operator/checker/service.ts';
 import type { ServiceName } from '../../operator/checker/service-names.ts';
@@ -72,7 +72,7 @@ async function runInProcess(
       concurrency: 2,
     },
     {
-      module: SERVICES[service],
+      module: await loadService(service),
       settings: clientSettings,
       emit: () => undefined,
       now: () => new Date(),
@@ -145,7 +145,7 @@ describe('the SDK’s own bounded retries, seen by the proxy', () => {
   it('retries one EC2 throttle and succeeds', async () => {
     proxy.inject({
       service: 'ec2',
-      operation: 'DescribeInstances',
+      operation: 'DescribeInstanceStatus',
       times: 1,
       fault: { status: 503, code: 'RequestLimitExceeded' },
     });
@@ -154,7 +154,7 @@ describe('the SDK’s own bounded retries, seen by the proxy', () => {
 
     expect(run.code).toBe(0);
     expect(run.result.outcome).toBe('Succeeded');
-    const calls = proxy.requests.filter((r) => r.operation === 'DescribeInstances');
+    const calls = proxy.requests.filter((r) => r.operation === 'DescribeInstanceStatus');
     expect(calls.map((r) => r.faulted)).toEqual([true, false]);
   });
 

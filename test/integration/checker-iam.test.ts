@@ -51,7 +51,7 @@ beforeAll(async () => {
         Statement: [
           {
             Effect: 'Allow',
-            Action: ['sts:GetCallerIdentity', 'ec2:DescribeInstances'],
+            Action: ['sts:GetCallerIdentity', 'ec2:DescribeInstanceStatus'],
             Resource: '*',
           },
         ],
@@ -101,7 +101,7 @@ describe('AuthenticationFailed (exit 3)', () => {
     expect(ec2.code).toBe(3);
     expect(ec2.result.error).toMatchObject({
       code: 'AuthFailure',
-      operation: 'ec2:DescribeInstances',
+      operation: 'ec2:DescribeInstanceStatus',
     });
   });
 

@@ -43,7 +43,7 @@ import { CreateBucketCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { Http1Handler } from '../../operator/checker/http1.ts';
-import { SERVICES } from '../../operator/checker/registry.ts';
+import { loadService } from '../../operator/checker/registry.ts';
 import type { RunResult } from '../../operator/checker/result.ts';
 import { runCheck } from '../../operator/checker/run.ts';
 import type { ServiceName } from '../../operator/checker/service-names.ts';
@@ -77,7 +77,7 @@ async function check(
       concurrency: 4,
     },
     {
-      module: SERVICES[service],
+      module: await loadService(service),
       settings: { credentials, maxAttempts: 2, endpoint: env.awsEndpointUrl },
       emit: (line) => {
         if (line.event === 'resource') ids.push(String(line.id));

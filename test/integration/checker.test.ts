@@ -177,6 +177,20 @@ describe('checker run ec2', () => {
     });
   });
 
+  it('judges every instance from DescribeInstanceStatus when no tag filter is given', async () => {
+    const run = await runCheckerCli(
+      ['run', '--service', 'ec2', '--type', 'health_check', '--region', 'us-east-1'],
+      cliEnv,
+    );
+
+    expect(run.code).toBe(8);
+    expect(run.result).toMatchObject({
+      resources: 3,
+      unhealthy: 1,
+      findings: [{ id: stoppedId, state: 'stopped' }],
+    });
+  });
+
   it('passes a health check of running instances', async () => {
     const run = await runCheckerCli(
       [

@@ -5,13 +5,20 @@ import {
   EC2Client,
   paginateDescribeInstanceStatus,
   paginateDescribeInstances,
+  type DescribeInstanceStatusCommandOutput,
   type DescribeInstancesCommandOutput,
   type Instance,
   type InstanceStatus,
 } from '@aws-sdk/client-ec2';
 import { classifyErrors, clientConfig } from '../clients.ts';
 import { judged, stateProblem } from '../health.ts';
-import type { Health, Observed, ScanContext, ServiceModule } from '../service.ts';
+import {
+  wantsTags,
+  type Health,
+  type Observed,
+  type ScanContext,
+  type ServiceModule,
+} from '../service.ts';
 import { ec2TagFilters, tagsFromList } from '../tags.ts';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
@@ -38,7 +45,10 @@ function statusProblems(what: string, status: string | undefined): string[] {
  * no pending scheduled events. A running instance without status is still initialising
  * and judged on its state alone.
  */
-export function judgeInstance(instance: Instance, status: InstanceStatus | undefined): Health {
+export function judgeInstance(
+  instance: Pick<Instance, 'State'>,
+  status: InstanceStatus | undefined,
+): Health {
   const state = instance.State?.Name ?? 'unknown';
   const problems = [
     ...stateProblem('instance', state, ['running']),
@@ -72,10 +82,49 @@ function toObserved(instance: Instance, health?: Health): Observed {
   return { id, tags: tagsFromList(instance.Tags), ...(health && { health }) };
 }
 
-async function* listInstances(context: ScanContext): AsyncIterable<Observed> {
+function makeClient(context: ScanContext): EC2Client {
   const client = new EC2Client(clientConfig(context));
   classifyErrors(client.middlewareStack, 'ec2', context);
-  for await (const page of instancePages(context, client)) {
+  return client;
+}
+
+// allStatuses pages through DescribeInstanceStatus for every live instance: state,
+// status checks and events in one small answer per 1,000 instances, without the full
+// instance descriptions DescribeInstances carries.
+function allStatuses(
+  context: ScanContext,
+  client: EC2Client,
+): AsyncIterable<Pick<DescribeInstanceStatusCommandOutput, 'InstanceStatuses'>> {
+  return paginateDescribeInstanceStatus(
+    { client, pageSize: 1000 },
+    { IncludeAllInstances: true, Filters: [{ Name: 'instance-state-name', Values: LIVE_STATES }] },
+    { abortSignal: context.signal },
+  );
+}
+
+/** judgeStatus judges an instance from its DescribeInstanceStatus entry alone. */
+export function judgeStatus(status: InstanceStatus): Health {
+  return judgeInstance({ State: status.InstanceState }, status);
+}
+
+// Without a tag filter, an inventory needs ids only and a health check needs statuses
+// only: both come from DescribeInstanceStatus. With a tag filter, DescribeInstances
+// selects the instances server-side and their statuses follow in batches.
+async function* statusScan(context: ScanContext, withHealth: boolean): AsyncIterable<Observed> {
+  for await (const page of allStatuses(context, makeClient(context))) {
+    for (const status of page.InstanceStatuses ?? []) {
+      const id = status.InstanceId ?? 'unknown';
+      yield { id, tags: {}, ...(withHealth && { health: judgeStatus(status) }) };
+    }
+  }
+}
+
+async function* listInstances(context: ScanContext): AsyncIterable<Observed> {
+  if (!wantsTags(context)) {
+    yield* statusScan(context, false);
+    return;
+  }
+  for await (const page of instancePages(context, makeClient(context))) {
     for (const instance of pageInstances(page)) yield toObserved(instance);
   }
 }
@@ -99,9 +148,8 @@ async function statusesOf(
   return statuses;
 }
 
-async function* checkInstances(context: ScanContext): AsyncIterable<Observed> {
-  const client = new EC2Client(clientConfig(context));
-  classifyErrors(client.middlewareStack, 'ec2', context);
+async function* checkTaggedInstances(context: ScanContext): AsyncIterable<Observed> {
+  const client = makeClient(context);
   for await (const page of instancePages(context, client)) {
     const instances = pageInstances(page);
     for (let start = 0; start < instances.length; start += STATUS_BATCH) {
@@ -118,6 +166,10 @@ async function* checkInstances(context: ScanContext): AsyncIterable<Observed> {
   }
 }
 
+function checkInstances(context: ScanContext): AsyncIterable<Observed> {
+  return wantsTags(context) ? checkTaggedInstances(context) : statusScan(context, true);
+}
+
 /** ec2 inventories instances and judges their state, status checks and scheduled events. */
 export const ec2 = {
   name: 'ec2',
@@ -127,7 +179,7 @@ export const ec2 = {
   taggable: true,
   iamActions: {
     health_check: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'],
-    resource_list: ['ec2:DescribeInstances'],
+    resource_list: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'],
   },
   healthCheck: checkInstances,
   resourceList: listInstances,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { judgeUserPool } from './cognito-idp.ts';
 import { judgeTable } from './dynamodb.ts';
-import { judgeInstance, scheduledEventProblems } from './ec2.ts';
+import { judgeInstance, judgeStatus, scheduledEventProblems } from './ec2.ts';
 import { judgeCluster } from './eks.ts';
 
 const running = { InstanceId: 'i-1', State: { Name: 'running' as const } };
@@ -14,6 +14,24 @@ describe('judgeInstance', () => {
     const health = judgeInstance(running, { InstanceStatus: ok, SystemStatus: ok });
 
     expect(health).toEqual({ healthy: true, state: 'running', problems: [] });
+  });
+
+  it('judges an instance from its DescribeInstanceStatus entry alone', () => {
+    const impaired = {
+      InstanceId: 'i-2',
+      InstanceState: { Name: 'running' as const },
+      InstanceStatus: ok,
+      SystemStatus: { Status: 'impaired' as const },
+    };
+
+    expect(judgeStatus(impaired)).toEqual({
+      healthy: false,
+      state: 'running',
+      problems: ['system status is impaired'],
+    });
+    expect(
+      judgeStatus({ ...impaired, InstanceState: { Name: 'stopped' }, SystemStatus: ok }).problems,
+    ).toEqual(['instance is stopped, healthy is running']);
   });
 
   it('is healthy when running before AWS reports a status', () => {
