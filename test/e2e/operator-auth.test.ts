@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
 import { ensureBinaries } from '../env/binaries.ts';
 import { startMoto } from '../env/moto.ts';
 import { AWS_ENDPOINT_ANNOTATION } from '../env/pod-runner/runner.ts';
@@ -68,12 +69,12 @@ describe('operator with bad keys', () => {
       spec: { credentialRef: { name: 'readonly' }, service: 'sts', type: 'health_check' },
     });
 
+    const failedAuth = (found: AwsCheck): boolean =>
+      conditionOf(found, 'Healthy')?.status === 'False' &&
+      conditionOf(found, 'Ready')?.reason === 'AuthenticationFailed';
     const check = await eventually('the check to fail authentication', async () => {
       const found = await objects.check(namespace, 'identity');
-      return conditionOf(found, 'Healthy')?.status === 'False' &&
-        conditionOf(found, 'Ready')?.status === 'False'
-        ? found
-        : undefined;
+      return failedAuth(found) ? found : undefined;
     });
 
     expect(conditionOf(check, 'Healthy')?.reason).toBe('AuthenticationFailed');
