@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { invalidConfiguration } from './errors.ts';
-import { REGION_PATTERN } from './result.ts';
+import { REGION_PATTERN } from './result-limits.ts';
 import { CHECK_TYPES, SERVICE_NAMES } from './service-names.ts';
 
 /** COMMANDS are the checker's subcommands. */

@@ -5,13 +5,8 @@ import { credentialOptions, resolveSettings } from './credentials.ts';
 import { CheckerError, EXIT_CODES, classify } from './errors.ts';
 import { helpText } from './help.ts';
 import { loadService } from './registry.ts';
-import {
-  RESULT_VERSION,
-  type CheckerResult,
-  type RunResult,
-  type UsageResult,
-  type ValidateResult,
-} from './result.ts';
+import { RESULT_VERSION } from './result-limits.ts';
+import type { CheckerResult, RunResult, UsageResult, ValidateResult } from './result.ts';
 import { describeError, runCheck } from './run.ts';
 import { writeTerminationMessage } from './termination.ts';
 

@@ -2,7 +2,8 @@
 // the first error (aborting calls in flight), and judge counts and health into a result.
 import pLimit from 'p-limit';
 import { CheckerError, classify, invalidConfiguration } from './errors.ts';
-import { GLOBAL_REGION, RESULT_VERSION, type RunResult } from './result.ts';
+import { GLOBAL_REGION, RESULT_VERSION } from './result-limits.ts';
+import type { RunResult } from './result.ts';
 import type { ClientSettings, ScanContext, ServiceModule, Tags } from './service.ts';
 import type { CheckType, ServiceName } from './service-names.ts';
 import { matchesTags } from './tags.ts';

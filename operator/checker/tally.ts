@@ -1,6 +1,7 @@
 // Counting what a run found, in bounded memory: counts per region, and only the first
 // MAX_FINDINGS unhealthy resources. Every resource still goes to stdout as it is seen.
-import { MAX_FINDINGS, type Finding, type RegionTally } from './result.ts';
+import { MAX_FINDINGS } from './result-limits.ts';
+import type { Finding, RegionTally } from './result.ts';
 import type { Observed } from './service.ts';
 
 /** Emit writes one JSON line of full detail to stdout. */

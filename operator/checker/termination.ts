@@ -2,7 +2,8 @@
 // message, which Kubernetes cuts at 4096 bytes. The checker shrinks it first, and says so.
 import { writeFile } from 'node:fs/promises';
 import { invalidConfiguration } from './errors.ts';
-import { TERMINATION_MESSAGE_LIMIT, type CheckerResult } from './result.ts';
+import { TERMINATION_MESSAGE_LIMIT } from './result-limits.ts';
+import type { CheckerResult } from './result.ts';
 
 const byteLength = (result: CheckerResult): number =>
   Buffer.byteLength(JSON.stringify(result), 'utf8');
