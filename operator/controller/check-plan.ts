@@ -98,6 +98,9 @@ function setupGate(facts: CheckFacts, config: OperatorConfig): Gate {
     const message = `AwsCredentialRef ${name} assumes a role from the platform identity, which this operator does not allow; add secretRef`;
     return { ok: false, ready: notReady('InvalidConfiguration', message) };
   }
+  const scheduleError = scheduleProblem(facts.check.spec, facts.now);
+  if (scheduleError !== undefined)
+    return { ok: false, ready: notReady('InvalidConfiguration', scheduleError) };
   const input = { refName: name, spec: credential.spec, externalId: facts.externalId };
   return { ok: true, credential: input, ready: credentialReadiness(credential) ?? SCHEDULED };
 }
@@ -108,6 +111,18 @@ const SCHEDULED: ConditionInput = {
   reason: 'Scheduled',
   message: 'The CronJob is in place and the credentials are valid',
 };
+
+// scheduleProblem: a schedule or time zone the CRD's pattern lets through but no cron
+// reader accepts (a reversed range, an unknown zone) is bad input, reported, never thrown.
+function scheduleProblem(spec: AwsCheck['spec'], now: Date): string | undefined {
+  try {
+    nextScheduleTime(spec.schedule, spec.timeZone, now);
+    return undefined;
+  } catch (error) {
+    const zone = spec.timeZone === undefined ? '' : ` in time zone ${spec.timeZone}`;
+    return `schedule "${spec.schedule}"${zone} is invalid: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
 
 function notReady(reason: string, message: string): ConditionInput {
   return { type: 'Ready', status: 'False', reason, message };

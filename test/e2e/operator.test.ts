@@ -171,6 +171,20 @@ describe('operator', () => {
     expect(cronJobs.items).toEqual([]);
   });
 
+  it('reports a schedule the CronJob controller refuses as InvalidConfiguration, not a crash', async () => {
+    const namespace = await tenant();
+    await objects.create('awschecks', namespace, ec2Check('reversed', { schedule: '5-3 * * * *' }));
+
+    const check = await checkWhen(
+      [namespace, 'reversed'],
+      'Ready=False',
+      (c) => conditionOf(c, 'Ready')?.reason === 'InvalidConfiguration',
+    );
+
+    expect(conditionOf(check, 'Ready')?.message).toContain('schedule "5-3 * * * *" is invalid');
+    expect(conditionOf(check, 'Stalled')?.status).toBe('True');
+  });
+
   it(
     'updates the CronJob on a spec change, runs on demand, suspends, and deletes children with the check',
     { timeout: 150_000 },
