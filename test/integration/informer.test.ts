@@ -58,7 +58,7 @@ describe('startInformer', () => {
               served: true,
               storage: true,
               schema: {
-                openAPIV3Schema: { type: 'object', xKubernetesPreserveUnknownFields: true },
+                openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true },
               },
             },
           ],
