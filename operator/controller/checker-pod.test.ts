@@ -4,6 +4,7 @@ import type { AwsCheckSpec } from '../api/v1alpha1/awscheck.ts';
 import type { AwsCredentialRefSpec } from '../api/v1alpha1/awscredentialref.ts';
 import { loadConfig } from '../config.ts';
 import {
+  CHECKER_ENTRY,
   CREDENTIALS_DIR,
   TERMINATION_LOG,
   checkerPodTemplate,
@@ -220,7 +221,7 @@ describe('checkerPodTemplate', () => {
     expect(container(template)).toMatchObject({
       image: 'img',
       imagePullPolicy: 'IfNotPresent',
-      command: ['checker'],
+      command: ['node', '--max-semi-space-size=1', '--optimize-for-size', CHECKER_ENTRY],
       args: ['run', '--x'],
       terminationMessagePath: TERMINATION_LOG,
       terminationMessagePolicy: 'File',

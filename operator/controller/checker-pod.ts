@@ -3,7 +3,17 @@
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { AwsCheckSpec } from '../api/v1alpha1/awscheck.ts';
 import type { AwsCredentialRefSpec } from '../api/v1alpha1/awscredentialref.ts';
+import { CHECKER_NODE_FLAGS } from '../checker/node-flags.ts';
 import type { OperatorConfig } from '../config.ts';
+
+/** CHECKER_ENTRY is the checker's CLI inside the image (see the Dockerfile). */
+export const CHECKER_ENTRY = '/app/dist/operator/checker/cli.js';
+
+/**
+ * CHECKER_COMMAND runs the checker with the Node flags that bound its memory: V8 reads
+ * them only at start, so they go on the command line, not into the checker.
+ */
+export const CHECKER_COMMAND: readonly string[] = ['node', ...CHECKER_NODE_FLAGS, CHECKER_ENTRY];
 
 /** CREDENTIALS_DIR is where the credential Secret's keys appear as files. */
 export const CREDENTIALS_DIR = '/var/run/secrets/awscheck/credentials';
@@ -98,7 +108,7 @@ export function checkerPodTemplate(
           name: 'checker',
           image: config.checkerImage,
           imagePullPolicy: config.imagePullPolicy,
-          command: ['checker'],
+          command: [...CHECKER_COMMAND],
           args: [...args],
           terminationMessagePath: TERMINATION_LOG,
           terminationMessagePolicy: 'File',

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { repoPath } from '../paths.ts';
 import { PodRunner } from './runner.ts';
+import { CHECKER_ENTRY } from '../../../operator/controller/checker-pod.ts';
 
 const [kubeconfig, workDir, awsEndpointUrl] = process.argv.slice(2);
 if (kubeconfig === undefined || workDir === undefined || awsEndpointUrl === undefined) {
@@ -19,10 +20,13 @@ const runner = new PodRunner({
   kubeConfig,
   workDir,
   // The checker image's `checker` command, run from this checkout by this Node.js.
-  entrypoints: {
-    checker: [process.execPath, repoPath('operator/checker/cli.ts')],
+  // The image's programs, run from this checkout by this Node.js (type stripping runs the
+  // checker's TypeScript as the image runs its build).
+  programs: {
+    node: process.execPath,
+    [CHECKER_ENTRY]: repoPath('operator/checker/cli.ts'),
     // A shell for tests of the runner itself.
-    'testenv-sh': ['/bin/sh'],
+    'testenv-sh': '/bin/sh',
   },
   nodeEnv: { AWS_ENDPOINT_URL: awsEndpointUrl },
   log: (line) => {

@@ -31,8 +31,11 @@ const TERMINATION_MESSAGE_LIMIT = 4096;
 export interface PodRunnerOptions {
   readonly kubeConfig: KubeConfig;
   readonly workDir: string;
-  /** command[0] of a container → the local argv that runs it; other pods are not ours. */
-  readonly entrypoints: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Programs of the image → the local files that stand for them. A pod whose command[0] is
+   * not one of them is not for this node.
+   */
+  readonly programs: Readonly<Record<string, string>>;
   readonly nodeEnv: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
 }
@@ -85,28 +88,26 @@ export class PodRunner {
 
   #handle(pod: V1Pod): void {
     const uid = pod.metadata?.uid ?? '';
-    const entrypoint = this.#entrypointOf(pod);
-    if (entrypoint === undefined) return;
+    if (!this.#isOurs(pod)) return;
     if (pod.metadata?.deletionTimestamp !== undefined) {
       this.#finishDeletion(pod);
       return;
     }
     if (this.#seen.has(uid) || pod.status?.phase !== 'Pending') return;
     this.#seen.add(uid);
-    this.#launch(pod, entrypoint).catch((error: unknown) => {
+    this.#launch(pod).catch((error: unknown) => {
       this.#options.log(`${podName(pod)}: ${String(error)}`);
     });
   }
 
-  #entrypointOf(pod: V1Pod): readonly string[] | undefined {
+  #isOurs(pod: V1Pod): boolean {
     const command = pod.spec?.containers[0]?.command?.[0];
     const nodeName = pod.spec?.nodeName;
-    if (command === undefined || (nodeName !== undefined && nodeName !== NODE_NAME))
-      return undefined;
-    return this.#options.entrypoints[command];
+    if (command === undefined || (nodeName !== undefined && nodeName !== NODE_NAME)) return false;
+    return command in this.#options.programs;
   }
 
-  async #launch(pod: V1Pod, entrypoint: readonly string[]): Promise<void> {
+  async #launch(pod: V1Pod): Promise<void> {
     const { name, namespace } = identify(pod);
     if (pod.spec?.nodeName === undefined) await this.#bind(name, namespace);
     const dir = join(this.#options.workDir, namespace, `${name}-${pod.metadata?.uid ?? ''}`);
@@ -114,7 +115,7 @@ export class PodRunner {
     const sandbox = await prepareSandbox({
       pod,
       dir,
-      entrypoint,
+      programs: this.#options.programs,
       nodeEnv: await this.#nodeEnvFor(namespace),
       readSecret: (secret) => this.#core.readNamespacedSecret({ name: secret, namespace }),
     }).catch((error: unknown) => {

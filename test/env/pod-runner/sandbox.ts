@@ -27,8 +27,8 @@ export interface Sandbox {
 export interface SandboxInput {
   readonly pod: V1Pod;
   readonly dir: string;
-  /** The local argv that stands for the container's command[0]. */
-  readonly entrypoint: readonly string[];
+  /** Programs of the image → the local files that stand for them (node, the checker). */
+  readonly programs: Readonly<Record<string, string>>;
   readonly readSecret: (name: string) => Promise<V1Secret>;
   /** Environment the "node" adds, e.g. AWS_ENDPOINT_URL pointing at moto. */
   readonly nodeEnv: Readonly<Record<string, string>>;
@@ -47,8 +47,8 @@ export async function prepareSandbox(input: SandboxInput): Promise<Sandbox> {
   const terminationMessageFile = join(input.dir, 'termination-log');
   mounts.set(terminationPath, terminationMessageFile);
   const rewrite = (value: string): string => rewritePath(value, mounts);
-  const [, ...commandRest] = container.command ?? [];
-  const argv = [...input.entrypoint, ...commandRest, ...(container.args ?? [])].map(rewrite);
+  const command = (container.command ?? []).map((part) => input.programs[part] ?? part);
+  const argv = [...command, ...(container.args ?? [])].map(rewrite);
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: input.dir };
   for (const variable of container.env ?? []) {
     if (variable.valueFrom !== undefined) {
