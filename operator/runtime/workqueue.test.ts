@@ -37,13 +37,28 @@ describe('WorkQueue', () => {
   });
 
   it('backs off exponentially per key up to the cap, and forget resets it', () => {
-    const queue = new WorkQueue({ baseMs: 10, maxMs: 50 }, manualClock().clock);
+    const queue = new WorkQueue(
+      { baseMs: 10, maxMs: 50, ratePerSecond: 10, burst: 100 },
+      manualClock().clock,
+    );
 
     const delays = [1, 2, 3, 4, 5].map(() => queue.addRateLimited('ns/a'));
     queue.forget('ns/a');
 
     expect(delays).toEqual([10, 20, 40, 50, 50]);
     expect(queue.addRateLimited('ns/a')).toBe(10);
+  });
+
+  it('limits retries over all keys to the bucket rate once the burst is spent', async () => {
+    const { clock, advance } = manualClock();
+    const queue = new WorkQueue({ baseMs: 1, maxMs: 1, ratePerSecond: 2, burst: 2 }, clock);
+
+    const delays = ['a', 'b', 'c', 'd'].map((key) => queue.addRateLimited(`ns/${key}`));
+    await advance(1_000);
+    const afterRefill = queue.addRateLimited('ns/e');
+
+    expect(delays).toEqual([1, 1, 500, 1000]);
+    expect(afterRefill).toBe(500);
   });
 
   it('adds a delayed key when its time comes, and a newer delay replaces the older', async () => {

@@ -1,13 +1,24 @@
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 
-/** BackoffPolicy bounds per-key retry delays: base × 2^(failures−1), capped at max. */
+/**
+ * BackoffPolicy bounds retries: per key base × 2^(failures−1), capped at max; and over all
+ * keys a token bucket of `ratePerSecond` with `burst`, so many failing keys together cannot
+ * flood the apiserver. A retry waits for the longer of the two.
+ */
 export interface BackoffPolicy {
   readonly baseMs: number;
   readonly maxMs: number;
+  readonly ratePerSecond: number;
+  readonly burst: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 300_000 };
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  baseMs: 100,
+  maxMs: 300_000,
+  ratePerSecond: 10,
+  burst: 100,
+};
 
 /**
  * WorkQueue holds keys to reconcile. It keeps three rules of a controller's queue:
@@ -26,10 +37,14 @@ export class WorkQueue {
   readonly #backoff: BackoffPolicy;
   readonly #clock: Clock;
   #shuttingDown = false;
+  #tokens: number;
+  #tokensAt: number;
 
   constructor(backoff: BackoffPolicy = DEFAULT_BACKOFF, clock: Clock = systemClock) {
     this.#backoff = backoff;
     this.#clock = clock;
+    this.#tokens = backoff.burst;
+    this.#tokensAt = clock.now().getTime();
   }
 
   /** depth is how many keys wait for a worker (for the queue-depth metric). */
@@ -78,9 +93,20 @@ export class WorkQueue {
   addRateLimited(key: string): number {
     const failures = (this.#failures.get(key) ?? 0) + 1;
     this.#failures.set(key, failures);
-    const delay = Math.min(this.#backoff.baseMs * 2 ** (failures - 1), this.#backoff.maxMs);
+    const perKey = Math.min(this.#backoff.baseMs * 2 ** (failures - 1), this.#backoff.maxMs);
+    const delay = Math.max(perKey, this.#takeToken());
     this.addAfter(key, delay);
     return delay;
+  }
+
+  // takeToken reserves one retry from the overall bucket and returns how long it must wait.
+  #takeToken(): number {
+    const now = this.#clock.now().getTime();
+    const { ratePerSecond, burst } = this.#backoff;
+    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#tokensAt) / 1000) * ratePerSecond);
+    this.#tokensAt = now;
+    this.#tokens -= 1;
+    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / ratePerSecond) * 1000);
   }
 
   /** forget clears a key's failure count after it reconciled cleanly. */
