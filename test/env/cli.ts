@@ -23,6 +23,7 @@ const CURRENT = cachePath('testenv-current');
 const commands: Record<string, () => Promise<number>> = { up, down, status, env };
 
 async function up(): Promise<number> {
+  await refuseIfRunning();
   const started = Date.now();
   const info = await startTestEnvironment({ tiedToParent: false, progress: say });
   await mkdir(dirname(CURRENT), { recursive: true });
@@ -33,6 +34,21 @@ async function up(): Promise<number> {
   say('use it from a shell with: eval "$(npm run -s testenv -- env)"');
   console.log(shellExports(info));
   return 0;
+}
+
+// refuseIfRunning: `up` would orphan the running environment's pointer, so it stops first.
+async function refuseIfRunning(): Promise<void> {
+  const runDir = await readCurrent();
+  if (runDir === undefined) return;
+  const running = await readTestEnvInfo(runDir).then(
+    (info) => info.processes.some((p) => isAlive(p.pid)),
+    () => false,
+  );
+  if (running) {
+    throw new TestEnvError(
+      `a test environment is already running in ${runDir}: stop it with \`npm run testenv -- down\``,
+    );
+  }
 }
 
 async function down(): Promise<number> {
