@@ -1,21 +1,26 @@
 // The operator end to end on the real control plane with moto: AwsCheck → CronJob → Job →
 // Pod (the local pod runner) → termination message → status, Events and metrics. The
 // operator runs as a user bound only to its generated RBAC.
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
 import { AWS_TEST_KEYS, conditionOf, CustomObjects } from '../support/awscheck.ts';
 import { eventually } from '../support/eventually.ts';
-import { createNamespace, kubeClients } from '../support/kube.ts';
+import { createNamespace, kubeClients, statusOf } from '../support/kube.ts';
 import { installOperator, startOperator, type RunningOperator } from '../support/operator.ts';
 
 const env = inject('testenv');
 const admin = kubeClients(env.kubeconfig);
 const objects = new CustomObjects(env.kubeconfig);
 let operator: RunningOperator;
+let operatorKubeconfig: string;
 
 beforeAll(async () => {
   const setup = await installOperator(env);
+  operatorKubeconfig = setup.kubeconfig;
   operator = await startOperator(env, setup);
   const ec2 = new EC2Client({
     endpoint: env.awsEndpointUrl,
@@ -94,6 +99,14 @@ async function expectRestrictedCronJob(namespace: string, name: string): Promise
     allowPrivilegeEscalation: false,
     capabilities: { drop: ['ALL'] },
   });
+}
+
+// checkerStdout reads what the checker pods of a namespace printed (the pod runner keeps
+// each container's stdout beside its files).
+async function checkerStdout(namespace: string): Promise<string[]> {
+  const dir = join(env.runDir, 'pods', namespace);
+  const pods = await readdir(dir);
+  return Promise.all(pods.map((pod) => readFile(join(dir, pod, 'stdout.log'), 'utf8')));
 }
 
 describe('operator', () => {
@@ -252,6 +265,37 @@ describe('operator', () => {
     const cronJobLater = await admin.batch.readNamespacedCronJob({ name: 'steady', namespace });
     expect(later.metadata.resourceVersion).toBe(settled.metadata.resourceVersion);
     expect(cronJobLater.metadata?.resourceVersion).toBe(cronJob.metadata?.resourceVersion);
+  });
+
+  it('cannot read Secrets, and no credential reaches its log, status, Events or metrics', async () => {
+    const secret = `sekret-${randomBytes(6).toString('hex')}`;
+    const namespace = await tenant({
+      AWS_ACCESS_KEY_ID: 'AKIATESTING',
+      AWS_SECRET_ACCESS_KEY: secret,
+    });
+    await objects.create('awschecks', namespace, ec2Check('quiet'));
+    const check = await checkWhen(
+      [namespace, 'quiet'],
+      'Healthy',
+      (c) => conditionOf(c, 'Healthy')?.status === 'True',
+    );
+
+    const asOperator = kubeClients(operatorKubeconfig);
+    const denied = await statusOf(
+      asOperator.core.readNamespacedSecret({ name: 'aws-keys', namespace }),
+    );
+    expect(denied.code).toBe(403);
+    const events = await admin.core.listNamespacedEvent({ namespace });
+    const ref = await objects.credential(namespace, 'readonly');
+    const metrics = await (await fetch(`${operator.url}/metrics`)).text();
+    const log = await readFile(operator.process.logFile, 'utf8');
+    const checkerLogs = await checkerStdout(namespace);
+    expect(checkerLogs.length).toBeGreaterThan(0);
+    const texts = [JSON.stringify([check, ref, events.items]), metrics, log, ...checkerLogs];
+    for (const text of texts) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain('AKIATESTING');
+    }
   });
 
   it('exports per-check metrics', async () => {
