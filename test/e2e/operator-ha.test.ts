@@ -115,10 +115,14 @@ describe('operator replicas', () => {
       labelSelector: 'awscheck.io/check=restarted',
     });
     expect(jobs.items.map((job) => job.metadata?.name)).toEqual(['restarted-initial']);
-    const events = await admin.core.listNamespacedEvent({
-      namespace,
-      fieldSelector: 'involvedObject.name=restarted',
+    // The Event follows the status write, so it may arrive a moment after Healthy.
+    const events = await eventually('the run Event', async () => {
+      const list = await admin.core.listNamespacedEvent({
+        namespace,
+        fieldSelector: 'involvedObject.name=restarted',
+      });
+      return list.items.length > 0 ? list.items : undefined;
     });
-    expect(events.items.map((event) => event.reason)).toEqual(['RunSucceeded']);
+    expect(events.map((event) => event.reason)).toEqual(['RunSucceeded']);
   });
 });
