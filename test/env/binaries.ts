@@ -64,14 +64,14 @@ async function buildControlPlane(progress: Progress): Promise<ControlPlaneBinari
     progress,
     `kube-apiserver and kube-controller-manager ${versions.kubernetes}`,
     (out) =>
-      goBuild(repoPath('test/env/go/kube'), out, [
+      goBuild(repoPath('test/env/go/kube'), `${out}/`, [
         'k8s.io/kubernetes/cmd/kube-apiserver',
         'k8s.io/kubernetes/cmd/kube-controller-manager',
       ]),
   );
   const etcdDir = cachePath('etcd', versions.etcd);
   await buildLocked(etcdDir, progress, `etcd ${versions.etcd}`, (out) =>
-    goBuild(repoPath('test/env/go/etcd'), out, ['-o', join(out, 'etcd'), '.']),
+    goBuild(repoPath('test/env/go/etcd'), join(out, 'etcd'), ['.']),
   );
   return {
     etcd: join(etcdDir, 'etcd'),
@@ -80,10 +80,13 @@ async function buildControlPlane(progress: Progress): Promise<ControlPlaneBinari
   };
 }
 
-async function goBuild(moduleDir: string, out: string, targets: string[]): Promise<void> {
+// goBuild builds `packages` of a module to `output` (a file, or a folder ending in /). The
+// version stamp makes the Kubernetes binaries report their release; other programs lack
+// the symbol, and the linker ignores it there.
+async function goBuild(moduleDir: string, output: string, packages: string[]): Promise<void> {
   const ldflags = `-s -w -X k8s.io/component-base/version.gitVersion=${versions.kubernetes}`;
-  const args = targets[0] === '-o' ? targets : ['-o', `${out}/`, ...targets];
-  await runLogged('go', ['build', '-trimpath', `-ldflags=${ldflags}`, ...args], { cwd: moduleDir });
+  const args = ['build', '-trimpath', `-ldflags=${ldflags}`, '-o', output, ...packages];
+  await runLogged('go', args, { cwd: moduleDir });
 }
 
 async function installStripeMock(progress: Progress): Promise<string> {
