@@ -20,9 +20,10 @@ describe('loadConfig', () => {
         renewDeadlineMs: 10_000,
         retryPeriodMs: 2_000,
       },
-      allowPlatformIdentity: false,
-      checkerResources: { cpu: '100m', memory: '128Mi' },
+      platformIdentity: undefined,
+      checkerResources: { cpu: '100m', cpuLimit: '1', memory: '256Mi' },
       jobHistory: 3,
+      revalidateMs: 3_600_000,
       logLevel: 'info',
     });
   });
@@ -37,6 +38,7 @@ describe('loadConfig', () => {
       AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: '20',
       AWSCHECK_LEASE_RETRY_SECONDS: '5',
       AWSCHECK_ALLOW_PLATFORM_IDENTITY: 'true',
+      AWSCHECK_PLATFORM_ROLE_ARN: 'arn:aws:iam::123456789012:role/AwsCheckPlatform',
       AWSCHECK_JOB_HISTORY: '7',
       AWSCHECK_IMAGE_PULL_POLICY: 'Never',
     });
@@ -45,7 +47,10 @@ describe('loadConfig', () => {
       workers: 8,
       resyncMs: 60_000,
       lease: { durationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 5_000 },
-      allowPlatformIdentity: true,
+      platformIdentity: {
+        roleArn: 'arn:aws:iam::123456789012:role/AwsCheckPlatform',
+        audience: 'awscheck.io/checker',
+      },
       jobHistory: 7,
       imagePullPolicy: 'Never',
     });
@@ -71,9 +76,17 @@ describe('loadConfig', () => {
     ['AWSCHECK_JOB_HISTORY', '21'],
     ['AWSCHECK_ALLOW_PLATFORM_IDENTITY', 'yes'],
     ['AWSCHECK_IMAGE_PULL_POLICY', 'Sometimes'],
+    ['AWSCHECK_PLATFORM_ROLE_ARN', 'arn:aws:iam::123:user/someone'],
+    ['AWSCHECK_REVALIDATE_SECONDS', '0'],
     ['AWSCHECK_LOG_LEVEL', 'verbose'],
   ])('fails naming %s when it is %s', (variable, value) => {
     expect(() => loadConfig({ ...REQUIRED, [variable]: value })).toThrow(variable);
+  });
+
+  it('refuses the platform identity without the role checker pods assume', () => {
+    expect(() => loadConfig({ ...REQUIRED, AWSCHECK_ALLOW_PLATFORM_IDENTITY: 'true' })).toThrow(
+      'AWSCHECK_PLATFORM_ROLE_ARN',
+    );
   });
 
   it('lists every bad variable in one error', () => {

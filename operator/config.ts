@@ -19,9 +19,16 @@ const ConfigSchema = z.object({
   AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: seconds.default(10),
   AWSCHECK_LEASE_RETRY_SECONDS: seconds.default(2),
   AWSCHECK_ALLOW_PLATFORM_IDENTITY: boolean.default(false),
+  AWSCHECK_PLATFORM_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
+    .optional(),
+  AWSCHECK_PLATFORM_TOKEN_AUDIENCE: z.string().min(1).default('awscheck.io/checker'),
   AWSCHECK_CHECKER_CPU: z.string().default('100m'),
-  AWSCHECK_CHECKER_MEMORY: z.string().default('128Mi'),
+  AWSCHECK_CHECKER_CPU_LIMIT: z.string().default('1'),
+  AWSCHECK_CHECKER_MEMORY: z.string().default('256Mi'),
   AWSCHECK_JOB_HISTORY: z.coerce.number().int().min(1).max(20).default(3),
+  AWSCHECK_REVALIDATE_SECONDS: seconds.default(3600),
   AWSCHECK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 
@@ -41,12 +48,29 @@ export interface OperatorConfig {
     readonly renewDeadlineMs: number;
     readonly retryPeriodMs: number;
   };
-  /** Whether assumeRole without secretRef may start from the platform's own identity. */
-  readonly allowPlatformIdentity: boolean;
-  readonly checkerResources: { readonly cpu: string; readonly memory: string };
+  /**
+   * The platform identity assumeRole without secretRef starts from, when allowed: checker
+   * pods get a projected ServiceAccount token for `audience` (an audience only checker pods
+   * receive) and exchange it for `roleArn` by AssumeRoleWithWebIdentity.
+   */
+  readonly platformIdentity: PlatformIdentity | undefined;
+  /** Checker pods' CPU request and limit, and memory (request and limit alike). */
+  readonly checkerResources: {
+    readonly cpu: string;
+    readonly cpuLimit: string;
+    readonly memory: string;
+  };
+  /** How often a Ready AwsCredentialRef is validated again. */
+  readonly revalidateMs: number;
   /** How many finished Jobs of each kind a CronJob keeps. */
   readonly jobHistory: number;
   readonly logLevel: string;
+}
+
+/** PlatformIdentity is the platform's own AWS identity, as checker pods reach it. */
+export interface PlatformIdentity {
+  readonly roleArn: string;
+  readonly audience: string;
 }
 
 /** loadConfig parses the environment or throws an error listing every bad variable. */
@@ -56,6 +80,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig
     throw new Error(`invalid operator configuration:\n${z.prettifyError(parsed.error)}`);
   }
   const c = parsed.data;
+  if (c.AWSCHECK_ALLOW_PLATFORM_IDENTITY && c.AWSCHECK_PLATFORM_ROLE_ARN === undefined) {
+    throw new Error(
+      'invalid operator configuration:\nAWSCHECK_ALLOW_PLATFORM_IDENTITY=true needs AWSCHECK_PLATFORM_ROLE_ARN, the role checker pods assume with their projected token',
+    );
+  }
   return {
     checkerImage: c.AWSCHECK_CHECKER_IMAGE,
     imagePullPolicy: c.AWSCHECK_IMAGE_PULL_POLICY,
@@ -71,8 +100,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig
       renewDeadlineMs: c.AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS * 1000,
       retryPeriodMs: c.AWSCHECK_LEASE_RETRY_SECONDS * 1000,
     },
-    allowPlatformIdentity: c.AWSCHECK_ALLOW_PLATFORM_IDENTITY,
-    checkerResources: { cpu: c.AWSCHECK_CHECKER_CPU, memory: c.AWSCHECK_CHECKER_MEMORY },
+    platformIdentity:
+      c.AWSCHECK_ALLOW_PLATFORM_IDENTITY && c.AWSCHECK_PLATFORM_ROLE_ARN !== undefined
+        ? { roleArn: c.AWSCHECK_PLATFORM_ROLE_ARN, audience: c.AWSCHECK_PLATFORM_TOKEN_AUDIENCE }
+        : undefined,
+    checkerResources: {
+      cpu: c.AWSCHECK_CHECKER_CPU,
+      cpuLimit: c.AWSCHECK_CHECKER_CPU_LIMIT,
+      memory: c.AWSCHECK_CHECKER_MEMORY,
+    },
+    revalidateMs: c.AWSCHECK_REVALIDATE_SECONDS * 1000,
     jobHistory: c.AWSCHECK_JOB_HISTORY,
     logLevel: c.AWSCHECK_LOG_LEVEL,
   };

@@ -10,11 +10,24 @@ export const MANAGED_BY = {
 } as const;
 export const MANAGED_SELECTOR = `${MANAGED_BY.key}=${MANAGED_BY.value}`;
 
-/** CHECK_LABEL names the AwsCheck a CronJob, Job or Pod belongs to. */
+/**
+ * CHECK_LABEL names the AwsCheck a CronJob, Job or Pod belongs to, for selection by people
+ * (`kubectl get jobs -l`); a name too long for a label value is shortened with a hash
+ * (see labelValue). Ownership is decided by the controller owner UID, never by a label.
+ */
 export const CHECK_LABEL = 'awscheck.io/check';
 
-/** CREDENTIAL_LABEL names the AwsCredentialRef a validation Job belongs to. */
+/** CREDENTIAL_LABEL names the AwsCredentialRef a validation Job belongs to, like CHECK_LABEL. */
 export const CREDENTIAL_LABEL = 'awscheck.io/credential-ref';
+
+/** CHECK_NAME_ANNOTATION holds the whole name of a child's AwsCheck, for routing events. */
+export const CHECK_NAME_ANNOTATION = 'awscheck.io/check-name';
+
+/** CREDENTIAL_NAME_ANNOTATION holds the whole name of a validation run's AwsCredentialRef. */
+export const CREDENTIAL_NAME_ANNOTATION = 'awscheck.io/credential-ref-name';
+
+/** GENERATION_ANNOTATION on a run's Job is the owner's metadata.generation it ran for. */
+export const GENERATION_ANNOTATION = 'awscheck.io/generation';
 
 /** RUN_KIND_LABEL tells scheduled, initial and on-demand runs apart from validations. */
 export const RUN_KIND_LABEL = 'awscheck.io/run';

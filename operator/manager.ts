@@ -2,19 +2,18 @@
 // caches; only the leader runs workers. Events map to the keys they concern.
 import { randomBytes } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { parseAwsCheck } from './api/v1alpha1/parse.ts';
 import { startCaches, type CacheKind, type Caches } from './caches.ts';
 import type { OperatorConfig } from './config.ts';
 import { reconcileCheck } from './controller/check-controller.ts';
 import type { ControllerContext } from './controller/context.ts';
 import { reconcileCredential } from './controller/credential-controller.ts';
 import type { KubeClients } from './kube.ts';
-import { CHECK_LABEL, CREDENTIAL_LABEL } from './labels.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { systemClock, type Clock } from './runtime/clock.ts';
 import type { InformerEvent } from './runtime/informer.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
+import { enqueueAll, route } from './routing.ts';
 import { WorkQueue } from './runtime/workqueue.ts';
 
 /** ManagerInput is what the manager runs with. */
@@ -171,70 +170,6 @@ async function resync(
     }
     enqueueAll(context.caches, checks, credentials);
   }
-}
-
-function enqueueAll(caches: Caches, checks: WorkQueue, credentials: WorkQueue): void {
-  for (const object of caches.checks.list()) checks.add(keyOf(object));
-  for (const object of caches.credentials.list()) credentials.add(keyOf(object));
-}
-
-interface Routes {
-  readonly caches: Caches;
-  readonly checks: WorkQueue;
-  readonly credentials: WorkQueue;
-  readonly metrics: Metrics;
-}
-
-// route maps a cache event to the keys it concerns.
-function route(
-  routes: Routes,
-  kind: CacheKind,
-  event: InformerEvent,
-  object: KubernetesObject,
-): void {
-  if (kind === 'checks') routeCheck(routes, event, object);
-  else if (kind === 'credentials') routeCredential(routes, object);
-  else if (kind === 'namespaces') routeNamespace(routes, object.metadata?.name ?? '');
-  else routeChild(routes, object);
-}
-
-// A child (CronJob, Job, Pod) names its owner in a label.
-function routeChild(routes: Routes, object: KubernetesObject): void {
-  const namespace = object.metadata?.namespace ?? '';
-  const labels = object.metadata?.labels ?? {};
-  const check = labels[CHECK_LABEL];
-  const credential = labels[CREDENTIAL_LABEL];
-  if (check !== undefined) routes.checks.add(`${namespace}/${check}`);
-  if (credential !== undefined) routes.credentials.add(`${namespace}/${credential}`);
-}
-
-// A check's run is evidence about its credentials, so its credential ref is looked at too.
-function routeCheck(routes: Routes, event: InformerEvent, object: KubernetesObject): void {
-  routes.checks.add(keyOf(object));
-  const parsed = parseAwsCheck(object);
-  if (!parsed.ok) return;
-  const { namespace } = parsed.value.metadata;
-  routes.credentials.add(`${namespace}/${parsed.value.spec.credentialRef.name}`);
-  if (event === 'delete') routes.metrics.forgetCheck(parsed.value);
-}
-
-// A credential ref's readiness shows in the Ready of every check that uses it.
-function routeCredential(routes: Routes, object: KubernetesObject): void {
-  routes.credentials.add(keyOf(object));
-  const namespace = object.metadata?.namespace ?? '';
-  for (const check of routes.caches.checks.list(namespace)) {
-    const spec = (check as { spec?: { credentialRef?: { name?: unknown } } }).spec;
-    if (spec?.credentialRef?.name === object.metadata?.name) routes.checks.add(keyOf(check));
-  }
-}
-
-function routeNamespace(routes: Routes, namespace: string): void {
-  for (const check of routes.caches.checks.list(namespace)) routes.checks.add(keyOf(check));
-  for (const ref of routes.caches.credentials.list(namespace)) routes.credentials.add(keyOf(ref));
-}
-
-function keyOf(object: KubernetesObject): string {
-  return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 }
 
 /** describe renders an error for a log line: its message, never a request body. */

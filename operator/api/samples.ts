@@ -1,11 +1,7 @@
 // Sample objects for crds/samples/: one credential ref per source, one check per service and type.
 // Each is parsed with its schema when generated, so a sample can never be invalid.
-import {
-  CHECK_TYPES,
-  SERVICE_NAMES,
-  type CheckType,
-  type ServiceName,
-} from '../checker/service-names.ts';
+import { SERVICE_NAMES, type ServiceName } from '../checker/service-names.ts';
+import { CHECK_TYPES, type CheckType } from './v1alpha1/awscheck.ts';
 import { API_VERSION } from './v1alpha1/common.ts';
 
 /** Sample is one object written to crds/samples/<file>. */
@@ -47,7 +43,7 @@ const GLOBAL_SERVICES: readonly ServiceName[] = ['iam', 'cloudfront'];
 function checkSpec(service: ServiceName, type: CheckType): Record<string, unknown> {
   const common = { credentialRef: { name: SAMPLE_CREDENTIAL_REF }, service, type };
   const regions = GLOBAL_SERVICES.includes(service) ? {} : { regions: ['us-east-1', 'eu-west-1'] };
-  if (type === 'health_check') {
+  if (type === 'HealthCheck') {
     return { ...common, ...regions, schedule: '@hourly', timeoutSeconds: 300 };
   }
   return {
@@ -64,7 +60,7 @@ function checkSpec(service: ServiceName, type: CheckType): Record<string, unknow
 export function checkSamples(): Sample[] {
   return SERVICE_NAMES.flatMap((service) =>
     CHECK_TYPES.map((type) => {
-      const name = `${service}-${type.replace('_', '-')}`;
+      const name = `${service}-${kebab(type)}`;
       return {
         file: `awscheck-${name}.yaml`,
         object: {
@@ -76,4 +72,9 @@ export function checkSamples(): Sample[] {
       };
     }),
   );
+}
+
+// kebab turns a CamelCase type into the part of a name: HealthCheck → health-check.
+function kebab(type: CheckType): string {
+  return type.replace(/(?<=[a-z])(?=[A-Z])/g, '-').toLowerCase();
 }

@@ -13,9 +13,13 @@ import { initialJobName, runNowJobName } from './names.ts';
 import type { RunObservation } from './run-outcome.ts';
 
 const config = loadConfig({ AWSCHECK_CHECKER_IMAGE: 'img', AWSCHECK_NAMESPACE: 'ops' });
-const permissive: OperatorConfig = { ...config, allowPlatformIdentity: true };
 const NOW = new Date('2024-06-01T12:30:00Z');
 const ROLE = 'arn:aws:iam::123456789012:role/ReadOnly';
+const PLATFORM = {
+  roleArn: 'arn:aws:iam::210987654321:role/AwsCheckPlatform',
+  audience: 'awscheck.io/checker',
+};
+const permissive: OperatorConfig = { ...config, platformIdentity: PLATFORM };
 
 function check(
   spec: Partial<AwsCheckSpec> = {},
@@ -34,10 +38,10 @@ function check(
     spec: {
       credentialRef: { name: 'prod' },
       service: 'ec2',
-      type: 'health_check',
+      type: 'HealthCheck',
       schedule: '@daily',
       suspend: false,
-      runOnCreate: true,
+      firstRun: 'Immediately',
       timeoutSeconds: 300,
       ...spec,
     },
@@ -249,7 +253,7 @@ describe('planCheck: runs outside the schedule', () => {
 
   it.each([
     ['starts the initial run of a new check', check(), [], [initialJobName('web')]],
-    ['starts no initial run without runOnCreate', check({ runOnCreate: false }), [], []],
+    ['starts no initial run without runOnCreate', check({ firstRun: 'OnSchedule' }), [], []],
     ['starts no initial run while suspended', check({ suspend: true }), [], []],
     ['starts no initial run once a run exists', check(), [runningRun('web-initial')], []],
     ['starts no initial run once a run was recorded', check({}, { status: {} }), [lastRun], []],
@@ -445,7 +449,7 @@ describe('planCheck: Healthy follows the latest run', () => {
       'ResourcesUnhealthy',
     ],
   ])('%s', (_rule, runs, status, reason) => {
-    const plan = planCheck(facts(check({ runOnCreate: false }), runs), config);
+    const plan = planCheck(facts(check({ firstRun: 'OnSchedule' }), runs), config);
     expect(condition(plan.status, 'Healthy')).toMatchObject({ status, reason });
   });
 });

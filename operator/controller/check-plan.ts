@@ -94,7 +94,7 @@ function setupGate(facts: CheckFacts, config: OperatorConfig): Gate {
   if ('problem' in credential) {
     return { ok: false, ready: notReady('InvalidConfiguration', credential.problem) };
   }
-  if (credential.spec.assumeRole && !credential.spec.secretRef && !config.allowPlatformIdentity) {
+  if (credential.spec.assumeRole && !credential.spec.secretRef && !config.platformIdentity) {
     const message = `AwsCredentialRef ${name} assumes a role from the platform identity, which this operator does not allow; add secretRef`;
     return { ok: false, ready: notReady('InvalidConfiguration', message) };
   }
@@ -138,7 +138,7 @@ function runsToStart(
   const jobs: V1Job[] = [];
   const name = check.metadata.name;
   const firstEver = check.status?.lastRun === undefined && runs.length === 0;
-  if (check.spec.runOnCreate && !check.spec.suspend && firstEver) {
+  if (check.spec.firstRun === 'Immediately' && !check.spec.suspend && firstEver) {
     jobs.push(
       desiredRunJob(check, credential, config, { name: initialJobName(name), run: 'initial' }),
     );

@@ -6,6 +6,8 @@ import { loadConfig } from '../config.ts';
 import {
   CHECKER_ENTRY,
   CREDENTIALS_DIR,
+  IDENTITY_DIR,
+  IDENTITY_TOKEN_FILE,
   TERMINATION_LOG,
   checkerPodTemplate,
   credentialArgs,
@@ -16,6 +18,10 @@ import {
 
 const config = loadConfig({ AWSCHECK_CHECKER_IMAGE: 'img', AWSCHECK_NAMESPACE: 'ops' });
 const ROLE = 'arn:aws:iam::123456789012:role/ReadOnly';
+const PLATFORM = {
+  roleArn: 'arn:aws:iam::210987654321:role/AwsCheckPlatform',
+  audience: 'awscheck.io/checker',
+};
 
 const SECRET_ONLY: AwsCredentialRefSpec = { region: 'eu-west-1', secretRef: { name: 'keys' } };
 const ROLE_ONLY: AwsCredentialRefSpec = {
@@ -36,10 +42,10 @@ function checkSpec(overrides: Partial<AwsCheckSpec> = {}): AwsCheckSpec {
   return {
     credentialRef: { name: 'prod' },
     service: 'ec2',
-    type: 'health_check',
+    type: 'HealthCheck',
     schedule: '@daily',
     suspend: false,
-    runOnCreate: true,
+    firstRun: 'Immediately',
     timeoutSeconds: 300,
     ...overrides,
   };
@@ -65,11 +71,15 @@ describe('credentialArgs', () => {
       ['--sts-region', 'eu-west-1', '--credentials-dir', CREDENTIALS_DIR],
     ],
     [
-      'assumeRole alone starts from the default chain',
+      'assumeRole alone starts from the platform role by its projected token',
       ROLE_ONLY,
       [
         '--sts-region',
         'us-east-1',
+        '--web-identity-token-file',
+        IDENTITY_TOKEN_FILE,
+        '--platform-role-arn',
+        PLATFORM.roleArn,
         '--role-arn',
         ROLE,
         '--external-id',
@@ -78,7 +88,6 @@ describe('credentialArgs', () => {
         'awscheck-team-a',
         '--role-duration-seconds',
         '900',
-        '--default-chain',
       ],
     ],
     [
@@ -100,18 +109,18 @@ describe('credentialArgs', () => {
       ],
     ],
   ])('%s', (_rule, spec, expected) => {
-    expect(credentialArgs(credential(spec), 'team-a')).toEqual(expected);
+    expect(credentialArgs(credential(spec), 'team-a', PLATFORM)).toEqual(expected);
   });
 
   it('keeps the default session name within 64 characters', () => {
-    const args = credentialArgs(credential(ROLE_ONLY), 'n'.repeat(63));
+    const args = credentialArgs(credential(ROLE_ONLY), 'n'.repeat(63), PLATFORM);
     expect(flagValue(args, '--role-session-name')).toHaveLength(64);
   });
 });
 
 describe('runArgs', () => {
   it('starts with the service and type and ends with the termination log', () => {
-    const args = runArgs(checkSpec(), credential(SECRET_ONLY), 'team-a');
+    const args = runArgs(checkSpec(), credential(SECRET_ONLY), 'team-a', undefined);
     expect(args.slice(0, 5)).toEqual(['run', '--service', 'ec2', '--type', 'health_check']);
     expect(args.slice(-2)).toEqual(['--termination-log', TERMINATION_LOG]);
   });
@@ -121,14 +130,14 @@ describe('runArgs', () => {
     ['are the listed regions', ['us-east-1', 'ap-south-1'], ['us-east-1', 'ap-south-1']],
   ])('regions %s', (_rule, regions, expected) => {
     const spec = checkSpec(regions === undefined ? {} : { regions });
-    const args = runArgs(spec, credential(SECRET_ONLY), 'team-a');
+    const args = runArgs(spec, credential(SECRET_ONLY), 'team-a', undefined);
     const listed = args.flatMap((arg, i) => (arg === '--region' ? [args[i + 1]] : []));
     expect(listed).toEqual(expected);
   });
 
   it('passes each tag as key=value', () => {
     const spec = checkSpec({ tags: { env: 'prod', team: 'a=b' } });
-    const args = runArgs(spec, credential(SECRET_ONLY), 'team-a');
+    const args = runArgs(spec, credential(SECRET_ONLY), 'team-a', undefined);
     const tags = args.flatMap((arg, i) => (arg === '--tag' ? [args[i + 1]] : []));
     expect(tags).toEqual(['env=prod', 'team=a=b']);
   });
@@ -138,14 +147,14 @@ describe('runArgs', () => {
     ['min only', { min: 2 }, '2', undefined],
     ['max only', { max: 9 }, undefined, '9'],
   ])('passes expect %s', (_case, expectation, min, max) => {
-    const spec = checkSpec({ type: 'resource_list', expect: expectation });
-    const args = runArgs(spec, credential(SECRET_ONLY), 'team-a');
+    const spec = checkSpec({ type: 'ResourceList', expect: expectation });
+    const args = runArgs(spec, credential(SECRET_ONLY), 'team-a', undefined);
     expect(flagValue(args, '--expect-min')).toBe(min);
     expect(flagValue(args, '--expect-max')).toBe(max);
   });
 
   it('passes the timeout', () => {
-    const args = runArgs(checkSpec({ timeoutSeconds: 45 }), credential(SECRET_ONLY), 'team-a');
+    const args = runArgs(checkSpec({ timeoutSeconds: 45 }), credential(SECRET_ONLY), 'team-a', undefined);
     expect(flagValue(args, '--timeout')).toBe('45');
   });
 
@@ -154,8 +163,8 @@ describe('runArgs', () => {
     ['assumeRole', ROLE_ONLY],
     ['both', BOTH],
   ])('carries the credential flags for %s', (_case, spec) => {
-    const args = runArgs(checkSpec(), credential(spec), 'team-a');
-    const flags = credentialArgs(credential(spec), 'team-a');
+    const args = runArgs(checkSpec(), credential(spec), 'team-a', PLATFORM);
+    const flags = credentialArgs(credential(spec), 'team-a', PLATFORM);
     expect(args.slice(-2 - flags.length, -2)).toEqual(flags);
   });
 });
@@ -166,9 +175,9 @@ describe('validateArgs', () => {
     ['assumeRole', ROLE_ONLY],
     ['both', BOTH],
   ])('is validate, the credential flags for %s and the termination log', (_case, spec) => {
-    expect(validateArgs(credential(spec), 'team-a')).toEqual([
+    expect(validateArgs(credential(spec), 'team-a', PLATFORM)).toEqual([
       'validate',
-      ...credentialArgs(credential(spec), 'team-a'),
+      ...credentialArgs(credential(spec), 'team-a', PLATFORM),
       '--termination-log',
       TERMINATION_LOG,
     ]);
@@ -210,10 +219,36 @@ describe('checkerPodTemplate', () => {
     ]);
   });
 
-  it('mounts nothing without secretRef', () => {
+  it('mounts nothing without secretRef when no platform identity is configured', () => {
     const template = checkerPodTemplate(config, ['run'], credential(ROLE_ONLY), labels);
     expect(container(template).volumeMounts).toBeUndefined();
     expect(template.spec?.volumes).toBeUndefined();
+  });
+
+  it('mounts a token for the platform audience only, without secretRef', () => {
+    const platform = { ...config, platformIdentity: PLATFORM };
+    const template = checkerPodTemplate(platform, ['run'], credential(ROLE_ONLY), labels);
+    expect(container(template).volumeMounts).toEqual([
+      { name: 'platform-identity', mountPath: IDENTITY_DIR, readOnly: true },
+    ]);
+    expect(template.spec?.volumes).toEqual([
+      {
+        name: 'platform-identity',
+        projected: {
+          defaultMode: 0o440,
+          sources: [
+            {
+              serviceAccountToken: {
+                audience: 'awscheck.io/checker',
+                expirationSeconds: 3600,
+                path: 'token',
+              },
+            },
+          ],
+        },
+      },
+    ]);
+    expect(template.spec?.automountServiceAccountToken).toBe(false);
   });
 
   it('runs the configured image with the given arguments and reads the termination log', () => {
@@ -225,7 +260,10 @@ describe('checkerPodTemplate', () => {
       args: ['run', '--x'],
       terminationMessagePath: TERMINATION_LOG,
       terminationMessagePolicy: 'File',
-      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '128Mi' } },
+      resources: {
+        requests: { cpu: '100m', memory: '256Mi' },
+        limits: { cpu: '1', memory: '256Mi' },
+      },
     });
     expect(template.metadata?.labels).toEqual(labels);
   });

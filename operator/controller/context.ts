@@ -15,6 +15,14 @@ export interface ControllerContext {
   readonly clock: Clock;
 }
 
+/**
+ * ReconcileResult tells the worker when to look at a key again although nothing changed
+ * (a run's deadline, the next revalidation). Undefined: only when something changes.
+ */
+export interface ReconcileResult {
+  readonly requeueAfterMs?: number;
+}
+
 /** splitKey turns a queue key `namespace/name` back into its parts. */
 export function splitKey(key: string): { namespace: string; name: string } {
   const at = key.indexOf('/');

@@ -80,7 +80,7 @@ const PENDING: ConditionInput = {
 };
 
 function refusal(ref: AwsCredentialRef, config: OperatorConfig): ConditionInput | undefined {
-  if (ref.spec.assumeRole && !ref.spec.secretRef && !config.allowPlatformIdentity) {
+  if (ref.spec.assumeRole && !ref.spec.secretRef && !config.platformIdentity) {
     return {
       type: 'Ready',
       status: 'False',
@@ -208,7 +208,7 @@ export function desiredValidationJob(facts: CredentialFacts, config: OperatorCon
       activeDeadlineSeconds: VALIDATION_DEADLINE_SECONDS,
       template: checkerPodTemplate(
         config,
-        validateArgs(credential, ref.metadata.namespace),
+        validateArgs(credential, ref.metadata.namespace, config.platformIdentity),
         credential,
         labels,
       ),

@@ -80,7 +80,7 @@ function jobTemplate(
   run: RunKind,
 ): V1JobTemplateSpec {
   const labels = checkLabels(check, run);
-  const args = runArgs(check.spec, credential, check.metadata.namespace);
+  const args = runArgs(check.spec, credential, check.metadata.namespace, config.platformIdentity);
   return {
     metadata: { labels },
     spec: {

@@ -87,7 +87,7 @@ function fromResult(job: V1Job, result: CheckerResult): LastRun {
       ? {
           resources: result.resources,
           unhealthy: result.unhealthy,
-          regions: result.regions,
+          regions: Object.entries(result.regions).map(([name, tally]) => ({ name, ...tally })),
           findings: result.findings.map(boundedFinding),
         }
       : {};

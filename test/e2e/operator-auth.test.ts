@@ -66,7 +66,7 @@ describe('operator with bad keys', () => {
       apiVersion: 'awscheck.io/v1alpha1',
       kind: 'AwsCheck',
       metadata: { name: 'identity' },
-      spec: { credentialRef: { name: 'readonly' }, service: 'sts', type: 'health_check' },
+      spec: { credentialRef: { name: 'readonly' }, service: 'sts', type: 'HealthCheck' },
     });
 
     const failedAuth = (found: AwsCheck): boolean =>

@@ -53,7 +53,7 @@ async function tenantWithCheck(name: string): Promise<string> {
     apiVersion: 'awscheck.io/v1alpha1',
     kind: 'AwsCheck',
     metadata: { name },
-    spec: { credentialRef: { name: 'readonly' }, service: 'sts', type: 'health_check' },
+    spec: { credentialRef: { name: 'readonly' }, service: 'sts', type: 'HealthCheck' },
   });
   return namespace;
 }

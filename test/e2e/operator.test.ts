@@ -57,7 +57,7 @@ function ec2Check(name: string, spec: Record<string, unknown> = {}): object {
     spec: {
       credentialRef: { name: 'readonly' },
       service: 'ec2',
-      type: 'resource_list',
+      type: 'ResourceList',
       regions: ['us-east-1'],
       ...spec,
     },
@@ -166,7 +166,7 @@ describe('operator', () => {
     const namespace = await createNamespace(admin.core, 'tenant');
     await objects.create('awschecks', namespace, {
       ...ec2Check('orphan'),
-      spec: { credentialRef: { name: 'nowhere' }, service: 'sts', type: 'health_check' },
+      spec: { credentialRef: { name: 'nowhere' }, service: 'sts', type: 'HealthCheck' },
     });
 
     const check = await checkWhen(
@@ -203,7 +203,7 @@ describe('operator', () => {
     { timeout: 150_000 },
     async () => {
       const namespace = await tenant();
-      await objects.create('awschecks', namespace, ec2Check('lifecycle', { runOnCreate: false }));
+      await objects.create('awschecks', namespace, ec2Check('lifecycle', { firstRun: 'OnSchedule' }));
       await eventually('the CronJob', () =>
         admin.batch.readNamespacedCronJob({ name: 'lifecycle', namespace }),
       );
@@ -302,7 +302,7 @@ describe('operator', () => {
     const text = await (await fetch(`${operator.url}/metrics`)).text();
 
     expect(text).toMatch(
-      /awscheck_check_up\{namespace="tenant-[0-9a-f]+",name="instances",service="ec2",type="resource_list"\} 1/,
+      /awscheck_check_up\{namespace="tenant-[0-9a-f]+",name="instances",service="ec2",type="ResourceList"\} 1/,
     );
     expect(text).toMatch(/awscheck_check_resources\{[^}]*name="instances"[^}]*\} 3/);
     expect(text).toMatch(/awscheck_leader 1/);

@@ -22,22 +22,22 @@ const say = (line: string): void => {
 };
 
 const SAMPLE_CHECKS: readonly [string, Record<string, unknown>][] = [
-  ['identity', { service: 'sts', type: 'health_check' }],
+  ['identity', { service: 'sts', type: 'HealthCheck' }],
   [
     'instances',
     {
       service: 'ec2',
-      type: 'resource_list',
+      type: 'ResourceList',
       regions: ['us-east-1', 'eu-west-1'],
       expect: { min: 1, max: 10 },
     },
   ],
   [
     'instance-health',
-    { service: 'ec2', type: 'health_check', regions: ['us-east-1', 'eu-west-1'] },
+    { service: 'ec2', type: 'HealthCheck', regions: ['us-east-1', 'eu-west-1'] },
   ],
-  ['tables', { service: 'dynamodb', type: 'resource_list', expect: { min: 1 } }],
-  ['too-many-instances', { service: 'ec2', type: 'resource_list', expect: { max: 2 } }],
+  ['tables', { service: 'dynamodb', type: 'ResourceList', expect: { min: 1 } }],
+  ['too-many-instances', { service: 'ec2', type: 'ResourceList', expect: { max: 2 } }],
 ];
 
 async function seedAws(env: TestEnvInfo): Promise<void> {

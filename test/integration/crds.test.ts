@@ -96,7 +96,7 @@ describe('samples', () => {
     })) as { items: { spec: Json }[] };
     expect(checks.items).toHaveLength(checkSamples().length);
     for (const item of checks.items) {
-      expect(item.spec).toMatchObject({ suspend: false, runOnCreate: true });
+      expect(item.spec).toMatchObject({ suspend: false, firstRun: 'Immediately' });
     }
   });
 });
@@ -159,7 +159,7 @@ describe('status subresource', () => {
       'Last Run',
       'Age',
     ]);
-    expect(cells.slice(0, 6)).toEqual([name, 'ec2', 'resource_list', '@daily', 'True', 'False']);
+    expect(cells.slice(0, 6)).toEqual([name, 'ec2', 'ResourceList', '@daily', 'True', 'False']);
   });
 });
 

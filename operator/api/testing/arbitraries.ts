@@ -1,7 +1,8 @@
 // fast-check arbitraries for specs that are valid or one step outside what is valid, so a
 // property test can hold the zod schema and the apiserver to the same verdicts.
 import fc from 'fast-check';
-import { CHECK_TYPES, SERVICE_NAMES } from '../../checker/service-names.ts';
+import { SERVICE_NAMES } from '../../checker/service-names.ts';
+import { CHECK_TYPES, FIRST_RUN_POLICIES } from '../v1alpha1/awscheck.ts';
 
 /** mostly is `valid`, and `invalid` once in `odds` draws. */
 function mostly<T>(
@@ -191,12 +192,12 @@ const expectation = mostly(
 const CHECK_FIELDS = {
   credentialRef: reference,
   service: mostly(fc.constantFrom(...SERVICE_NAMES), fc.constantFrom('ec3', 'EC2', 7)),
-  type: mostly(fc.constantFrom(...CHECK_TYPES), fc.constantFrom('health', '')),
+  type: mostly(fc.constantFrom(...CHECK_TYPES), fc.constantFrom('health_check', 'healthCheck', '')),
   regions,
   schedule,
   timeZone,
   suspend: flag,
-  runOnCreate: flag,
+  firstRun: mostly(fc.constantFrom(...FIRST_RUN_POLICIES), fc.constantFrom('immediately', true)),
   timeoutSeconds,
   tags,
   expect: expectation,
@@ -204,7 +205,7 @@ const CHECK_FIELDS = {
 
 /** expectChange probes the rule that ties expect to the check type. */
 const expectChange = fc.record({
-  type: fc.constantFrom('resource_list', 'resource_list', 'health_check'),
+  type: fc.constantFrom('ResourceList', 'ResourceList', 'HealthCheck'),
   expect: expectation,
 });
 
@@ -248,7 +249,7 @@ export const checkSpec: fc.Arbitrary<unknown> = fc.oneof(
       schedule: optional(schedule),
       timeZone: optional(timeZone, 1 / 3),
       suspend: optional(flag, 1 / 3),
-      runOnCreate: optional(flag, 1 / 3),
+      firstRun: optional(CHECK_FIELDS.firstRun, 1 / 3),
       timeoutSeconds: optional(timeoutSeconds, 1 / 2),
       tags: optional(tags, 1 / 3),
       expect: optional(expectation, 1 / 3),

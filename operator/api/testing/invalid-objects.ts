@@ -20,7 +20,7 @@ export interface InvalidCase {
 export const VALID_CHECK_SPEC = {
   credentialRef: { name: 'prod-readonly' },
   service: 'ec2',
-  type: 'resource_list',
+  type: 'ResourceList',
 } as const;
 export const VALID_CREDENTIAL_SPEC = { secretRef: { name: 'aws-keys' } } as const;
 
@@ -91,7 +91,8 @@ const CHECK_SPEC_CASES: InvalidCase[] = [
   check('timeZone with a space', 'spec.timeZone', { timeZone: 'Europe Berlin' }),
   check('timeZone with a leading slash', 'spec.timeZone', { timeZone: '/UTC' }),
   check('suspend not a boolean', 'spec.suspend', { suspend: 'yes' }),
-  check('runOnCreate not a boolean', 'spec.runOnCreate', { runOnCreate: 1 }),
+  check('firstRun not a policy', 'spec.firstRun', { firstRun: true }),
+  check('type in the old snake_case', 'spec.type', { type: 'health_check' }),
   check('timeoutSeconds below 10', 'spec.timeoutSeconds', { timeoutSeconds: 9 }),
   check('timeoutSeconds above 3600', 'spec.timeoutSeconds', { timeoutSeconds: 3601 }),
   check('timeoutSeconds fractional', 'spec.timeoutSeconds', { timeoutSeconds: 30.5 }),
@@ -106,7 +107,7 @@ const CHECK_SPEC_CASES: InvalidCase[] = [
   check('expect min above max', 'spec.expect.min', { expect: { min: 5, max: 4 } }),
   check('expect min negative', 'spec.expect.min', { expect: { min: -1 } }),
   check('expect max too large', 'spec.expect.max', { expect: { max: 1_000_001 } }),
-  check('expect on a health_check', 'spec.expect', { type: 'health_check', expect: { min: 1 } }),
+  check('expect on a HealthCheck', 'spec.expect', { type: 'HealthCheck', expect: { min: 1 } }),
 ];
 
 const CREDENTIAL_SPEC_CASES: InvalidCase[] = [

@@ -1,7 +1,7 @@
 // AwsCheck: one scheduled check of one AWS service. The schema is the type; the CRD
 // crds/awscheck.io_awschecks.yaml is generated from it.
 import { z } from 'zod';
-import { CHECK_TYPES, SERVICE_NAMES } from '../../checker/service-names.ts';
+import { SERVICE_NAMES } from '../../checker/service-names.ts';
 import {
   API_VERSION,
   Conditions,
@@ -15,7 +15,17 @@ import {
 import { SCHEDULE_MAX_LENGTH, SCHEDULE_MESSAGE, SCHEDULE_PATTERN } from './cron.ts';
 import { AGE_COLUMN, CATEGORIES, conditionColumn, type KindDefinition } from './kind.ts';
 import { FAILURE_REASONS, ERROR_CATEGORIES } from './reasons.ts';
-import { boundedRecord, codePoints, matching, text, uniqueSet, withRules } from './rules.ts';
+import { boundedRecord, codePoints, mapList, matching, text, uniqueSet, withRules } from './rules.ts';
+
+/** CHECK_TYPES: judge the resources' health, or count them (CamelCase, as API enums are). */
+export const CHECK_TYPES = ['HealthCheck', 'ResourceList'] as const;
+export type CheckType = (typeof CHECK_TYPES)[number];
+
+/**
+ * FIRST_RUN_POLICIES: when a new check, or a check whose spec changed, first runs. A string
+ * enum rather than a bool, so a third policy can come without a new field.
+ */
+export const FIRST_RUN_POLICIES = ['Immediately', 'OnSchedule'] as const;
 
 /** Limits of an AwsCheck's spec; the plan may set tighter ones, which the operator enforces. */
 export const LIMITS = {
@@ -51,7 +61,7 @@ export const Tags = withRules(boundedRecord(text(maxValueLength), maxEntries), [
 
 const countLimit = z.int().min(0).max(LIMITS.expectCount.max);
 
-/** Expect bounds the number of resources a resource_list run may find. */
+/** Expect bounds the number of resources a ResourceList run may find. */
 export const Expect = withRules(
   z.object({
     min: countLimit.optional().meta({ description: 'Fail when fewer resources are found.' }),
@@ -83,7 +93,7 @@ export const AwsCheckSpec = withRules(
     service: z.enum(SERVICE_NAMES).meta({ description: 'The AWS service to check.' }),
     type: z.enum(CHECK_TYPES).meta({
       description:
-        'health_check judges the resources’ own health (instance status, cluster health, table status, …); resource_list counts the resources and compares the count with expect.',
+        'HealthCheck judges the resources’ own health (instance status, cluster health, table status, …); ResourceList counts the resources and compares the count with expect.',
     }),
     regions: uniqueSet(z.array(Region).min(1).max(MAX_REGIONS)).optional().meta({
       description:
@@ -99,9 +109,9 @@ export const AwsCheckSpec = withRules(
     suspend: z.boolean().default(false).meta({
       description: 'Stop scheduling runs; a run in progress finishes.',
     }),
-    runOnCreate: z.boolean().default(true).meta({
+    firstRun: z.enum(FIRST_RUN_POLICIES).default('Immediately').meta({
       description:
-        'Run once right after creation, so a broken setup shows within seconds instead of at the first scheduled time.',
+        'When a new check, or a check whose spec changed, first runs: Immediately (so a broken setup shows within seconds) or OnSchedule (at the next scheduled time).',
     }),
     timeoutSeconds: z
       .int()
@@ -116,16 +126,16 @@ export const AwsCheckSpec = withRules(
     }),
     expect: Expect.optional().meta({
       description:
-        'For resource_list: the run fails with CountOutOfRange when the number of resources is outside [min, max].',
+        'For ResourceList: the run fails with CountOutOfRange when the number of resources is outside [min, max].',
     }),
   }),
   [
     {
-      rule: "!has(self.expect) || self.type == 'resource_list'",
-      message: 'expect applies only to type resource_list',
+      rule: "!has(self.expect) || self.type == 'ResourceList'",
+      message: 'expect applies only to type ResourceList',
       fieldPath: '.expect',
       reason: 'FieldValueForbidden',
-      holds: (spec) => spec.expect === undefined || spec.type === 'resource_list',
+      holds: (spec) => spec.expect === undefined || spec.type === 'ResourceList',
     },
   ],
 ).meta({ description: 'What to check, where, how and when.' });
@@ -166,6 +176,7 @@ export const Finding = z.object({
 
 /** RegionTally counts what one region held. */
 export const RegionTally = z.object({
+  name: RegionKey.meta({ description: 'The region, or global.' }),
   resources: count.meta({ description: 'Resources found in the region.' }),
   unhealthy: count.meta({ description: 'Unhealthy resources found in the region.' }),
 });
@@ -173,6 +184,9 @@ export const RegionTally = z.object({
 /** LastRun summarises the latest finished run, read from the checker's result. */
 export const LastRun = z.object({
   jobName: ObjectName.meta({ description: 'The Job that ran.' }),
+  generation: count.optional().meta({
+    description: 'The .metadata.generation of the check the run was made for.',
+  }),
   startTime: Time.meta({ description: 'When the run started.' }),
   completionTime: Time.optional().meta({ description: 'When the run finished.' }),
   durationMs: count.optional().meta({ description: 'How long the run took, in milliseconds.' }),
@@ -186,9 +200,9 @@ export const LastRun = z.object({
     description: 'Resources found. On failure only regions that finished count.',
   }),
   unhealthy: count.optional().meta({ description: 'Unhealthy resources found.' }),
-  regions: boundedRecord(RegionTally, MAX_REGIONS + 1)
+  regions: mapList(z.array(RegionTally).max(MAX_REGIONS + 1), 'name')
     .optional()
-    .meta({ description: 'Counts per region (or global) that finished.' }),
+    .meta({ description: 'Counts per region (or global) that finished, one entry each.' }),
   findings: z.array(Finding).max(20).optional().meta({
     description: 'Up to 20 unhealthy resources; the run’s log has every one.',
   }),
@@ -197,6 +211,9 @@ export const LastRun = z.object({
     description: 'True when findings or texts were shortened to fit the termination message.',
   }),
 });
+
+/** MAX_RUN_NOW_TOKEN bounds the run-now annotation's value; a longer one is refused in status. */
+export const MAX_RUN_NOW_TOKEN = 253;
 
 /** AwsCheckStatus is what the operator observed, written through the status subresource. */
 export const AwsCheckStatus = z
@@ -219,7 +236,7 @@ export const AwsCheckStatus = z
     consecutiveFailures: count.optional().meta({
       description: 'How many runs in a row failed; 0 after a success.',
     }),
-    runNowToken: text(253).optional().meta({
+    runNowToken: text(MAX_RUN_NOW_TOKEN).optional().meta({
       description:
         'The awscheck.io/run-now annotation value whose run was last started; a new value starts another run.',
     }),

@@ -29,7 +29,7 @@ describe('parseAwsCheck and parseAwsCredentialRef', () => {
       ...VALID_CHECK_SPEC,
       schedule: '@daily',
       suspend: false,
-      runOnCreate: true,
+      firstRun: 'Immediately',
       timeoutSeconds: 300,
     });
     const credential = parseAwsCredentialRef(

@@ -1,0 +1,77 @@
+// Routing: which reconcile keys a cache event concerns. A child (CronJob, Job, Pod) is
+// routed by the owner it names; whether it really belongs to that owner is judged by the
+// controller's owner UID when the owner reconciles, never here.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { parseAwsCheck } from './api/v1alpha1/parse.ts';
+import type { CacheKind, Caches } from './caches.ts';
+import { CHECK_NAME_ANNOTATION, CREDENTIAL_NAME_ANNOTATION } from './labels.ts';
+import type { Metrics } from './metrics.ts';
+import type { InformerEvent } from './runtime/informer.ts';
+import type { WorkQueue } from './runtime/workqueue.ts';
+
+/** Routes are where keys go. */
+export interface Routes {
+  readonly caches: Caches;
+  readonly checks: WorkQueue;
+  readonly credentials: WorkQueue;
+  readonly metrics: Metrics;
+}
+
+/** route maps a cache event to the keys it concerns. */
+export function route(
+  routes: Routes,
+  kind: CacheKind,
+  event: InformerEvent,
+  object: KubernetesObject,
+): void {
+  if (kind === 'checks') routeCheck(routes, event, object);
+  else if (kind === 'credentials') routeCredential(routes, object);
+  else if (kind === 'namespaces') routeNamespace(routes, object.metadata?.name ?? '');
+  else routeChild(routes, object);
+}
+
+// A child names its owner in an annotation (label values cannot hold every object name).
+function routeChild(routes: Routes, object: KubernetesObject): void {
+  const namespace = object.metadata?.namespace ?? '';
+  const annotations = object.metadata?.annotations ?? {};
+  const check = annotations[CHECK_NAME_ANNOTATION];
+  const credential = annotations[CREDENTIAL_NAME_ANNOTATION];
+  if (check !== undefined) routes.checks.add(`${namespace}/${check}`);
+  if (credential !== undefined) routes.credentials.add(`${namespace}/${credential}`);
+}
+
+// A check's run is evidence about its credentials, so its credential ref is looked at too.
+function routeCheck(routes: Routes, event: InformerEvent, object: KubernetesObject): void {
+  routes.checks.add(keyOf(object));
+  const parsed = parseAwsCheck(object);
+  if (!parsed.ok) return;
+  const { namespace } = parsed.value.metadata;
+  routes.credentials.add(`${namespace}/${parsed.value.spec.credentialRef.name}`);
+  if (event === 'delete') routes.metrics.forgetCheck(parsed.value);
+}
+
+// A credential ref's readiness shows in the Ready of every check that uses it.
+function routeCredential(routes: Routes, object: KubernetesObject): void {
+  routes.credentials.add(keyOf(object));
+  const namespace = object.metadata?.namespace ?? '';
+  for (const check of routes.caches.checks.list(namespace)) {
+    const spec = (check as { spec?: { credentialRef?: { name?: unknown } } }).spec;
+    if (spec?.credentialRef?.name === object.metadata?.name) routes.checks.add(keyOf(check));
+  }
+}
+
+function routeNamespace(routes: Routes, namespace: string): void {
+  for (const check of routes.caches.checks.list(namespace)) routes.checks.add(keyOf(check));
+  for (const ref of routes.caches.credentials.list(namespace)) routes.credentials.add(keyOf(ref));
+}
+
+/** enqueueAll queues every AwsCheck and AwsCredentialRef the caches hold. */
+export function enqueueAll(caches: Caches, checks: WorkQueue, credentials: WorkQueue): void {
+  for (const object of caches.checks.list()) checks.add(keyOf(object));
+  for (const object of caches.credentials.list()) credentials.add(keyOf(object));
+}
+
+/** keyOf is an object's queue key, `namespace/name`. */
+export function keyOf(object: KubernetesObject): string {
+  return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+}
