@@ -2,10 +2,10 @@
 // caches; only the leader runs workers. Events map to the keys they concern.
 import { randomBytes } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { startCaches, type CacheKind, type Caches } from './caches.ts';
+import { startCaches, type CacheKind } from './caches.ts';
 import type { OperatorConfig } from './config.ts';
 import { reconcileCheck } from './controller/check-controller.ts';
-import type { ControllerContext } from './controller/context.ts';
+import type { ControllerContext, ReconcileResult } from './controller/context.ts';
 import { reconcileCredential } from './controller/credential-controller.ts';
 import type { KubeClients } from './kube.ts';
 import type { Logger } from './log.ts';
@@ -35,9 +35,18 @@ export interface Manager {
   stop(): Promise<void>;
 }
 
-type Reconcile = (context: ControllerContext, key: string) => Promise<void>;
+/**
+ * Reconcile brings one key to its desired state. It may ask to look at the key again after
+ * a while although nothing changes (`requeueAfterMs`); a change still takes it sooner.
+ */
+export type Reconcile = (
+  context: ControllerContext,
+  key: string,
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a reconciler that never requeues returns nothing
+) => Promise<ReconcileResult | undefined | void>;
 
-interface Controller {
+/** Controller is one kind's queue and the reconcile its workers run. */
+export interface Controller {
   readonly kind: 'AwsCheck' | 'AwsCredentialRef';
   readonly queue: WorkQueue;
   readonly reconcile: Reconcile;
@@ -131,14 +140,19 @@ export function startManager(input: ManagerInput): Manager {
   };
 }
 
-// work is one worker: take a key, reconcile it, retry with backoff on error.
-async function work(controller: Controller, context: ControllerContext): Promise<void> {
+/**
+ * work is one worker: take a key, reconcile it, retry with backoff on error, and requeue
+ * it after a success that asks to be looked at again.
+ */
+export async function work(controller: Controller, context: ControllerContext): Promise<void> {
   const { queue, kind } = controller;
   for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
     const stopTimer = context.metrics.reconcileDuration.startTimer({ kind });
     try {
-      await controller.reconcile(context, key);
+      const result = await controller.reconcile(context, key);
       queue.forget(key);
+      const requeueAfterMs = result ? result.requeueAfterMs : undefined;
+      if (requeueAfterMs !== undefined) queue.addAfter(key, requeueAfterMs);
       context.metrics.reconciles.inc({ kind, result: 'success' });
     } catch (error) {
       const retryInMs = queue.addRateLimited(key);

@@ -61,15 +61,45 @@ describe('WorkQueue', () => {
     expect(afterRefill).toBe(500);
   });
 
-  it('adds a delayed key when its time comes, and a newer delay replaces the older', async () => {
+  it('adds a delayed key when its time comes, and keeps the earliest of two delays', async () => {
     const { clock, advance } = manualClock();
     const queue = new WorkQueue(undefined, clock);
-    queue.addAfter('ns/a', 1_000);
     queue.addAfter('ns/a', 5_000);
+    queue.addAfter('ns/a', 1_000);
+    queue.addAfter('ns/a', 9_000);
 
-    await advance(1_000);
+    await advance(999);
     expect(queue.depth).toBe(0);
-    await advance(4_000);
+    await advance(1);
+    expect(queue.depth).toBe(1);
+    expect(await queue.get()).toBe('ns/a');
+    queue.done('ns/a');
+    await advance(10_000);
+    expect(queue.depth).toBe(0);
+  });
+
+  it('takes a key added now at once, although a delay for it is pending', async () => {
+    const { clock, advance } = manualClock();
+    const queue = new WorkQueue(undefined, clock);
+    queue.addAfter('ns/a', 60_000);
+
+    queue.add('ns/a');
+
+    expect(queue.depth).toBe(1);
+    expect(await queue.get()).toBe('ns/a');
+    queue.done('ns/a');
+    await advance(60_000);
+    expect(queue.depth).toBe(1);
+  });
+
+  it('lets a failed key retry sooner than a pending requeue', async () => {
+    const { clock, advance } = manualClock();
+    const queue = new WorkQueue({ baseMs: 100, maxMs: 1_000, ratePerSecond: 10, burst: 10 }, clock);
+    queue.addAfter('ns/a', 3_600_000);
+
+    expect(queue.addRateLimited('ns/a')).toBe(100);
+    await advance(100);
+
     expect(queue.depth).toBe(1);
   });
 

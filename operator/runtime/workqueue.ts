@@ -20,6 +20,12 @@ export const DEFAULT_BACKOFF: BackoffPolicy = {
   burst: 100,
 };
 
+// Delayed is a key's pending addAfter: when it comes due and how to cancel it.
+interface Delayed {
+  readonly at: number;
+  readonly timer: AbortController;
+}
+
 /**
  * WorkQueue holds keys to reconcile. It keeps three rules of a controller's queue:
  * a key is queued at most once however often it is added; a key is never handed to two
@@ -32,7 +38,7 @@ export class WorkQueue {
   readonly #processing = new Set<string>();
   readonly #dirty = new Set<string>();
   readonly #failures = new Map<string, number>();
-  readonly #delayed = new Map<string, AbortController>();
+  readonly #delayed = new Map<string, Delayed>();
   readonly #waiters: ((key: string | undefined) => void)[] = [];
   readonly #backoff: BackoffPolicy;
   readonly #clock: Clock;
@@ -69,23 +75,30 @@ export class WorkQueue {
     this.#queue.push(key);
   }
 
-  /** addAfter queues `key` once `ms` have passed; a later addAfter for the key replaces it. */
+  /**
+   * addAfter queues `key` once `ms` have passed. A key waits for at most one delay, the
+   * earliest asked for: a later addAfter that would come due sooner replaces the pending
+   * one, one that would come due later is dropped. A plain `add` is never held back by a
+   * pending delay (the delay still adds the key again when it comes due).
+   */
   addAfter(key: string, ms: number): void {
     if (this.#shuttingDown) return;
-    this.#delayed.get(key)?.abort();
     if (ms <= 0) {
-      this.#delayed.delete(key);
       this.add(key);
       return;
     }
-    const timer = new AbortController();
-    this.#delayed.set(key, timer);
-    this.#clock.sleep(ms, timer.signal).then(
+    const at = this.#clock.now().getTime() + ms;
+    const pending = this.#delayed.get(key);
+    if (pending !== undefined && pending.at <= at) return;
+    pending?.timer.abort();
+    const delayed = { at, timer: new AbortController() };
+    this.#delayed.set(key, delayed);
+    this.#clock.sleep(ms, delayed.timer.signal).then(
       () => {
-        this.#delayed.delete(key);
+        if (this.#delayed.get(key) === delayed) this.#delayed.delete(key);
         this.add(key);
       },
-      () => undefined, // Replaced or shut down: the newer timer or shutdown owns the key.
+      () => undefined, // Replaced or shut down: the sooner timer or shutdown owns the key.
     );
   }
 
@@ -140,7 +153,7 @@ export class WorkQueue {
   /** shutDown stops handing out keys; waiting workers receive undefined. */
   shutDown(): void {
     this.#shuttingDown = true;
-    for (const timer of this.#delayed.values()) timer.abort();
+    for (const { timer } of this.#delayed.values()) timer.abort();
     this.#delayed.clear();
     for (const waiter of this.#waiters.splice(0)) waiter(undefined);
   }
