@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import {
   CoreV1Api,
@@ -13,6 +14,7 @@ import {
   type V1PodStatus,
 } from '@kubernetes/client-node';
 import { startInformer, type Informer } from '../../../operator/runtime/informer.ts';
+import { watchMemory, type MemoryUsage, type MemoryWatch } from './memory-watch.ts';
 import { PodSetupError, prepareSandbox, type Sandbox } from './sandbox.ts';
 
 /** NODE_NAME is the node every pod the runner takes is bound to. */
@@ -38,21 +40,32 @@ export interface PodRunnerOptions {
   readonly programs: Readonly<Record<string, string>>;
   readonly nodeEnv: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
+  /** How often a pod with a memory limit is measured; DEFAULT_SAMPLE_INTERVAL_MS if unset. */
+  readonly memorySampleIntervalMs?: number;
 }
+
+/** Why the runner ended a container: its deadline, its memory limit, or its pod's deletion. */
+type KilledFor = 'DeadlineExceeded' | 'OOMKilled' | 'deleted';
 
 interface Running {
   readonly child: ChildProcess;
   readonly startedAt: Date;
   deadline?: NodeJS.Timeout;
-  killedFor?: string;
+  memory?: MemoryWatch;
+  killedFor?: KilledFor;
 }
+
+/** OOM_EXIT_CODE is what a container killed for its memory limit exits with (SIGKILL). */
+const OOM_EXIT_CODE = 137;
 
 /**
  * PodRunner acts as the node for pods whose command it knows: it binds them, runs each
  * as a local process with the pod's arguments, environment and Secret files, and writes
  * the pod status a kubelet would (Running, then Succeeded or Failed with exit code and
  * termination message), so the real job and cronjob controllers finish their Jobs. It
- * enforces activeDeadlineSeconds and honours deletion as a kubelet does.
+ * enforces activeDeadlineSeconds and the memory limit (a container over it is killed and
+ * reported `OOMKilled`, exit code 137), and honours deletion as a kubelet does. Each
+ * container is a process group, signalled as a whole.
  */
 export class PodRunner {
   readonly #options: PodRunnerOptions;
@@ -83,7 +96,7 @@ export class PodRunner {
 
   async stop(): Promise<void> {
     await this.#pods?.stop();
-    for (const running of this.#running.values()) running.child.kill('SIGKILL');
+    for (const running of this.#running.values()) signalGroup(running, 'SIGKILL');
   }
 
   #handle(pod: V1Pod): void {
@@ -151,43 +164,76 @@ export class PodRunner {
     const [command, ...args] = sandbox.argv;
     if (command === undefined) throw new Error('empty argv');
     const out = openSync(sandbox.stdoutFile, 'a');
+    // detached: the container is a process group of its own (setpriv execs the command,
+    // so the group's id is the container's pid), killed as a whole.
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], {
       env: sandbox.env,
       stdio: ['ignore', out, out],
+      detached: true,
     });
     closeSync(out);
     const uid = pod.metadata?.uid ?? '';
     const running: Running = { child, startedAt: new Date() };
     this.#running.set(uid, running);
-    const deadlineSeconds = pod.spec?.activeDeadlineSeconds;
-    if (deadlineSeconds !== undefined) {
-      running.deadline = setTimeout(() => {
-        running.killedFor = 'DeadlineExceeded';
-        child.kill('SIGKILL');
-      }, deadlineSeconds * 1000);
-    }
+    this.#enforceDeadline(pod, running);
+    this.#enforceMemoryLimit(pod, sandbox, running);
     child.once('exit', (code, signal) => {
       clearTimeout(running.deadline);
+      running.memory?.stop();
       this.#running.delete(uid);
-      this.#finish(pod, sandbox, running, code ?? (signal ? 137 : 1)).catch((error: unknown) => {
+      // A kubelet ends the whole container when its main process ends.
+      signalGroup(running, 'SIGKILL');
+      this.#finish(pod, sandbox, running, exitCode(code, signal)).catch((error: unknown) => {
         this.#options.log(`${podName(pod)}: writing final status failed: ${String(error)}`);
       });
     });
     return running;
   }
 
+  #enforceDeadline(pod: V1Pod, running: Running): void {
+    const deadlineSeconds = pod.spec?.activeDeadlineSeconds;
+    if (deadlineSeconds === undefined) return;
+    running.deadline = setTimeout(() => {
+      running.killedFor = 'DeadlineExceeded';
+      signalGroup(running, 'SIGKILL');
+    }, deadlineSeconds * 1000);
+  }
+
+  // enforceMemoryLimit kills the container as the kernel's OOM killer would a cgroup over
+  // its limit (the kubelet then reports OOMKilled); see memory-watch.ts for the method.
+  #enforceMemoryLimit(pod: V1Pod, sandbox: Sandbox, running: Running): void {
+    const limitBytes = sandbox.limits.memoryBytes;
+    const pid = running.child.pid;
+    if (limitBytes === undefined || pid === undefined) return;
+    running.memory = watchMemory({
+      pid,
+      limitBytes,
+      ...(this.#options.memorySampleIntervalMs !== undefined && {
+        intervalMs: this.#options.memorySampleIntervalMs,
+      }),
+      onOver: (usage) => {
+        if (running.killedFor !== undefined) return;
+        running.killedFor = 'OOMKilled';
+        signalGroup(running, 'SIGKILL');
+        this.#options.log(`${podName(pod)}: ${overLimit(usage, limitBytes)}: OOMKilled`);
+      },
+    });
+  }
+
   async #finish(pod: V1Pod, sandbox: Sandbox, running: Running, exitCode: number): Promise<void> {
     if (running.killedFor === 'deleted') return;
     const message = await readTerminationMessage(sandbox.terminationMessageFile);
-    this.#options.log(`${podName(pod)}: exited ${exitCode}`);
-    await this.#writeStatus(pod, terminatedStatus(pod, { running, exitCode, message }));
+    const code = running.killedFor === 'OOMKilled' ? OOM_EXIT_CODE : exitCode;
+    const peak = running.memory === undefined ? '' : `, peak RSS ${mib(running.memory.peakBytes)}`;
+    this.#options.log(`${podName(pod)}: exited ${code}${peak}`);
+    await this.#writeStatus(pod, terminatedStatus(pod, { running, exitCode: code, message }));
   }
 
-  #kill(pod: V1Pod, why: string): void {
+  #kill(pod: V1Pod, why: KilledFor): void {
     const running = this.#running.get(pod.metadata?.uid ?? '');
     if (running === undefined) return;
     running.killedFor = why;
-    running.child.kill('SIGTERM');
+    signalGroup(running, 'SIGTERM');
   }
 
   // finishDeletion: a kubelet stops the containers of a deleted pod, then confirms the
@@ -211,6 +257,34 @@ export class PodRunner {
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
   }
+}
+
+// signalGroup signals the container's process group, or its process if the group is gone.
+function signalGroup(running: Running, signal: NodeJS.Signals): void {
+  const pid = running.child.pid;
+  try {
+    if (pid !== undefined) process.kill(-pid, signal);
+  } catch {
+    running.child.kill(signal);
+  }
+}
+
+// exitCode is a process's exit status as a container runtime reports it: 128 + the signal
+// number for a process ended by a signal.
+function exitCode(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return signal === null ? 1 : 128 + constants.signals[signal];
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+function overLimit(usage: MemoryUsage, limitBytes: number): string {
+  return (
+    `over its memory limit of ${mib(limitBytes)} (RSS ${mib(usage.rssBytes)} in ` +
+    `${usage.processes} processes, largest process peak ${mib(usage.peakProcessBytes)})`
+  );
 }
 
 function identify(pod: V1Pod): { name: string; namespace: string } {
@@ -268,17 +342,22 @@ function terminatedStatus(pod: V1Pod, { running, exitCode, message }: Terminatio
   const deadline = running.killedFor === 'DeadlineExceeded';
   const terminated = {
     exitCode,
-    reason: deadline ? 'DeadlineExceeded' : exitCode === 0 ? 'Completed' : 'Error',
+    reason: terminationReason(running.killedFor, exitCode),
     startedAt: running.startedAt,
     finishedAt: new Date(),
     ...(message !== '' && { message }),
   };
   return {
-    phase: exitCode === 0 && !deadline ? 'Succeeded' : 'Failed',
+    phase: exitCode === 0 && running.killedFor === undefined ? 'Succeeded' : 'Failed',
     ...(deadline && {
       reason: 'DeadlineExceeded',
       message: 'Pod was active on the node longer than the specified deadline',
     }),
     containerStatuses: [containerStatus(pod, { terminated }, false)],
   };
+}
+
+function terminationReason(killedFor: KilledFor | undefined, exitCode: number): string {
+  if (killedFor === 'DeadlineExceeded' || killedFor === 'OOMKilled') return killedFor;
+  return exitCode === 0 ? 'Completed' : 'Error';
 }

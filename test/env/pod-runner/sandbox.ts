@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { V1Container, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { cpuMillis, memoryBytes } from './quantity.ts';
 
 /** DEFAULT_TERMINATION_MESSAGE_PATH is the kubelet's default. */
 export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
@@ -21,6 +22,15 @@ export interface Sandbox {
   readonly env: Readonly<Record<string, string>>;
   readonly terminationMessageFile: string;
   readonly stdoutFile: string;
+  readonly limits: Limits;
+}
+
+/** Limits are the container's resource limits, when it has them. */
+export interface Limits {
+  /** Enforced: a container over it is killed and reported `OOMKilled`. */
+  readonly memoryBytes?: number;
+  /** Read and checked, not enforced: the runner does not throttle CPU. */
+  readonly cpuMillis?: number;
 }
 
 /** SandboxInput is what preparing a sandbox needs; secrets are read by the caller. */
@@ -64,7 +74,20 @@ export async function prepareSandbox(input: SandboxInput): Promise<Sandbox> {
     env: { ...env, ...input.nodeEnv },
     terminationMessageFile,
     stdoutFile: join(input.dir, 'stdout.log'),
+    limits: readLimits(container),
   };
+}
+
+function readLimits(container: V1Container): Limits {
+  const { memory, cpu } = container.resources?.limits ?? {};
+  try {
+    return {
+      ...(memory !== undefined && { memoryBytes: memoryBytes(memory) }),
+      ...(cpu !== undefined && { cpuMillis: cpuMillis(cpu) }),
+    };
+  } catch (error) {
+    throw new PodSetupError('CreateContainerConfigError', `resources.limits: ${String(error)}`);
+  }
 }
 
 function onlyContainer(pod: V1Pod): V1Container {
