@@ -1,6 +1,6 @@
 // The local pod runner is the node: Jobs run to completion through the real job
-// controller, with Secret files mounted, termination messages and deadlines.
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+// controller, with Secret files mounted, termination messages, deadlines and memory limits.
+import type { V1Job, V1Pod, V1ResourceRequirements } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
 import { eventually } from '../support/eventually.ts';
 import { createNamespace, kubeClients } from '../support/kube.ts';
@@ -40,6 +40,30 @@ function shellJob(
       },
     },
   };
+}
+
+// nodeJob runs `node -e script` in a container named as the checker's, with resources.
+function nodeJob(name: string, script: string, resources: V1ResourceRequirements): V1Job {
+  return {
+    metadata: { name },
+    spec: {
+      backoffLimit: 0,
+      template: {
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          containers: [
+            { name: 'checker', image: 'node', command: ['node', '-e', script], resources },
+          ],
+        },
+      },
+    },
+  };
+}
+
+// holding touches `mib` MiB so it is resident, then holds it for a while and exits 0.
+function holding(mib: number, seconds: number): string {
+  return `const held = Buffer.alloc(${mib} * 2 ** 20, 1); setTimeout(() => console.log(held.length), ${seconds * 1000});`;
 }
 
 async function finishedPod(namespace: string, job: string): Promise<V1Pod> {
@@ -139,5 +163,45 @@ describe('local pod runner', () => {
 
     expect(waiting.reason).toBe('CreateContainerConfigError');
     expect(waiting.message).toContain('no key missing');
+  });
+
+  it('kills a Pod over its memory limit and reports OOMKilled, exit code 137, as a kubelet does', async () => {
+    const namespace = await createNamespace(admin.core, 'runner');
+    await admin.batch.createNamespacedJob({
+      namespace,
+      body: nodeJob('over-limit', holding(300, 30), {
+        requests: { cpu: '100m', memory: '96Mi' },
+        limits: { cpu: '500m', memory: '96Mi' },
+      }),
+    });
+
+    const pod = await finishedPod(namespace, 'over-limit');
+
+    expect(pod.status?.phase).toBe('Failed');
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 137,
+      reason: 'OOMKilled',
+    });
+    expect(await jobCondition(namespace, 'over-limit')).toBe('Failed');
+  });
+
+  it('leaves a Pod within its memory and CPU limits alone', async () => {
+    const namespace = await createNamespace(admin.core, 'runner');
+    await admin.batch.createNamespacedJob({
+      namespace,
+      body: nodeJob('within-limit', holding(32, 1), {
+        requests: { cpu: '100m', memory: '192Mi' },
+        limits: { cpu: '500m', memory: '192Mi' },
+      }),
+    });
+
+    const pod = await finishedPod(namespace, 'within-limit');
+
+    expect(pod.status?.phase).toBe('Succeeded');
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed',
+    });
+    expect(await jobCondition(namespace, 'within-limit')).toBe('Complete');
   });
 });
