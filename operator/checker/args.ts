@@ -9,9 +9,6 @@ import { CHECK_TYPES, SERVICE_NAMES } from './service-names.ts';
 /** COMMANDS are the checker's subcommands. */
 export const COMMANDS = ['run', 'validate'] as const;
 
-/** DEFAULT_TERMINATION_LOG is where Kubernetes reads a container's termination message. */
-export const DEFAULT_TERMINATION_LOG = '/dev/termination-log';
-
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   service: { type: 'string' },
@@ -68,7 +65,8 @@ const credentialShape = {
   'sts-region': region.default('us-east-1'),
   'max-attempts': integer(1, 10).default(3),
   timeout: integer(1, 86_400).default(300),
-  'termination-log': z.string().min(1).default(DEFAULT_TERMINATION_LOG),
+  // No default: a shell user has no /dev/termination-log; the operator's pod passes it.
+  'termination-log': z.string().min(1).optional(),
 };
 
 const roleNeedsExternalId = (v: {
@@ -110,12 +108,15 @@ export type Parsed =
   | { readonly command: 'run'; readonly args: RunArgs }
   | { readonly command: 'validate'; readonly args: ValidateArgs };
 
-/** terminationLogOf finds --termination-log even in a command line that fails validation. */
-export function terminationLogOf(argv: readonly string[]): string {
+/**
+ * terminationLogOf finds --termination-log even in a command line that fails validation;
+ * undefined when none is given (then no termination message is written).
+ */
+export function terminationLogOf(argv: readonly string[]): string | undefined {
   const at = argv.indexOf('--termination-log');
   const inline = argv.find((a) => a.startsWith('--termination-log='));
   const value = inline?.slice('--termination-log='.length) ?? (at >= 0 ? argv[at + 1] : undefined);
-  return value !== undefined && value !== '' ? value : DEFAULT_TERMINATION_LOG;
+  return value !== undefined && value !== '' ? value : undefined;
 }
 
 function split(argv: readonly string[]): { command: string | undefined; values: object } {

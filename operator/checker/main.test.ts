@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseCommandLine } from './args.ts';
+import { parseCommandLine, terminationLogOf } from './args.ts';
 import { fromFiles } from './credentials.ts';
 import { main } from './main.ts';
 import { parseTerminationMessage } from './result.ts';
@@ -151,9 +151,28 @@ describe('parseCommandLine', () => {
         'max-attempts': 3,
         timeout: 300,
         concurrency: 4,
-        'termination-log': '/dev/termination-log',
       },
     });
+  });
+
+  it('writes no termination message unless --termination-log is given', () => {
+    const parsed = parseCommandLine(['validate']);
+
+    expect(parsed.command === 'validate' && parsed.args['termination-log']).toBeUndefined();
+    expect(terminationLogOf(['validate', '--bogus'])).toBeUndefined();
+    expect(terminationLogOf(['validate', '--termination-log=/tmp/t'])).toBe('/tmp/t');
+  });
+});
+
+describe('checker without --termination-log (a shell user)', () => {
+  it('reports on stdout and stderr and exits with the outcome, touching no file', async () => {
+    const argv = ['run', '--service', 'sts', '--type', 'health_check', '--region', 'us-east-1'];
+
+    expect(await main(argv, io({}))).toBe(2);
+
+    const result = JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown>;
+    expect(result).toMatchObject({ event: 'result', error: { code: 'NoCredentials' } });
+    expect(err.join('')).not.toMatch(/termination/);
   });
 });
 

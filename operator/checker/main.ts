@@ -135,9 +135,14 @@ function exitCode(result: CheckerResult): number {
   return result.reason === undefined ? EXIT_CODES.Succeeded : EXIT_CODES[result.reason];
 }
 
-async function report(result: CheckerResult, terminationLog: string, io: MainIO): Promise<number> {
+async function report(
+  result: CheckerResult,
+  terminationLog: string | undefined,
+  io: MainIO,
+): Promise<number> {
   io.stdout(JSON.stringify({ event: 'result', ...result }));
   if (result.outcome === 'Failed') io.stderr(`${result.message}\n`);
+  if (terminationLog === undefined) return exitCode(result);
   try {
     await writeTerminationMessage(terminationLog, result);
   } catch (error) {

@@ -13,7 +13,7 @@ import { EC2Client, RunInstancesCommand, StopInstancesCommand } from '@aws-sdk/c
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { awsEnvironment, runCheckerCli } from '../support/checker-cli.ts';
+import { awsEnvironment, runCheckerAsShellUser, runCheckerCli } from '../support/checker-cli.ts';
 
 const env = inject('testenv');
 const aws = {
@@ -402,5 +402,22 @@ describe('credentials', () => {
     expect(run.lines.find((line) => line.event === 'resource')).toMatchObject({
       id: 'arn:aws:sts::123456789012:assumed-role/AwsCheckReadOnly/awscheck',
     });
+  });
+});
+
+describe('checker from a fresh clone, as the README shows it', () => {
+  const argv = ['run', '--service', 'sts', '--type', 'health_check', '--region', 'us-east-1'];
+
+  // No build (the bin runs cli.ts from source) and no --termination-log (a shell user
+  // has no writable /dev/termination-log): the result is on stdout, the exit code its own.
+  it.each([
+    ['npx checker', ['npx', '--no-install', 'checker', ...argv]],
+    ['the bin script under any node on PATH', ['operator/checker/bin.js', ...argv]],
+  ] as const)('%s runs and exits 0', async (_, command) => {
+    const run = await runCheckerAsShellUser(command, cliEnv);
+
+    expect(run.stderr).not.toMatch(/termination|ERR_/);
+    expect(run.code).toBe(0);
+    expect(run.lines.at(-1)).toMatchObject({ event: 'result', outcome: 'Succeeded', resources: 1 });
   });
 });

@@ -79,3 +79,45 @@ export async function runCheckerCli(
   });
   return { code, lines, stderr, result: parseTerminationMessage(message) };
 }
+
+/** ShellRun is what a checker started from a shell left behind: no termination message. */
+export type ShellRun = Omit<CheckerRun, 'result'>;
+
+/**
+ * runCheckerAsShellUser runs `command args` from the checkout as a user at a shell would
+ * (`npx checker …`, or the bin script itself): no --termination-log, the given PATH
+ * first, so what it proves holds without a build and without /dev/termination-log.
+ */
+export async function runCheckerAsShellUser(
+  command: readonly [string, ...string[]],
+  env: Readonly<Record<string, string>>,
+): Promise<ShellRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'checker-shell-'));
+  const [program, ...args] = command;
+  const child = spawn(program, args, {
+    cwd: repoPath(),
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? dir,
+      AWS_CONFIG_FILE: join(dir, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      npm_config_update_notifier: 'false',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  const lines = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { code, lines, stderr };
+}
