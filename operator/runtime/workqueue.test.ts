@@ -113,4 +113,46 @@ describe('WorkQueue', () => {
     expect(await waiting).toBeUndefined();
     expect(await queue.get()).toBeUndefined();
   });
+
+  it('hands out no more keys after shutdown, though keys were still queued', async () => {
+    const queue = new WorkQueue();
+    queue.add('ns/a');
+    queue.add('ns/b');
+    expect(await queue.get()).toBe('ns/a');
+
+    queue.shutDown();
+    queue.add('ns/c');
+    queue.done('ns/a');
+
+    expect(await queue.get()).toBeUndefined();
+    expect(queue.depth).toBe(0);
+  });
+
+  it('does not replay a key added while it was processed once the queue shut down', async () => {
+    const queue = new WorkQueue();
+    queue.add('ns/a');
+    expect(await queue.get()).toBe('ns/a');
+    queue.add('ns/a');
+
+    queue.shutDown();
+    queue.done('ns/a');
+
+    expect(queue.depth).toBe(0);
+    expect(await queue.get()).toBeUndefined();
+  });
+
+  it('drops delayed keys on shutdown', async () => {
+    const { clock, advance } = manualClock();
+    const queue = new WorkQueue(undefined, clock);
+    queue.addAfter('ns/a', 1_000);
+    queue.addRateLimited('ns/b');
+
+    queue.shutDown();
+    await advance(10_000);
+    queue.addAfter('ns/c', 1);
+    await advance(10);
+
+    expect(queue.depth).toBe(0);
+    expect(await queue.get()).toBeUndefined();
+  });
 });

@@ -132,15 +132,15 @@ export class WorkQueue {
     return this.#failures.get(key) ?? 0;
   }
 
-  /** get waits for the next key; undefined means the queue shut down. */
+  /** get waits for the next key; undefined means the queue shut down (keys left are dropped). */
   async get(): Promise<string | undefined> {
+    if (this.#shuttingDown) return undefined;
     const key = this.#queue.shift();
     if (key !== undefined) {
       this.#queued.delete(key);
       this.#processing.add(key);
       return key;
     }
-    if (this.#shuttingDown) return undefined;
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
@@ -150,9 +150,16 @@ export class WorkQueue {
     if (this.#dirty.delete(key)) this.add(key);
   }
 
-  /** shutDown stops handing out keys; waiting workers receive undefined. */
+  /**
+   * shutDown stops handing out keys at once: queued, delayed and replayed keys are dropped
+   * (the next leader lists everything anew), waiting workers receive undefined, and a key
+   * being processed is only finished by its worker.
+   */
   shutDown(): void {
     this.#shuttingDown = true;
+    this.#queue.length = 0;
+    this.#queued.clear();
+    this.#dirty.clear();
     for (const { timer } of this.#delayed.values()) timer.abort();
     this.#delayed.clear();
     for (const waiter of this.#waiters.splice(0)) waiter(undefined);
