@@ -151,6 +151,15 @@ describe('classify', () => {
     });
   });
 
+  it('redacts an access key id an AWS error message quotes', () => {
+    const error = sdkError('InvalidAccessKeyId', 403);
+    error.message = 'The key AKIAIOSFODNN7EXAMPLE does not exist; session ASIAIOSFODNN7EXAMPLE';
+
+    expect(classify(error).detail.message).toBe(
+      'The key <access key id> does not exist; session <access key id>',
+    );
+  });
+
   it('passes a CheckerError through and adds the region it lacked', () => {
     const original = new CheckerError({ category: 'ServiceError', code: 'X', message: 'x' });
 

@@ -169,6 +169,15 @@ function withContext(error: CheckerError, context: ErrorContext): CheckerError {
   return new CheckerError({ ...context, ...error.detail }, { cause: error.cause });
 }
 
+// Access key ids (AKIA… long-lived, ASIA… session) are half of a credential: an AWS error
+// message that quotes one is redacted before it reaches the result, status or logs.
+const ACCESS_KEY_ID = /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,124}\b/g;
+
+/** redactKeyIds replaces every access key id in a text. */
+export function redactKeyIds(text: string): string {
+  return text.replace(ACCESS_KEY_ID, '<access key id>');
+}
+
 function detailOf(
   error: AwsErrorShape,
   code: string,
@@ -180,7 +189,7 @@ function detailOf(
   return {
     category,
     code,
-    message: `${error.message || code}${unparsed}`,
+    message: redactKeyIds(`${error.message || code}${unparsed}`),
     ...(requestId !== undefined && { requestId }),
     ...(context.region !== undefined && { region: context.region }),
     ...(context.operation !== undefined && { operation: context.operation }),

@@ -23,17 +23,21 @@ import { tagsFromList } from '../tags.ts';
 export const MAX_KEY_AGE_DAYS = 90;
 const DAY_MS = 86_400_000;
 
-/** judgeUser keeps the IAM rule: every active access key younger than MAX_KEY_AGE_DAYS at `now`. */
+/**
+ * judgeUser keeps the IAM rule: every active access key younger than MAX_KEY_AGE_DAYS at
+ * `now`. A key is named by its creation date, never by its access key id: findings reach
+ * status, Events and logs, and a key id is half of a credential.
+ */
 export function judgeUser(keys: readonly AccessKeyMetadata[], now: Date): Health {
   const stale = keys
-    .filter((key) => key.Status === 'Active' && key.CreateDate !== undefined)
-    .map((key) => ({
-      id: key.AccessKeyId ?? '?',
-      days: Math.floor((now.getTime() - (key.CreateDate?.getTime() ?? 0)) / DAY_MS),
-    }))
+    .flatMap((key) =>
+      key.Status === 'Active' && key.CreateDate !== undefined ? [key.CreateDate] : [],
+    )
+    .map((created) => ({ created, days: Math.floor((now.getTime() - created.getTime()) / DAY_MS) }))
     .filter((key) => key.days > MAX_KEY_AGE_DAYS)
     .map(
-      (key) => `access key ${key.id} is ${key.days} days old (rotate within ${MAX_KEY_AGE_DAYS})`,
+      (key) =>
+        `the active access key created ${key.created.toISOString().slice(0, 10)} is ${key.days} days old (rotate within ${MAX_KEY_AGE_DAYS})`,
     );
   return judged(stale.length === 0 ? 'keys rotated' : 'keys stale', stale);
 }

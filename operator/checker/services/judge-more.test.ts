@@ -132,8 +132,20 @@ describe('health rules', () => {
         ],
         now,
       ).problems,
-    ).toEqual(['access key AKIAOLD is 120 days old (rotate within 90)']);
+    ).toEqual(['the active access key created 2026-02-01 is 120 days old (rotate within 90)']);
     expect(judgeUser([], now).healthy).toBe(true);
+  });
+
+  it('iam: a finding never carries the access key id, which is half of a credential', () => {
+    const keyId = 'AKIAIOSFODNN7EXAMPLE';
+    const health = judgeUser(
+      [{ AccessKeyId: keyId, Status: 'Active', CreateDate: daysAgo(91) }],
+      now,
+    );
+
+    expect(health.healthy).toBe(false);
+    expect(JSON.stringify(health)).not.toContain(keyId);
+    expect(JSON.stringify(health)).not.toMatch(/A[KS]IA[A-Z0-9]{12,}/);
   });
 
   it('secretsmanager: scheduled deletion and overdue rotation are unhealthy', () => {
