@@ -44,6 +44,11 @@ export async function startBenchMoto(): Promise<BenchMoto> {
   };
 }
 
+/** motoPython is the python of moto's virtualenv, which has boto3 (the boto3 baselines run on it). */
+export async function motoPython(): Promise<string> {
+  return (await ensureBinaries(say)).motoPython;
+}
+
 /** awsEnv is the environment both the checker and the AWS CLI run with: moto, test keys, no config files. */
 export function awsEnv(endpoint: string, dir: string): NodeJS.ProcessEnv {
   return {

@@ -1,27 +1,60 @@
-// Inventory: 5,000 EC2 instances across 4 regions, `checker run --service ec2 --type
-// resource_list` (regions concurrently) against a sequential `aws ec2 describe-instances`
-// loop over the same regions; also the checker's peak RSS.
+// Inventory: N EC2 instances across 4 regions in moto, behind the fault proxy in paging
+// mode (moto answers DescribeInstances and DescribeInstanceStatus in one page whatever the
+// page size; AWS pages them by 1,000). Five contenders list the same live instances:
+//
+// - checker: `checker run --service ec2 --type resource_list` (regions concurrently,
+//   DescribeInstanceStatus with IncludeAllInstances, pages of 1,000);
+// - CLI loop: `aws ec2 describe-instances`, one region after the other, four Python starts;
+// - boto3 describe_instances / describe_instance_status: one Python process, a thread per
+//   region, paginated by 1,000 (test/bench/boto3_inventory.py), the second the checker's call;
+// - floor: the checker's DescribeInstanceStatus pages fetched by Node's fetch, signed with
+//   the SDK's signature-v4, counting ids only (test/bench/floor.ts).
+//
+// Every contender but the CLI loop checks its count and fails the benchmark when it is wrong.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { repoPath } from '../env/paths.ts';
+import { startFaultProxy } from '../support/fault-proxy.ts';
 import { ensureAwsCli } from './aws-cli.ts';
-import { awsEnv, checkerArgv, say, startBenchMoto } from './environment.ts';
-import { alternate, measure, median, type Measurement } from './measure.ts';
+import { awsEnv, checkerArgv, motoPython, say, startBenchMoto } from './environment.ts';
+import { measure, median, rounds, type Measurement } from './measure.ts';
 
 /** INVENTORY_REGIONS share the instances equally. */
 export const INVENTORY_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2'];
 const BATCH = 250;
+// The live states the checker lists (terminated instances are gone), for the CLI loop too.
+const LIVE = [
+  '--filters',
+  'Name=instance-state-name,Values=pending,running,shutting-down,stopping,stopped',
+];
 
-/** InventoryReport holds the medians, the speed-up and the checker's peak memory. */
+/** CONTENDERS in the order the report prints them; the checker is first. */
+export const CONTENDERS = [
+  'checker',
+  'aws CLI loop (describe-instances)',
+  'boto3 threaded describe_instances',
+  'boto3 threaded describe_instance_status',
+  'floor (fetch + signature-v4, ids only)',
+] as const;
+
+/** Contender is one way of listing the instances. */
+export type Contender = (typeof CONTENDERS)[number];
+
+/** Row is one contender's median wall time and its largest peak RSS over the runs. */
+export interface Row {
+  readonly contender: Contender;
+  readonly medianMs: number;
+  readonly peakRssMiB: number;
+}
+
+/** InventoryReport holds one size's rows and the seeding time, for the record. */
 export interface InventoryReport {
   readonly instances: number;
   readonly runs: number;
-  readonly checkerMs: number;
-  readonly awsCliLoopMs: number;
-  /** AWS CLI loop wall time / checker wall time; the target is at least 3. */
-  readonly speedup: number;
-  readonly checkerPeakRssMiB: number;
+  readonly seedMs: number;
+  readonly rows: readonly Row[];
 }
 
 async function seed(endpoint: string, instances: number): Promise<void> {
@@ -43,13 +76,13 @@ async function seed(endpoint: string, instances: number): Promise<void> {
   );
 }
 
-// The baseline: what a script does with the AWS CLI, one region after the other.
+// The first baseline: what a script does with the AWS CLI, one region after the other.
 async function awsCliLoop(aws: readonly string[], env: NodeJS.ProcessEnv): Promise<Measurement> {
   let wallMs = 0;
   let peakRssKiB = 0;
   for (const region of INVENTORY_REGIONS) {
     const run = await measure(
-      [...aws, 'ec2', 'describe-instances', '--region', region, '--output', 'json'],
+      [...aws, 'ec2', 'describe-instances', '--region', region, '--output', 'json', ...LIVE],
       env,
     );
     wallMs += run.wallMs;
@@ -58,46 +91,81 @@ async function awsCliLoop(aws: readonly string[], env: NodeJS.ProcessEnv): Promi
   return { wallMs, peakRssKiB };
 }
 
-/** inventory seeds `instances` instances into a fresh moto and measures both sides. */
-export async function inventory(instances = 5_000, runs = 3): Promise<InventoryReport> {
+type Runner = () => Promise<Measurement>;
+
+function runners(
+  instances: number,
+  env: NodeJS.ProcessEnv,
+  tools: { aws: readonly string[]; python: string; dir: string },
+): Record<Contender, Runner> {
+  const expected = String(instances);
+  const regionArgs = INVENTORY_REGIONS.flatMap((region) => ['--region', region]);
+  const boto3 = (call: string): Runner => {
+    const script = repoPath('test/bench/boto3_inventory.py');
+    return () => measure([tools.python, script, call, expected, ...INVENTORY_REGIONS], env);
+  };
+  const checker = checkerArgv(tools.dir, 'run', '--service', 'ec2', '--type', 'resource_list');
+  return {
+    checker: () =>
+      measure([...checker, ...regionArgs, '--expect-min', expected, '--expect-max', expected], env),
+    'aws CLI loop (describe-instances)': () => awsCliLoop(tools.aws, env),
+    'boto3 threaded describe_instances': boto3('describe_instances'),
+    'boto3 threaded describe_instance_status': boto3('describe_instance_status'),
+    'floor (fetch + signature-v4, ids only)': () =>
+      measure(
+        [process.execPath, repoPath('test/bench/floor.ts'), expected, ...INVENTORY_REGIONS],
+        env,
+      ),
+  };
+}
+
+/**
+ * inventory seeds `instances` instances into a fresh moto and measures every contender
+ * `runs` times, in turns. The proxy answers each listing from moto's first full answer
+ * (snapshot), so the timed runs measure the clients and the paging, not moto's serialiser:
+ * a warm-up fills the snapshots (the boto3 describe_instances and floor requests are the
+ * same listings as every other contender's), and with `warmUp` 'all' also runs every
+ * contender once, to fill the OS page cache and Python's bytecode cache.
+ */
+export async function inventory(
+  instances: number,
+  runs: number,
+  warmUp: 'all' | 'snapshots',
+): Promise<InventoryReport> {
   const aws = await ensureAwsCli(say);
   const moto = await startBenchMoto();
+  const proxy = await startFaultProxy(moto.url, { paging: true, snapshot: true });
   try {
     say(`seeding ${instances} EC2 instances across ${INVENTORY_REGIONS.length} regions`);
+    const seeding = performance.now();
     await seed(moto.url, instances);
+    const seedMs = performance.now() - seeding;
     const dir = await mkdtemp(join(tmpdir(), 'bench-inventory-'));
-    const env = awsEnv(moto.url, dir);
-    const regionArgs = INVENTORY_REGIONS.flatMap((region) => ['--region', region]);
-    const checker = (): Promise<Measurement> =>
-      measure(
-        checkerArgv(
-          dir,
-          'run',
-          '--service',
-          'ec2',
-          '--type',
-          'resource_list',
-          ...regionArgs,
-          '--expect-min',
-          String(instances),
-          '--expect-max',
-          String(instances),
-        ),
-        env,
-      );
-    const [checkerRuns, cliRuns] = await alternate(runs, checker, () => awsCliLoop(aws, env));
-    const checkerMs = median(checkerRuns.map((m) => m.wallMs));
-    const awsCliLoopMs = median(cliRuns.map((m) => m.wallMs));
-    const peak = Math.max(...checkerRuns.map((m) => m.peakRssKiB));
-    return {
-      instances,
-      runs,
-      checkerMs,
-      awsCliLoopMs,
-      speedup: awsCliLoopMs / checkerMs,
-      checkerPeakRssMiB: peak / 1024,
-    };
+    const env = awsEnv(proxy.url, dir);
+    const run = runners(instances, env, { aws, python: await motoPython(), dir });
+    const all = CONTENDERS.map((contender) => run[contender]);
+    say(`warming up (${warmUp}): moto answers each listing once`);
+    const warmed = performance.now();
+    await rounds(
+      1,
+      warmUp === 'all'
+        ? all
+        : [run['boto3 threaded describe_instances'], run['floor (fetch + signature-v4, ids only)']],
+    );
+    say(`warmed up in ${((performance.now() - warmed) / 1000).toFixed(0)} s`);
+    say(`measuring ${CONTENDERS.length} contenders at ${instances} instances, ${runs} runs each`);
+    const measured = await rounds(runs, all);
+    const rows = CONTENDERS.map((contender, i) => {
+      const samples = measured[i] ?? [];
+      return {
+        contender,
+        medianMs: median(samples.map((m) => m.wallMs)),
+        peakRssMiB: Math.max(...samples.map((m) => m.peakRssKiB)) / 1024,
+      };
+    });
+    return { instances, runs, seedMs, rows };
   } finally {
+    await proxy.close();
     await moto.stop();
   }
 }

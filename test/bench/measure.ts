@@ -71,3 +71,15 @@ export async function alternate(
   }
   return [a, b];
 }
+
+/** rounds runs every command once per round, in turns, so machine noise falls on all alike. */
+export async function rounds(
+  runs: number,
+  commands: readonly (() => Promise<Measurement>)[],
+): Promise<Measurement[][]> {
+  const results: Measurement[][] = commands.map(() => []);
+  for (let i = 0; i < runs; i += 1) {
+    for (const [j, command] of commands.entries()) results[j]?.push(await command());
+  }
+  return results;
+}

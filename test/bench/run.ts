@@ -1,21 +1,66 @@
 // `npm run bench`: every benchmark, each against its own moto, printing the ratios of
 // one run against the issue's targets. Not part of the test suite: timings vary by machine.
+//
+//   npm run bench              # cold start, then inventory at 5,000 (3 runs) and 50,000 (2 runs)
+//   npm run bench -- inventory --instances 5000 --runs 3
+//   npm run bench -- cold-start
+import { parseArgs } from 'node:util';
 import { coldStart } from './cold-start.ts';
 import { buildChecker } from './environment.ts';
-import { inventory } from './inventory.ts';
+import { CONTENDERS, inventory, type InventoryReport } from './inventory.ts';
 
 const verdict = (met: boolean): string => (met ? 'target met' : 'TARGET MISSED');
 
-await buildChecker();
-const cold = await coldStart();
-console.log(
-  `cold start (median of ${cold.runs}): checker ${cold.checkerMs.toFixed(0)} ms, aws sts get-caller-identity ${cold.awsCliMs.toFixed(0)} ms, ratio ${cold.ratio.toFixed(2)} (target ≤ 0.50: ${verdict(cold.ratio <= 0.5)})`,
-);
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    instances: { type: 'string', default: '5000,50000' },
+    /** Runs per size, one number for all or one per size. */
+    runs: { type: 'string', default: '3,2' },
+  },
+});
+const wanted = positionals.length > 0 ? positionals : ['cold-start', 'inventory'];
+const unknown = wanted.filter((name) => !['cold-start', 'inventory'].includes(name));
+if (unknown.length > 0)
+  throw new Error(`unknown benchmark ${unknown.join(', ')}; choose cold-start or inventory`);
 
-const inv = await inventory();
-console.log(
-  `inventory of ${inv.instances} EC2 instances in 4 regions (median of ${inv.runs}): checker ${inv.checkerMs.toFixed(0)} ms, aws ec2 describe-instances loop ${inv.awsCliLoopMs.toFixed(0)} ms, speed-up ${inv.speedup.toFixed(2)}x (target ≥ 3: ${verdict(inv.speedup >= 3)})`,
-);
-console.log(
-  `checker peak RSS ${inv.checkerPeakRssMiB.toFixed(1)} MiB (target < 150: ${verdict(inv.checkerPeakRssMiB < 150)})`,
-);
+await buildChecker();
+
+if (wanted.includes('cold-start')) {
+  const cold = await coldStart();
+  console.log(
+    `cold start (median of ${cold.runs}): checker ${cold.checkerMs.toFixed(0)} ms, aws sts get-caller-identity ${cold.awsCliMs.toFixed(0)} ms, ratio ${cold.ratio.toFixed(2)} (target ≤ 0.50: ${verdict(cold.ratio <= 0.5)})`,
+  );
+}
+
+function printInventory(report: InventoryReport): void {
+  const checker = report.rows[0];
+  if (checker?.contender !== CONTENDERS[0]) throw new Error('the checker row comes first');
+  console.log(
+    `\ninventory of ${report.instances} EC2 instances in 4 regions, paged as AWS pages (median of ${report.runs}; seeding took ${(report.seedMs / 1000).toFixed(0)} s)`,
+  );
+  console.log('| contender | median ms | checker / contender | peak RSS MiB |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const row of report.rows) {
+    const ratio = checker.medianMs / row.medianMs;
+    console.log(
+      `| ${row.contender} | ${row.medianMs.toFixed(0)} | ${ratio.toFixed(2)} | ${row.peakRssMiB.toFixed(1)} |`,
+    );
+  }
+  const byName = new Map(report.rows.map((row) => [row.contender, row.medianMs]));
+  const sameCall =
+    checker.medianMs / (byName.get('boto3 threaded describe_instance_status') ?? NaN);
+  const floor = checker.medianMs / (byName.get('floor (fetch + signature-v4, ids only)') ?? NaN);
+  console.log(
+    `checker / boto3 threaded describe_instance_status ${sameCall.toFixed(2)} (target ≤ 0.70: ${verdict(sameCall <= 0.7)}); checker / floor ${floor.toFixed(2)} (target ≤ 1.50: ${verdict(floor <= 1.5)}); checker peak RSS ${checker.peakRssMiB.toFixed(1)} MiB`,
+  );
+}
+
+if (wanted.includes('inventory')) {
+  const sizes = values.instances.split(',').map(Number);
+  const runs = values.runs.split(',').map(Number);
+  for (const [i, instances] of sizes.entries()) {
+    const times = runs[Math.min(i, runs.length - 1)] ?? 3;
+    printInventory(await inventory(instances, times, i === 0 ? 'all' : 'snapshots'));
+  }
+}

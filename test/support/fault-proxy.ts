@@ -2,6 +2,10 @@
 // 127.0.0.1 and, for the requests a rule matches, answers with an AWS error in that
 // service's real wire format (EC2 query XML, query XML, JSON 1.0/1.1, REST-JSON,
 // REST-XML) or holds the request back, so the SDK's own parsing and retries are exercised.
+// With `paging`, it also pages the listings moto answers in one page whatever the page size
+// (PAGED_LISTINGS), as AWS's API pages them: the request's own limit, AWS's default and
+// maximum page size, and AWS's token names in and out.
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -62,6 +66,8 @@ export interface ProxiedRequest {
   faulted: boolean;
   /** The client went away before the answer was complete (the SDK aborted the call). */
   aborted: boolean;
+  /** Which page of a listing the proxy served itself (1-based), in paging mode. */
+  page?: number;
 }
 
 /** FaultProxy is a running proxy; `url` is what a client uses as its endpoint. */
@@ -148,10 +154,11 @@ function operationOf(req: IncomingMessage, body: Buffer): string | undefined {
 
 function describeRequest(req: IncomingMessage, body: Buffer): ProxiedRequest {
   const scope = CREDENTIAL_SCOPE.exec(req.headers.authorization ?? '');
+  const service = scope?.[2] ?? 'unknown';
   return {
-    service: scope?.[2] ?? 'unknown',
+    service,
     region: scope?.[1] ?? 'unknown',
-    operation: operationOf(req, body),
+    operation: operationOf(req, body) ?? restListing(service, req)?.operation,
     method: req.method ?? 'GET',
     path: req.url ?? '/',
     faulted: false,
@@ -206,9 +213,467 @@ function answerError(
   res.writeHead(fault.status, wire.headers).end(wire.body);
 }
 
+// ---- Paging as AWS pages, for the listings moto answers in one page ----
+
+/** Where a listing's request carries its page size and token. */
+type ParamPlace = 'form' | 'json' | 'query';
+
+interface XmlList {
+  readonly kind: 'xml';
+  /** The element holding the items, and each item's element. */
+  readonly list: string;
+  readonly item: string;
+  /** The element the next page's token goes in, a sibling of the list. */
+  readonly token: string;
+  /** How much of the page size an item uses (DescribeInstances pages instances, not reservations). */
+  readonly weigh?: (item: string) => number;
+}
+
+interface JsonList {
+  readonly kind: 'json';
+  readonly list: string;
+  readonly token: string;
+  /** Members derived from the page's items (Kinesis answers names and summaries side by side). */
+  readonly also?: (items: readonly unknown[], more: boolean) => Record<string, unknown>;
+}
+
+/** PagedListing is one AWS listing the proxy pages itself, in AWS's own request and answer shape. */
+export interface PagedListing {
+  /** The signing name and the operation (REST listings are named by `rest`). */
+  readonly service: string;
+  readonly operation: string;
+  readonly rest?: { readonly method: string; readonly path: RegExp };
+  readonly place: ParamPlace;
+  /** The request's page size and token parameters, as on the wire. */
+  readonly limit: string;
+  readonly token: string;
+  /** AWS's page size when the request names none, and the largest it serves. */
+  readonly defaultPage: number;
+  readonly maxPage: number;
+  readonly answer: XmlList | JsonList;
+}
+
+const ec2Listing = (operation: string, list: string): PagedListing => ({
+  service: 'ec2',
+  operation,
+  place: 'form',
+  limit: 'MaxResults',
+  token: 'NextToken',
+  // EC2 answers everything when MaxResults is absent, and at most 1,000 per page.
+  defaultPage: Infinity,
+  maxPage: 1000,
+  answer: { kind: 'xml', list, item: 'item', token: 'nextToken' },
+});
+
+const jsonListing = (
+  service: string,
+  operation: string,
+  names: { limit: string; token: string; list: string },
+  pages: { defaultPage: number; maxPage: number },
+): PagedListing => ({
+  service,
+  operation,
+  place: 'json',
+  limit: names.limit,
+  token: names.token,
+  ...pages,
+  answer: { kind: 'json', list: names.list, token: names.token },
+});
+
+const streamNames = (items: readonly unknown[], more: boolean): Record<string, unknown> => ({
+  StreamNames: items.map((item) =>
+    typeof item === 'object' && item !== null && 'StreamName' in item ? item.StreamName : null,
+  ),
+  HasMoreStreams: more,
+});
+
+/**
+ * PAGED_LISTINGS are the listings moto 5 answers in one page whatever the page size, with
+ * the page sizes and token names of AWS's API reference for each operation.
+ */
+export const PAGED_LISTINGS: readonly PagedListing[] = [
+  ec2Listing('DescribeInstanceStatus', 'instanceStatusSet'),
+  {
+    ...ec2Listing('DescribeInstances', 'reservationSet'),
+    answer: {
+      kind: 'xml',
+      list: 'reservationSet',
+      item: 'item',
+      token: 'nextToken',
+      weigh: (reservation) => reservation.split('<instanceId>').length - 1,
+    },
+  },
+  ec2Listing('DescribeVpcs', 'vpcSet'),
+  ec2Listing('DescribeNatGateways', 'natGatewaySet'),
+  {
+    service: 'redshift',
+    operation: 'DescribeClusters',
+    place: 'form',
+    limit: 'MaxRecords',
+    token: 'Marker',
+    defaultPage: 100,
+    maxPage: 100,
+    answer: { kind: 'xml', list: 'Clusters', item: 'Cluster', token: 'Marker' },
+  },
+  {
+    service: 's3',
+    operation: 'ListBuckets',
+    rest: { method: 'GET', path: /^\/$/ },
+    place: 'query',
+    limit: 'max-buckets',
+    token: 'continuation-token',
+    defaultPage: 10_000,
+    maxPage: 10_000,
+    answer: { kind: 'xml', list: 'Buckets', item: 'Bucket', token: 'ContinuationToken' },
+  },
+  {
+    service: 'lambda',
+    operation: 'ListFunctions',
+    rest: { method: 'GET', path: /^\/2015-03-31\/functions\/?$/ },
+    place: 'query',
+    limit: 'MaxItems',
+    token: 'Marker',
+    // ListFunctions returns at most 50 functions per call.
+    defaultPage: 50,
+    maxPage: 50,
+    answer: { kind: 'json', list: 'Functions', token: 'NextMarker' },
+  },
+  {
+    service: 'apigateway',
+    operation: 'GetRestApis',
+    rest: { method: 'GET', path: /^\/restapis\/?$/ },
+    place: 'query',
+    limit: 'limit',
+    token: 'position',
+    defaultPage: 25,
+    maxPage: 500,
+    answer: { kind: 'json', list: 'item', token: 'position' },
+  },
+  jsonListing(
+    'athena',
+    'ListWorkGroups',
+    { limit: 'MaxResults', token: 'NextToken', list: 'WorkGroups' },
+    { defaultPage: 50, maxPage: 50 },
+  ),
+  jsonListing(
+    'ecs',
+    'ListClusters',
+    { limit: 'maxResults', token: 'nextToken', list: 'clusterArns' },
+    { defaultPage: 100, maxPage: 100 },
+  ),
+  jsonListing(
+    'ecs',
+    'ListServices',
+    { limit: 'maxResults', token: 'nextToken', list: 'serviceArns' },
+    { defaultPage: 10, maxPage: 100 },
+  ),
+  {
+    ...jsonListing(
+      'kinesis',
+      'ListStreams',
+      { limit: 'Limit', token: 'NextToken', list: 'StreamSummaries' },
+      { defaultPage: 100, maxPage: 10_000 },
+    ),
+    answer: { kind: 'json', list: 'StreamSummaries', token: 'NextToken', also: streamNames },
+  },
+];
+
+function restListing(service: string, req: IncomingMessage): PagedListing | undefined {
+  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  return PAGED_LISTINGS.find(
+    (l) =>
+      l.service === service &&
+      l.rest !== undefined &&
+      l.rest.method === req.method &&
+      l.rest.path.test(path),
+  );
+}
+
+function pagedListing(seen: ProxiedRequest): PagedListing | undefined {
+  return PAGED_LISTINGS.find((l) => l.service === seen.service && l.operation === seen.operation);
+}
+
+interface PageParams {
+  readonly limit: number | undefined;
+  readonly token: string | undefined;
+}
+
+function jsonObject(text: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(text || '{}');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`fault proxy: expected a JSON object, got ${text.slice(0, 200)}`);
+  return value as Record<string, unknown>;
+}
+
+function paramsOf(listing: PagedListing, req: IncomingMessage, body: Buffer): PageParams {
+  const text = body.toString('utf8');
+  let get: (name: string) => unknown;
+  if (listing.place === 'json') {
+    const json = jsonObject(text);
+    get = (name) => json[name];
+  } else {
+    const params =
+      listing.place === 'form'
+        ? new URLSearchParams(text)
+        : new URL(req.url ?? '/', 'http://x').searchParams;
+    get = (name) => params.get(name) ?? undefined;
+  }
+  const limit = get(listing.limit);
+  const token = get(listing.token);
+  return {
+    limit: limit === undefined || limit === null ? undefined : Number(limit),
+    token: typeof token === 'string' && token !== '' ? token : undefined,
+  };
+}
+
+/** Split is one full answer cut into items, and how to render a page of them. */
+interface Split {
+  readonly count: number;
+  weight(index: number): number;
+  render(from: number, to: number, token: string | undefined): string;
+}
+
+/** topLevelItems cuts the content of a list element into its items, nested same-named elements kept inside. */
+function topLevelItems(xml: string, tag: string): string[] {
+  const pattern = new RegExp(`<(/?)${tag}(?:\\s[^>]*)?(/?)>`, 'g');
+  const items: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (const match of xml.matchAll(pattern)) {
+    const end = match.index + match[0].length;
+    if (match[2] === '/') {
+      if (depth === 0) items.push(match[0]);
+    } else if (match[1] === '/') {
+      depth -= 1;
+      if (depth === 0) items.push(xml.slice(from, end));
+    } else {
+      if (depth === 0) from = match.index;
+      depth += 1;
+    }
+  }
+  return items;
+}
+
+function refuseOwnToken(listing: PagedListing, answer: string): void {
+  const token = listing.answer.token;
+  if (new RegExp(`<${token}>[^<]|"${token}"\\s*:\\s*"`).test(answer))
+    throw new Error(
+      `fault proxy: moto paged ${listing.service}:${listing.operation} itself; take it out of PAGED_LISTINGS`,
+    );
+}
+
+function splitXml(text: string, spec: XmlList): Split {
+  const open = `<${spec.list}>`;
+  const close = `</${spec.list}>`;
+  const start = text.indexOf(open);
+  // An empty list (<Buckets/>) or none at all: one page, as moto wrote it.
+  if (start < 0) return { count: 0, weight: () => 1, render: () => text };
+  const end = text.indexOf(close, start);
+  const items = topLevelItems(text.slice(start + open.length, end), spec.item);
+  const head = text.slice(0, start + open.length);
+  const tail = text.slice(end + close.length);
+  return {
+    count: items.length,
+    weight: (index) => spec.weigh?.(items[index] ?? '') ?? 1,
+    render: (from, to, token) =>
+      `${head}${items.slice(from, to).join('')}${close}${token === undefined ? '' : `<${spec.token}>${token}</${spec.token}>`}${tail}`,
+  };
+}
+
+function splitJson(text: string, spec: JsonList): Split {
+  const answer = jsonObject(text);
+  const list = answer[spec.list];
+  const items: unknown[] = Array.isArray(list) ? list : [];
+  return {
+    count: items.length,
+    weight: () => 1,
+    render: (from, to, token) => {
+      const page = items.slice(from, to);
+      return JSON.stringify({
+        ...answer,
+        [spec.list]: page,
+        ...spec.also?.(page, token !== undefined),
+        ...(token !== undefined && { [spec.token]: token }),
+      });
+    },
+  };
+}
+
+interface Upstream {
+  readonly status: number;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: Buffer;
+}
+
+function fetchUpstream(target: URL, req: IncomingMessage, body: Buffer): Promise<Upstream> {
+  return new Promise((resolve, reject) => {
+    const upstream = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        readBody(answer).then((content) => {
+          resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: content });
+        }, reject);
+      },
+    );
+    upstream.on('error', reject);
+    upstream.end(body);
+  });
+}
+
+// snapshotKey names a listing request apart from its page size and token.
+function snapshotKey(
+  listing: PagedListing,
+  seen: ProxiedRequest,
+  exchange: { req: IncomingMessage; body: Buffer },
+): string {
+  const url = new URL(exchange.req.url ?? '/', 'http://x');
+  const text = exchange.body.toString('utf8');
+  const params: [string, string][] =
+    listing.place === 'json'
+      ? Object.entries(jsonObject(text)).map(([k, v]) => [k, JSON.stringify(v)])
+      : [...(listing.place === 'form' ? new URLSearchParams(text) : url.searchParams)];
+  const kept = params
+    .filter(([name]) => name !== listing.limit && name !== listing.token)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify([seen.service, seen.region, listing.operation, url.pathname, kept]);
+}
+
+interface Cursor {
+  readonly split: Split;
+  readonly offset: number;
+  readonly page: number;
+  readonly headers: IncomingMessage['headers'];
+}
+
+/** Pager keeps the rest of each listing under its token until the client asks for it. */
+class Pager {
+  private readonly cursors = new Map<string, Cursor>();
+  private readonly target: URL;
+  /** With `snapshot`, the first full answer to each listing, reused for every later one. */
+  private readonly snapshots: Map<string, Cursor> | undefined;
+
+  constructor(target: URL, snapshot: boolean) {
+    this.target = target;
+    this.snapshots = snapshot ? new Map() : undefined;
+  }
+
+  /** serve answers one page: the first from moto's full answer, the next from the cursor its token names. */
+  async serve(
+    listing: PagedListing,
+    seen: ProxiedRequest,
+    exchange: { req: IncomingMessage; body: Buffer; res: ServerResponse },
+  ): Promise<void> {
+    const { req, body, res } = exchange;
+    const params = paramsOf(listing, req, body);
+    const size = Math.max(1, Math.min(params.limit ?? listing.defaultPage, listing.maxPage));
+    let cursor: Cursor | undefined;
+    if (params.token === undefined) {
+      const first = await this.first(listing, seen, { req, body });
+      if ('status' in first) {
+        res.writeHead(first.status, first.headers).end(first.body);
+        return;
+      }
+      cursor = first;
+    } else {
+      cursor = this.cursors.get(params.token);
+      this.cursors.delete(params.token);
+    }
+    if (!cursor) {
+      answerError(
+        seen,
+        { status: 400, code: 'InvalidNextToken', message: 'unknown token' },
+        'paging',
+        res,
+      );
+      return;
+    }
+    this.answer(cursor, size, seen, res);
+  }
+
+  // first is the cursor at a listing's start: moto's full answer, split into items.
+  private async first(
+    listing: PagedListing,
+    seen: ProxiedRequest,
+    exchange: { req: IncomingMessage; body: Buffer },
+  ): Promise<Cursor | Upstream> {
+    const key = this.snapshots && snapshotKey(listing, seen, exchange);
+    const kept = key === undefined ? undefined : this.snapshots?.get(key);
+    if (kept) return kept;
+    const upstream = await fetchUpstream(this.target, exchange.req, exchange.body);
+    if (upstream.status !== 200) return upstream;
+    const split = this.split(listing, upstream.body);
+    const cursor = { split, offset: 0, page: 1, headers: upstream.headers };
+    if (key !== undefined) this.snapshots?.set(key, cursor);
+    return cursor;
+  }
+
+  private split(listing: PagedListing, body: Buffer): Split {
+    const text = body.toString('utf8');
+    refuseOwnToken(listing, text);
+    return listing.answer.kind === 'xml'
+      ? splitXml(text, listing.answer)
+      : splitJson(text, listing.answer);
+  }
+
+  private answer(cursor: Cursor, size: number, seen: ProxiedRequest, res: ServerResponse): void {
+    const { split, offset } = cursor;
+    let end = offset;
+    let used = 0;
+    while (end < split.count && (end === offset || used + split.weight(end) <= size)) {
+      used += split.weight(end);
+      end += 1;
+    }
+    let token: string | undefined;
+    if (end < split.count) {
+      token = randomUUID();
+      this.cursors.set(token, { ...cursor, offset: end, page: cursor.page + 1 });
+    }
+    seen.page = cursor.page;
+    const text = split.render(offset, end, token);
+    const headers = { ...cursor.headers, 'content-length': String(Buffer.byteLength(text)) };
+    delete headers['transfer-encoding'];
+    res.writeHead(200, headers).end(text);
+  }
+}
+
+// passOn forwards a request no fault took to moto, or pages it when it is a paged listing.
+async function passOn(
+  pager: Pager | undefined,
+  seen: ProxiedRequest,
+  exchange: { target: URL; req: IncomingMessage; body: Buffer; res: ServerResponse },
+): Promise<void> {
+  const { target, req, body, res } = exchange;
+  const listing = pager && pagedListing(seen);
+  if (pager && listing) await pager.serve(listing, seen, { req, body, res });
+  else forward(target, req, body, res);
+}
+
+/** FaultProxyOptions turn on the proxy's paging of PAGED_LISTINGS. */
+export interface FaultProxyOptions {
+  /** Page PAGED_LISTINGS as AWS does (moto answers them in one page whatever the page size). */
+  readonly paging?: boolean;
+  /**
+   * With paging, answer a listing asked again (apart from its page size and token) from
+   * moto's first full answer to it. For benchmarks over a moto that no longer changes:
+   * moto needs about 1.5 ms per EC2 instance to serialise an answer, so without this a
+   * 50,000-instance inventory times moto's serialiser, not the client.
+   */
+  readonly snapshot?: boolean;
+}
+
 /** startFaultProxy starts a proxy in front of `targetUrl` (moto) on 127.0.0.1. */
-export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
+export async function startFaultProxy(
+  targetUrl: string,
+  options: FaultProxyOptions = {},
+): Promise<FaultProxy> {
   const target = new URL(targetUrl);
+  const pager = options.paging === true ? new Pager(target, options.snapshot === true) : undefined;
   const rules: { rule: FaultRule; used: number }[] = [];
   const requests: ProxiedRequest[] = [];
   const waiters: { where: (request: ProxiedRequest) => boolean; resolve: () => void }[] = [];
@@ -234,7 +699,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       answerError(seen, fault, `fault-${counter}`, res);
       return;
     }
-    forward(target, req, body, res);
+    await passOn(pager, seen, { target, req, body, res });
   };
 
   const server = createServer((req, res) => {
