@@ -23,6 +23,8 @@ const EXPECTED: Record<ErrorCategory, readonly string[]> = {
     'InvalidToken',
     'MissingAuthenticationToken',
     'RequestExpired',
+    'RequestInTheFuture',
+    'RequestTimeTooSkewed',
     'SignatureDoesNotMatch',
     'UnrecognizedClientException',
   ],
@@ -30,9 +32,12 @@ const EXPECTED: Record<ErrorCategory, readonly string[]> = {
     'AccessDenied',
     'AccessDeniedException',
     'AuthorizationError',
+    'NotAuthorized',
     'UnauthorizedOperation',
   ],
   ServiceLimitExceeded: [
+    'BandwidthLimitExceeded',
+    'EC2ThrottledException',
     'LimitExceededException',
     'PriorRequestNotComplete',
     'ProvisionedThroughputExceededException',
@@ -41,9 +46,11 @@ const EXPECTED: Record<ErrorCategory, readonly string[]> = {
     'RequestThrottledException',
     'ServiceQuotaExceededException',
     'SlowDown',
+    'ThrottledException',
     'Throttling',
     'ThrottlingException',
     'TooManyRequestsException',
+    'TransactionInProgressException',
   ],
   ServiceError: [
     'InternalError',
@@ -56,19 +63,42 @@ const EXPECTED: Record<ErrorCategory, readonly string[]> = {
     'ServiceUnavailable',
     'ServiceUnavailableException',
     'Unavailable',
+    // AWS refusing the checker's own request: ServiceError, never InvalidConfiguration.
+    'InvalidAction',
+    'InvalidParameterCombination',
+    'InvalidParameterException',
+    'InvalidParameterValue',
+    'InvalidQueryParameter',
+    'MalformedQueryString',
+    'MissingAction',
+    'MissingParameter',
+    'SerializationException',
+    'ValidationError',
+    'ValidationException',
   ],
   DeadlineExceeded: ['RequestTimeout', 'RequestTimeoutException', 'TimeoutError'],
   InvalidConfiguration: [
     'CredentialsProviderError',
-    'InvalidParameterCombination',
-    'InvalidParameterException',
-    'InvalidParameterValue',
     'OptInRequired',
+    'RegionDisabledException',
     'UnrecognizedRegion',
-    'ValidationError',
-    'ValidationException',
   ],
 };
+
+// The names with which AWS refuses a malformed request: the checker's bug, named as such.
+const OWN_REQUEST = [
+  'InvalidAction',
+  'InvalidParameterCombination',
+  'InvalidParameterException',
+  'InvalidParameterValue',
+  'InvalidQueryParameter',
+  'MalformedQueryString',
+  'MissingAction',
+  'MissingParameter',
+  'SerializationException',
+  'ValidationError',
+  'ValidationException',
+];
 
 const expectedRows = Object.entries(EXPECTED).flatMap(([category, names]) =>
   names.map((name) => [name, category] as const),
@@ -96,10 +126,13 @@ describe('classify', () => {
       operation: 'ec2:DescribeInstances',
     });
 
+    const own = OWN_REQUEST.includes(name)
+      ? " (AWS refused the checker's own ec2:DescribeInstances as invalid: a bug in the checker, not your configuration)"
+      : '';
     expect(error.detail).toEqual({
       category,
       code: name,
-      message: `${name} happened`,
+      message: `${name} happened${own}`,
       requestId: 'req-1',
       region: 'eu-west-1',
       operation: 'ec2:DescribeInstances',
@@ -149,6 +182,27 @@ describe('classify', () => {
       httpStatus: 403,
       message: expect.stringContaining('<ErrorResp') as unknown,
     });
+  });
+
+  it.each([
+    ['KMSAccessDeniedException', 502, 'PermissionDenied'],
+    ['AccessToClusterDeniedFault', 400, 'PermissionDenied'],
+    ['KMSThrottlingException', 400, 'ServiceLimitExceeded'],
+    ['DBClusterQuotaExceededFault', 403, 'ServiceLimitExceeded'],
+    ['ENILimitReachedException', 502, 'ServiceLimitExceeded'],
+  ] as const)(
+    'classifies the unlisted %s (HTTP %i) by its name as %s',
+    (name, status, category) => {
+      expect(classify(sdkError(name, status)).detail.category).toBe(category);
+    },
+  );
+
+  it('classifies an error the SDK marks as throttling by its retry trait', () => {
+    const error = Object.assign(sdkError('SomethingBusy', 400), {
+      $retryable: { throttling: true },
+    });
+
+    expect(classify(error).detail.category).toBe('ServiceLimitExceeded');
   });
 
   it('redacts an access key id an AWS error message quotes', () => {

@@ -47,11 +47,11 @@ export function incompleteAnswer(operation: string, missing: string): CheckerErr
 /**
  * ERROR_NAME_CATEGORIES is the classification table: SDK error names (the AWS error codes
  * of every protocol, plus the SDK's own client-side errors) to categories. A name not in
- * it is classified by HTTP status (STATUS_CATEGORIES), and any other AWS error is a
- * ServiceError.
+ * it is classified by ERROR_NAME_PATTERNS, then by HTTP status (statusCategory), and any
+ * other AWS error is a ServiceError.
  */
 export const ERROR_NAME_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
-  // Keys that are invalid, expired or signed wrongly.
+  // Keys that are invalid, expired or signed wrongly (a skewed clock signs wrongly too).
   AuthFailure: 'AuthenticationFailed',
   ExpiredToken: 'AuthenticationFailed',
   ExpiredTokenException: 'AuthenticationFailed',
@@ -62,14 +62,19 @@ export const ERROR_NAME_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   InvalidToken: 'AuthenticationFailed',
   MissingAuthenticationToken: 'AuthenticationFailed',
   RequestExpired: 'AuthenticationFailed',
+  RequestInTheFuture: 'AuthenticationFailed',
+  RequestTimeTooSkewed: 'AuthenticationFailed',
   SignatureDoesNotMatch: 'AuthenticationFailed',
   UnrecognizedClientException: 'AuthenticationFailed',
   // Valid keys without the permission.
   AccessDenied: 'PermissionDenied',
   AccessDeniedException: 'PermissionDenied',
   AuthorizationError: 'PermissionDenied',
+  NotAuthorized: 'PermissionDenied',
   UnauthorizedOperation: 'PermissionDenied',
-  // Throttling and quotas, after the SDK's own bounded retries.
+  // Throttling and quotas, after the SDK's own bounded retries (the SDK's throttling codes).
+  BandwidthLimitExceeded: 'ServiceLimitExceeded',
+  EC2ThrottledException: 'ServiceLimitExceeded',
   LimitExceededException: 'ServiceLimitExceeded',
   PriorRequestNotComplete: 'ServiceLimitExceeded',
   ProvisionedThroughputExceededException: 'ServiceLimitExceeded',
@@ -78,9 +83,11 @@ export const ERROR_NAME_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   RequestThrottledException: 'ServiceLimitExceeded',
   ServiceQuotaExceededException: 'ServiceLimitExceeded',
   SlowDown: 'ServiceLimitExceeded',
+  ThrottledException: 'ServiceLimitExceeded',
   Throttling: 'ServiceLimitExceeded',
   ThrottlingException: 'ServiceLimitExceeded',
   TooManyRequestsException: 'ServiceLimitExceeded',
+  TransactionInProgressException: 'ServiceLimitExceeded',
   // AWS failing on its side, after the SDK's own bounded retries.
   InternalError: 'ServiceError',
   InternalErrorException: 'ServiceError',
@@ -92,20 +99,57 @@ export const ERROR_NAME_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   ServiceUnavailable: 'ServiceError',
   ServiceUnavailableException: 'ServiceError',
   Unavailable: 'ServiceError',
+  // AWS refusing the checker's own request as malformed: the checker builds every request
+  // itself from a validated command line, so this is its bug (or an API change), never
+  // the user's configuration. The message names the operation (OWN_REQUEST_ERRORS).
+  InvalidAction: 'ServiceError',
+  InvalidParameterCombination: 'ServiceError',
+  InvalidParameterException: 'ServiceError',
+  InvalidParameterValue: 'ServiceError',
+  InvalidQueryParameter: 'ServiceError',
+  MalformedQueryString: 'ServiceError',
+  MissingAction: 'ServiceError',
+  MissingParameter: 'ServiceError',
+  SerializationException: 'ServiceError',
+  ValidationError: 'ServiceError',
+  ValidationException: 'ServiceError',
   // Time limits: the run's deadline, or an SDK request that timed out.
   RequestTimeout: 'DeadlineExceeded',
   RequestTimeoutException: 'DeadlineExceeded',
   TimeoutError: 'DeadlineExceeded',
-  // What the run was asked to do cannot be done as asked.
+  // What the run was asked to do cannot be done as asked: the account has not enabled
+  // the region or subscribed to the service, or the region is unknown.
   CredentialsProviderError: 'InvalidConfiguration',
-  InvalidParameterCombination: 'InvalidConfiguration',
-  InvalidParameterException: 'InvalidConfiguration',
-  InvalidParameterValue: 'InvalidConfiguration',
   OptInRequired: 'InvalidConfiguration',
+  RegionDisabledException: 'InvalidConfiguration',
   UnrecognizedRegion: 'InvalidConfiguration',
-  ValidationError: 'InvalidConfiguration',
-  ValidationException: 'InvalidConfiguration',
 };
+
+/** OWN_REQUEST_ERRORS are the names with which AWS refuses a request as malformed. */
+export const OWN_REQUEST_ERRORS: ReadonlySet<string> = new Set([
+  'InvalidAction',
+  'InvalidParameterCombination',
+  'InvalidParameterException',
+  'InvalidParameterValue',
+  'InvalidQueryParameter',
+  'MalformedQueryString',
+  'MissingAction',
+  'MissingParameter',
+  'SerializationException',
+  'ValidationError',
+  'ValidationException',
+]);
+
+/**
+ * ERROR_NAME_PATTERNS classify service-specific names the table does not list, by the
+ * words AWS names them with (KMSAccessDeniedException, KMSThrottlingException,
+ * DBClusterQuotaExceededFault, …): a denial, throttling or a quota, whatever the status.
+ */
+export const ERROR_NAME_PATTERNS: readonly (readonly [RegExp, ErrorCategory])[] = [
+  [/AccessDenied|Access\w*Denied/, 'PermissionDenied'],
+  [/Throttl/, 'ServiceLimitExceeded'],
+  [/(Limit|Quota)Exceeded|LimitReached/, 'ServiceLimitExceeded'],
+];
 
 /** STATUS_CATEGORIES classifies AWS errors whose name the table does not know. */
 export function statusCategory(status: number): ErrorCategory {
@@ -135,6 +179,8 @@ interface AwsErrorShape extends Error {
   readonly name: string;
   readonly message: string;
   readonly $metadata?: { readonly httpStatusCode?: number; readonly requestId?: string };
+  /** The SDK's retry trait: `throttling: true` marks a throttling error of any name. */
+  readonly $retryable?: { readonly throttling?: boolean };
   readonly code?: unknown;
 }
 
@@ -159,6 +205,9 @@ function awsErrorCode(error: AwsErrorShape): string {
 function categoryOf(error: AwsErrorShape, code: string): ErrorCategory | undefined {
   const byName = ERROR_NAME_CATEGORIES[code] ?? NETWORK_CODES[code];
   if (byName) return byName;
+  const byPattern = ERROR_NAME_PATTERNS.find(([pattern]) => pattern.test(code));
+  if (byPattern) return byPattern[1];
+  if (error.$retryable?.throttling === true) return 'ServiceLimitExceeded';
   const status = error.$metadata?.httpStatusCode;
   if (status !== undefined) return statusCategory(status);
   return undefined;
@@ -186,10 +235,13 @@ function detailOf(
 ): CheckerErrorDetail {
   const { requestId, httpStatusCode } = error.$metadata ?? {};
   const unparsed = code === 'UnparseableAnswer' ? ' (the answer was not in the API’s format)' : '';
+  const own = OWN_REQUEST_ERRORS.has(code)
+    ? ` (AWS refused the checker's own ${context.operation ?? 'request'} as invalid: a bug in the checker, not your configuration)`
+    : '';
   return {
     category,
     code,
-    message: redactKeyIds(`${error.message || code}${unparsed}`),
+    message: redactKeyIds(`${error.message || code}${unparsed}${own}`),
     ...(requestId !== undefined && { requestId }),
     ...(context.region !== undefined && { region: context.region }),
     ...(context.operation !== undefined && { operation: context.operation }),
