@@ -45,6 +45,16 @@ export function incompleteAnswer(operation: string, missing: string): CheckerErr
 }
 
 /**
+ * required returns a field AWS promised in an answer, or fails the run with
+ * incompleteAnswer: a resource without an id is never counted as "unknown".
+ */
+export function required<T>(value: T | undefined | null, operation: string, missing: string): T {
+  if (value === undefined || value === null || value === '')
+    throw incompleteAnswer(operation, missing);
+  return value;
+}
+
+/**
  * ERROR_NAME_CATEGORIES is the classification table: SDK error names (the AWS error codes
  * of every protocol, plus the SDK's own client-side errors) to categories. A name not in
  * it is classified by ERROR_NAME_PATTERNS, then by HTTP status (statusCategory), and any

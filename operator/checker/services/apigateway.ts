@@ -7,6 +7,7 @@ import {
   type RestApi,
 } from '@aws-sdk/client-api-gateway';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged } from '../health.ts';
 import type { Health, Observed, ScanContext, ServiceModule } from '../service.ts';
 
@@ -28,20 +29,23 @@ function makeClient(context: ScanContext): APIGatewayClient {
   return client;
 }
 
+const apiId = (api: RestApi): string => required(api.id, 'apigateway:GET', 'a REST API id');
+
 async function* listApis(context: ScanContext): AsyncIterable<Observed> {
   for await (const api of restApis(context, makeClient(context))) {
-    yield { id: api.id ?? 'unknown', tags: api.tags ?? {} };
+    yield { id: apiId(api), tags: api.tags ?? {} };
   }
 }
 
 async function* checkApis(context: ScanContext): AsyncIterable<Observed> {
   const client = makeClient(context);
   for await (const api of restApis(context, client)) {
-    const stages = await client.send(new GetStagesCommand({ restApiId: api.id }), {
+    const id = apiId(api);
+    const stages = await client.send(new GetStagesCommand({ restApiId: id }), {
       abortSignal: context.signal,
     });
     yield {
-      id: api.id ?? 'unknown',
+      id,
       tags: api.tags ?? {},
       health: judgeRestApi(stages.item?.length ?? 0),
     };

@@ -6,6 +6,7 @@ import {
   type WorkGroupSummary,
 } from '@aws-sdk/client-athena';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import type { Health, Observed, ScanContext, ServiceModule } from '../service.ts';
 
@@ -26,7 +27,7 @@ async function* scan(context: ScanContext, withHealth: boolean): AsyncIterable<O
   for await (const page of pages) {
     for (const group of page.WorkGroups ?? []) {
       yield {
-        id: group.Name ?? 'unknown',
+        id: required(group.Name, 'athena:ListWorkGroups', 'a workgroup Name'),
         tags: {},
         ...(withHealth && { health: judgeWorkGroup(group) }),
       };

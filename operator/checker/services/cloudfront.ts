@@ -7,6 +7,7 @@ import {
   type DistributionSummary,
 } from '@aws-sdk/client-cloudfront';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import {
   wantsTags,
@@ -33,8 +34,9 @@ async function tagsOf(
   client: CloudFrontClient,
   arn: string | undefined,
 ): Promise<Tags> {
-  if (!wantsTags(context) || !arn) return {};
-  const answer = await client.send(new ListTagsForResourceCommand({ Resource: arn }), {
+  if (!wantsTags(context)) return {};
+  const resource = required(arn, 'cloudfront:ListDistributions', 'a distribution ARN');
+  const answer = await client.send(new ListTagsForResourceCommand({ Resource: resource }), {
     abortSignal: context.signal,
   });
   return tagsFromList(answer.Tags?.Items);
@@ -51,7 +53,7 @@ async function* scan(context: ScanContext, withHealth: boolean): AsyncIterable<O
   for await (const page of pages) {
     for (const distribution of page.DistributionList?.Items ?? []) {
       const tags = await tagsOf(context, client, distribution.ARN);
-      const id = distribution.Id ?? 'unknown';
+      const id = required(distribution.Id, 'cloudfront:ListDistributions', 'a distribution Id');
       yield { id, tags, ...(withHealth && { health: judgeDistribution(distribution) }) };
     }
   }

@@ -9,7 +9,7 @@ import {
   type UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { classifyErrors, clientConfig } from '../clients.ts';
-import { incompleteAnswer } from '../errors.ts';
+import { incompleteAnswer, required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import type { Health, Observed, ScanContext, ServiceModule } from '../service.ts';
 
@@ -35,7 +35,9 @@ async function* poolIds(context: ScanContext, client: Client): AsyncIterable<str
     { abortSignal: context.signal },
   );
   for await (const page of pages) {
-    for (const pool of page.UserPools ?? []) if (pool.Id) yield pool.Id;
+    for (const pool of page.UserPools ?? []) {
+      yield required(pool.Id, 'cognito-idp:ListUserPools', 'a user pool Id');
+    }
   }
 }
 
@@ -57,7 +59,11 @@ async function domainStatus(
   const answer = await client.send(new DescribeUserPoolDomainCommand({ Domain: domain }), {
     abortSignal: context.signal,
   });
-  return answer.DomainDescription?.Status ?? 'unknown';
+  return required(
+    answer.DomainDescription?.Status,
+    'cognito-idp:DescribeUserPoolDomain',
+    `the status of domain ${domain}`,
+  );
 }
 
 function makeClient(context: ScanContext): Client {

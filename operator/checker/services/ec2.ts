@@ -11,6 +11,7 @@ import {
   type InstanceStatus,
 } from '@aws-sdk/client-ec2';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import {
   wantsTags,
@@ -78,7 +79,7 @@ function pageInstances(page: InstancePage): Instance[] {
 }
 
 function toObserved(instance: Instance, health?: Health): Observed {
-  const id = instance.InstanceId ?? 'unknown';
+  const id = required(instance.InstanceId, 'ec2:DescribeInstances', 'an InstanceId');
   return { id, tags: tagsFromList(instance.Tags), ...(health && { health }) };
 }
 
@@ -113,7 +114,7 @@ export function judgeStatus(status: InstanceStatus): Health {
 async function* statusScan(context: ScanContext, withHealth: boolean): AsyncIterable<Observed> {
   for await (const page of allStatuses(context, makeClient(context))) {
     for (const status of page.InstanceStatuses ?? []) {
-      const id = status.InstanceId ?? 'unknown';
+      const id = required(status.InstanceId, 'ec2:DescribeInstanceStatus', 'an InstanceId');
       yield { id, tags: {}, ...(withHealth && { health: judgeStatus(status) }) };
     }
   }
@@ -142,7 +143,10 @@ async function statusesOf(
   );
   for await (const page of pages) {
     for (const status of page.InstanceStatuses ?? []) {
-      if (status.InstanceId) statuses.set(status.InstanceId, status);
+      statuses.set(
+        required(status.InstanceId, 'ec2:DescribeInstanceStatus', 'an InstanceId'),
+        status,
+      );
     }
   }
   return statuses;
@@ -154,13 +158,12 @@ async function* checkTaggedInstances(context: ScanContext): AsyncIterable<Observ
     const instances = pageInstances(page);
     for (let start = 0; start < instances.length; start += STATUS_BATCH) {
       const batch = instances.slice(start, start + STATUS_BATCH);
-      const ids = batch.flatMap((instance) => (instance.InstanceId ? [instance.InstanceId] : []));
+      const ids = batch.map((instance) =>
+        required(instance.InstanceId, 'ec2:DescribeInstances', 'an InstanceId'),
+      );
       const statuses = await statusesOf(context, client, ids);
-      for (const instance of batch) {
-        yield toObserved(
-          instance,
-          judgeInstance(instance, statuses.get(instance.InstanceId ?? '')),
-        );
+      for (const [at, instance] of batch.entries()) {
+        yield toObserved(instance, judgeInstance(instance, statuses.get(ids[at] ?? '')));
       }
     }
   }

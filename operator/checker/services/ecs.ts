@@ -5,9 +5,11 @@ import {
   ECSClient,
   paginateListClusters,
   paginateListServices,
+  type Failure,
   type Service,
 } from '@aws-sdk/client-ecs';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { CheckerError, required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import type { Health, Observed, ScanContext, ServiceModule } from '../service.ts';
 
@@ -46,6 +48,20 @@ async function* clusterArns(context: ScanContext, client: ECSClient): AsyncItera
   for await (const page of pages) yield* page.clusterArns ?? [];
 }
 
+// DescribeServices answers per service: a failure entry (MISSING, …) is a service the
+// run could not see, so the run fails instead of counting fewer.
+function refuseFailures(failures: readonly Failure[] | undefined): void {
+  const failure = failures?.[0];
+  if (!failure) return;
+  const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
+  throw new CheckerError({
+    category: 'ServiceError',
+    code: 'DescribeFailure',
+    message: `ecs:DescribeServices failed for ${failure.arn ?? 'a service'}: ${failure.reason ?? 'no reason given'}${failure.detail ? ` (${failure.detail})` : ''}${more}`,
+    operation: 'ecs:DescribeServices',
+  });
+}
+
 async function* services(context: ScanContext, client: ECSClient): AsyncIterable<Service> {
   for await (const cluster of clusterArns(context, client)) {
     const pages = paginateListServices(
@@ -64,6 +80,7 @@ async function* services(context: ScanContext, client: ECSClient): AsyncIterable
           }),
           { abortSignal: context.signal },
         );
+        refuseFailures(answer.failures);
         yield* answer.services ?? [];
       }
     }
@@ -73,7 +90,7 @@ async function* services(context: ScanContext, client: ECSClient): AsyncIterable
 function observe(service: Service, withHealth: boolean): Observed {
   const tags: Record<string, string> = {};
   for (const tag of service.tags ?? []) if (tag.key) tags[tag.key] = tag.value ?? '';
-  const id = service.serviceArn ?? service.serviceName ?? 'unknown';
+  const id = required(service.serviceArn, 'ecs:DescribeServices', 'a service’s serviceArn');
   return { id, tags, ...(withHealth && { health: judgeService(service) }) };
 }
 

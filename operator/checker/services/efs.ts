@@ -5,6 +5,7 @@ import {
   type FileSystemDescription,
 } from '@aws-sdk/client-efs';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import type { Health, Observed, ScanContext, ServiceModule } from '../service.ts';
 import { tagsFromList } from '../tags.ts';
@@ -27,7 +28,7 @@ async function* scan(context: ScanContext, withHealth: boolean): AsyncIterable<O
     for (const fs of page.FileSystems ?? []) {
       const tags = tagsFromList(fs.Tags);
       yield {
-        id: fs.FileSystemId ?? 'unknown',
+        id: required(fs.FileSystemId, 'elasticfilesystem:DescribeFileSystems', 'a FileSystemId'),
         tags,
         ...(withHealth && { health: judgeFileSystem(fs) }),
       };

@@ -7,6 +7,7 @@ import {
   type CacheCluster,
 } from '@aws-sdk/client-elasticache';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import {
   wantsTags,
@@ -31,8 +32,9 @@ async function tagsOf(
   client: ElastiCacheClient,
   arn: string | undefined,
 ): Promise<Tags> {
-  if (!wantsTags(context) || !arn) return {};
-  const answer = await client.send(new ListTagsForResourceCommand({ ResourceName: arn }), {
+  if (!wantsTags(context)) return {};
+  const resource = required(arn, 'elasticache:DescribeCacheClusters', 'a cache cluster ARN');
+  const answer = await client.send(new ListTagsForResourceCommand({ ResourceName: resource }), {
     abortSignal: context.signal,
   });
   return tagsFromList(answer.TagList);
@@ -49,7 +51,11 @@ async function* scan(context: ScanContext, withHealth: boolean): AsyncIterable<O
   for await (const page of pages) {
     for (const cluster of page.CacheClusters ?? []) {
       const tags = await tagsOf(context, client, cluster.ARN);
-      const id = cluster.CacheClusterId ?? 'unknown';
+      const id = required(
+        cluster.CacheClusterId,
+        'elasticache:DescribeCacheClusters',
+        'a CacheClusterId',
+      );
       yield { id, tags, ...(withHealth && { health: judgeCacheCluster(cluster) }) };
     }
   }

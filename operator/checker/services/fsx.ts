@@ -2,6 +2,7 @@
 // MISCONFIGURED and MISCONFIGURED_UNAVAILABLE (and creating or deleting) are not.
 import { FSxClient, paginateDescribeFileSystems, type FileSystem } from '@aws-sdk/client-fsx';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import type { Health, Observed, ScanContext, ServiceModule } from '../service.ts';
 import { tagsFromList } from '../tags.ts';
@@ -27,7 +28,8 @@ async function* scan(context: ScanContext, withHealth: boolean): AsyncIterable<O
   for await (const page of pages) {
     for (const fs of page.FileSystems ?? []) {
       const tags = tagsFromList(fs.Tags);
-      yield { id: fs.FileSystemId ?? 'unknown', tags, ...(withHealth && { health: judgeFsx(fs) }) };
+      const id = required(fs.FileSystemId, 'fsx:DescribeFileSystems', 'a FileSystemId');
+      yield { id, tags, ...(withHealth && { health: judgeFsx(fs) }) };
     }
   }
 }

@@ -8,6 +8,7 @@ import {
   type AccessKeyMetadata,
 } from '@aws-sdk/client-iam';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged } from '../health.ts';
 import {
   wantsTags,
@@ -78,7 +79,8 @@ async function keysOf(
 async function* users(context: ScanContext, client: IAMClient): AsyncIterable<string> {
   const pages = paginateListUsers({ client, pageSize: 1000 }, {}, { abortSignal: context.signal });
   for await (const page of pages) {
-    for (const user of page.Users ?? []) if (user.UserName) yield user.UserName;
+    for (const user of page.Users ?? [])
+      yield required(user.UserName, 'iam:ListUsers', 'a UserName');
   }
 }
 

@@ -7,6 +7,7 @@ import {
   type StreamSummary,
 } from '@aws-sdk/client-kinesis';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import { Http1Handler } from '../http1.ts';
 import {
@@ -56,7 +57,7 @@ async function* scan(context: ScanContext, withHealth: boolean): AsyncIterable<O
   const pages = paginateListStreams({ client, pageSize: 100 }, {}, { abortSignal: context.signal });
   for await (const page of pages) {
     for (const stream of page.StreamSummaries ?? []) {
-      const id = stream.StreamName ?? 'unknown';
+      const id = required(stream.StreamName, 'kinesis:ListStreams', 'a StreamName');
       const tags = await tagsOf(context, client, id);
       yield { id, tags, ...(withHealth && { health: judgeStream(stream) }) };
     }

@@ -8,6 +8,7 @@ import {
   type FunctionConfiguration,
 } from '@aws-sdk/client-lambda';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import {
   wantsTags,
@@ -58,17 +59,21 @@ async function tagsOf(
   client: LambdaClient,
   arn: string | undefined,
 ): Promise<Tags> {
-  if (!wantsTags(context) || !arn) return {};
-  const answer = await client.send(new ListTagsCommand({ Resource: arn }), {
+  if (!wantsTags(context)) return {};
+  const resource = required(arn, 'lambda:ListFunctions', 'a FunctionArn');
+  const answer = await client.send(new ListTagsCommand({ Resource: resource }), {
     abortSignal: context.signal,
   });
   return answer.Tags ?? {};
 }
 
+const functionName = (fn: FunctionConfiguration): string =>
+  required(fn.FunctionName, 'lambda:ListFunctions', 'a FunctionName');
+
 async function* listFunctions(context: ScanContext): AsyncIterable<Observed> {
   const client = makeClient(context);
   for await (const fn of functions(context, client)) {
-    yield { id: fn.FunctionName ?? 'unknown', tags: await tagsOf(context, client, fn.FunctionArn) };
+    yield { id: functionName(fn), tags: await tagsOf(context, client, fn.FunctionArn) };
   }
 }
 
@@ -76,14 +81,13 @@ async function* listFunctions(context: ScanContext): AsyncIterable<Observed> {
 async function* checkFunctions(context: ScanContext): AsyncIterable<Observed> {
   const client = makeClient(context);
   for await (const listed of functions(context, client)) {
+    const id = functionName(listed);
     const fn = await client.send(
-      new GetFunctionConfigurationCommand({
-        FunctionName: listed.FunctionArn ?? listed.FunctionName,
-      }),
+      new GetFunctionConfigurationCommand({ FunctionName: listed.FunctionArn ?? id }),
       { abortSignal: context.signal },
     );
     const tags = await tagsOf(context, client, listed.FunctionArn);
-    yield { id: listed.FunctionName ?? 'unknown', tags, health: judgeFunction(fn) };
+    yield { id, tags, health: judgeFunction(fn) };
   }
 }
 

@@ -3,6 +3,7 @@
 // rather than against an emulator.
 import { GetInstancesCommand, LightsailClient, type Instance } from '@aws-sdk/client-lightsail';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import type { Health, Observed, ScanContext, ServiceModule } from '../service.ts';
 
@@ -30,7 +31,7 @@ async function* scan(context: ScanContext, withHealth: boolean): AsyncIterable<O
   for await (const instance of instances(context)) {
     const tags: Record<string, string> = {};
     for (const tag of instance.tags ?? []) if (tag.key) tags[tag.key] = tag.value ?? '';
-    const id = instance.name ?? 'unknown';
+    const id = required(instance.name, 'lightsail:GetInstances', 'an instance name');
     yield { id, tags, ...(withHealth && { health: judgeLightsailInstance(instance) }) };
   }
 }

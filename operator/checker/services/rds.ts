@@ -3,6 +3,7 @@
 // incompatible, inaccessible, storage-full, stopped and similar states are unhealthy.
 import { paginateDescribeDBInstances, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import type { Health, Observed, ScanContext, ServiceModule } from '../service.ts';
 import { tagsFromList } from '../tags.ts';
@@ -40,7 +41,11 @@ async function* scan(context: ScanContext, withHealth: boolean): AsyncIterable<O
   );
   for await (const page of pages) {
     for (const instance of page.DBInstances ?? []) {
-      const id = instance.DBInstanceIdentifier ?? 'unknown';
+      const id = required(
+        instance.DBInstanceIdentifier,
+        'rds:DescribeDBInstances',
+        'a DBInstanceIdentifier',
+      );
       const tags = tagsFromList(instance.TagList);
       yield { id, tags, ...(withHealth && { health: judgeDbInstance(instance) }) };
     }

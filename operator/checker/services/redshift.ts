@@ -2,6 +2,7 @@
 // availability status is Available or Maintenance (not Unavailable or Failed).
 import { paginateDescribeClusters, RedshiftClient, type Cluster } from '@aws-sdk/client-redshift';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import type { Health, Observed, ScanContext, ServiceModule } from '../service.ts';
 import { tagsFromList } from '../tags.ts';
@@ -33,7 +34,11 @@ async function* scan(context: ScanContext, withHealth: boolean): AsyncIterable<O
   for await (const page of pages) {
     for (const cluster of page.Clusters ?? []) {
       const tags = tagsFromList(cluster.Tags);
-      const id = cluster.ClusterIdentifier ?? 'unknown';
+      const id = required(
+        cluster.ClusterIdentifier,
+        'redshift:DescribeClusters',
+        'a ClusterIdentifier',
+      );
       yield { id, tags, ...(withHealth && { health: judgeRedshiftCluster(cluster) }) };
     }
   }

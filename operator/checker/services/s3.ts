@@ -7,7 +7,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { classifyErrors, clientConfig } from '../clients.ts';
-import { CheckerError } from '../errors.ts';
+import { CheckerError, required } from '../errors.ts';
 import { judged } from '../health.ts';
 import {
   wantsTags,
@@ -31,7 +31,8 @@ async function* bucketNames(context: ScanContext, client: S3Client): AsyncIterab
     { abortSignal: context.signal },
   );
   for await (const page of pages) {
-    for (const bucket of page.Buckets ?? []) if (bucket.Name) yield bucket.Name;
+    for (const bucket of page.Buckets ?? [])
+      yield required(bucket.Name, 's3:ListBuckets', 'a bucket Name');
   }
 }
 

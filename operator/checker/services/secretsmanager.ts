@@ -6,6 +6,7 @@ import {
   type SecretListEntry,
 } from '@aws-sdk/client-secrets-manager';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged } from '../health.ts';
 import type { Health, Observed, ScanContext, ServiceModule } from '../service.ts';
 import { tagsFromList } from '../tags.ts';
@@ -36,7 +37,7 @@ async function* scan(context: ScanContext, withHealth: boolean): AsyncIterable<O
     for (const secret of page.SecretList ?? []) {
       const tags = tagsFromList(secret.Tags);
       yield {
-        id: secret.Name ?? 'unknown',
+        id: required(secret.Name, 'secretsmanager:ListSecrets', 'a secret Name'),
         tags,
         ...(withHealth && { health: judgeSecret(secret, new Date()) }),
       };

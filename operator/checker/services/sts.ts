@@ -2,6 +2,7 @@
 // endpoint answered GetCallerIdentity; the identity's ARN is the one resource.
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged } from '../health.ts';
 import type { Observed, ScanContext, ServiceModule } from '../service.ts';
 
@@ -11,7 +12,8 @@ async function* identity(context: ScanContext): AsyncIterable<Observed> {
   const answer = await sts.send(new GetCallerIdentityCommand({}), {
     abortSignal: context.signal,
   });
-  const arn = answer.Arn ?? answer.UserId ?? 'unknown';
+  const arn = required(answer.Arn, 'sts:GetCallerIdentity', 'the identity’s Arn');
+  required(answer.Account, 'sts:GetCallerIdentity', 'the identity’s Account');
   yield { id: arn, tags: {}, health: judged('answered', []) };
 }
 

@@ -10,6 +10,7 @@ import {
   type VpnConnection,
 } from '@aws-sdk/client-ec2';
 import { classifyErrors, clientConfig } from '../clients.ts';
+import { required } from '../errors.ts';
 import { judged, stateProblem } from '../health.ts';
 import type { Health, Observed, ScanContext, ServiceModule } from '../service.ts';
 import { ec2TagFilters, tagsFromList } from '../tags.ts';
@@ -53,7 +54,8 @@ async function* vpcs(context: ScanContext, client: EC2Client): AsyncIterable<Obs
   );
   for await (const page of pages) {
     for (const vpc of page.Vpcs ?? []) {
-      yield { id: vpc.VpcId ?? 'unknown', tags: tagsFromList(vpc.Tags), health: judgeVpc(vpc) };
+      const id = required(vpc.VpcId, 'ec2:DescribeVpcs', 'a VpcId');
+      yield { id, tags: tagsFromList(vpc.Tags), health: judgeVpc(vpc) };
     }
   }
 }
@@ -72,7 +74,7 @@ async function* natGateways(context: ScanContext, client: EC2Client): AsyncItera
   for await (const page of pages) {
     for (const nat of page.NatGateways ?? []) {
       yield {
-        id: nat.NatGatewayId ?? 'unknown',
+        id: required(nat.NatGatewayId, 'ec2:DescribeNatGateways', 'a NatGatewayId'),
         tags: tagsFromList(nat.Tags),
         health: judgeNatGateway(nat),
       };
@@ -91,7 +93,7 @@ async function* vpnConnections(context: ScanContext, client: EC2Client): AsyncIt
   });
   for (const vpn of answer.VpnConnections ?? []) {
     yield {
-      id: vpn.VpnConnectionId ?? 'unknown',
+      id: required(vpn.VpnConnectionId, 'ec2:DescribeVpnConnections', 'a VpnConnectionId'),
       tags: tagsFromList(vpn.Tags),
       health: judgeVpnConnection(vpn),
     };
