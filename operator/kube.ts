@@ -9,9 +9,13 @@ import {
   CustomObjectsApi,
   KubernetesObjectApi,
   PatchStrategy,
+  ServerConfiguration,
+  createConfiguration,
   setHeaderOptions,
+  type Configuration,
   type KubeConfig,
   type KubernetesObject,
+  type Middleware,
   type V1Job,
 } from '@kubernetes/client-node';
 import { GROUP, VERSION } from './api/v1alpha1/common.ts';
@@ -27,16 +31,59 @@ export interface KubeClients {
   readonly objects: KubernetesObjectApi;
 }
 
+/** ClientOptions shape every request the clients make. */
+export interface ClientOptions {
+  /**
+   * requestTimeoutMs aborts any request that has not completed in time. The operator sets
+   * it below the Lease's renew deadline, so no request outlives the leadership it was made
+   * under. Watches are not made by these clients and are not cut by it.
+   */
+  readonly requestTimeoutMs?: number;
+}
+
 /** makeClients builds the clients from a loaded kubeconfig. */
-export function makeClients(config: KubeConfig): KubeClients {
+export function makeClients(config: KubeConfig, options: ClientOptions = {}): KubeClients {
+  const configuration = clientConfiguration(config, options);
   return {
     config,
-    core: config.makeApiClient(CoreV1Api),
-    batch: config.makeApiClient(BatchV1Api),
-    custom: config.makeApiClient(CustomObjectsApi),
-    coordination: config.makeApiClient(CoordinationV1Api),
-    objects: KubernetesObjectApi.makeApiClient(config),
+    core: new CoreV1Api(configuration),
+    batch: new BatchV1Api(configuration),
+    custom: new CustomObjectsApi(configuration),
+    coordination: new CoordinationV1Api(configuration),
+    objects: new ObjectApi(config, configuration),
   };
+}
+
+// clientConfiguration is what KubeConfig.makeApiClient builds (the current cluster, the
+// kubeconfig's credentials), plus our user agent and the request timeout.
+function clientConfiguration(config: KubeConfig, options: ClientOptions): Configuration {
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig names no current cluster: set its current-context');
+  const promiseMiddleware: Middleware[] = [
+    {
+      pre: async (context) => {
+        context.setHeaderParam('User-Agent', 'awscheck-operator');
+        const timeoutMs = options.requestTimeoutMs;
+        if (timeoutMs !== undefined) context.setSignal(AbortSignal.timeout(timeoutMs));
+        return Promise.resolve(context);
+      },
+      post: async (response) => Promise.resolve(response),
+    },
+  ];
+  return createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: config },
+    promiseMiddleware,
+  });
+}
+
+// ObjectApi is client-node's generic object client on our configuration, with the
+// kubeconfig's namespace as default, as KubernetesObjectApi.makeApiClient sets it.
+class ObjectApi extends KubernetesObjectApi {
+  constructor(kubeConfig: KubeConfig, configuration: Configuration) {
+    super(configuration);
+    this.setDefaultNamespace(kubeConfig);
+  }
 }
 
 /** isStatus tells whether an error is an apiserver answer with this HTTP status. */

@@ -12,7 +12,8 @@ import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { systemClock, type Clock } from './runtime/clock.ts';
 import type { InformerEvent } from './runtime/informer.ts';
-import { LeaderElector } from './runtime/leader-election.ts';
+import { LeaderElector, type ElectionEnd } from './runtime/leader-election.ts';
+import { superviseLeadership, type LeaderWork } from './runtime/leadership.ts';
 import { enqueueAll, route } from './routing.ts';
 import { WorkQueue } from './runtime/workqueue.ts';
 
@@ -23,6 +24,8 @@ export interface ManagerInput {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly clock?: Clock;
+  /** onLeadershipLost runs as soon as the Lease is lost, before the workers have drained. */
+  readonly onLeadershipLost?: () => void;
 }
 
 /** Manager is a running operator. */
@@ -30,9 +33,13 @@ export interface Manager {
   /** ready: caches synced; the replica leads or stands by. */
   isReady(): boolean;
   isLeader(): boolean;
-  /** ended resolves when the manager stops on its own (leadership lost). */
-  readonly ended: Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * ended resolves once everything has stopped (workers, caches, timers): `lost` when
+   * leadership was lost (the process should exit non-zero), `stopped` after `stop`.
+   */
+  readonly ended: Promise<ElectionEnd>;
+  /** stop drains the workers, then stops renewing and releases the Lease. */
+  stop(): Promise<ElectionEnd>;
 }
 
 /**
@@ -96,48 +103,101 @@ export function startManager(input: ManagerInput): Manager {
     leaseDurationMs: config.lease.durationMs,
     renewDeadlineMs: config.lease.renewDeadlineMs,
     retryPeriodMs: config.lease.retryPeriodMs,
+    requestTimeoutMs: requestTimeoutMs(config),
     clock,
     onError: (error) => {
       log.warn({ err: describe(error) }, 'leader election: lease update failed');
     },
   });
-  const stopping = new AbortController();
-  const workers: Promise<void>[] = [];
-  const lead = async (): Promise<void> => {
-    await started.synced;
-    log.info('leading: starting workers');
-    metrics.leader.set(1);
-    for (const controller of [checks, credentials]) {
-      for (let i = 0; i < config.workers; i += 1) workers.push(work(controller, context));
-    }
-    enqueueAll(caches, checks.queue, credentials.queue);
-    void resync(context, checks.queue, credentials.queue, stopping.signal);
-  };
   metrics.leader.set(0);
   const depth = setInterval(() => {
     metrics.queueDepth.set({ kind: 'AwsCheck' }, checks.queue.depth);
     metrics.queueDepth.set({ kind: 'AwsCredentialRef' }, credentials.queue.depth);
   }, 1_000);
-  const ended = elector
-    .run(stopping.signal, () => void lead())
-    .then(async () => {
-      if (!stopping.signal.aborted) log.error('lost leadership; stopping');
+  depth.unref();
+  const work = leaderWork({ context, synced: started.synced, checks, credentials });
+  const supervision = superviseLeadership(elector, work, {
+    onLost: () => {
+      log.error('lost leadership; stopping workers and exiting');
       metrics.leader.set(0);
-      checks.queue.shutDown();
-      credentials.queue.shutDown();
-      await Promise.all(workers);
-      clearInterval(depth);
-      await started.stop();
-    });
+      input.onLeadershipLost?.();
+    },
+    onReleaseError: (error) => {
+      log.warn({ err: describe(error) }, 'leader election: could not release the Lease');
+    },
+  });
+  const ended = supervision.ended.then(async (end) => {
+    metrics.leader.set(0);
+    clearInterval(depth);
+    await started.stop();
+    return end;
+  });
   return {
     isReady: () => synced,
     isLeader: () => elector.isLeader,
     ended,
     stop: async () => {
-      stopping.abort();
-      await ended;
+      await supervision.stop();
+      return ended;
     },
   };
+}
+
+/**
+ * requestTimeoutMs bounds every request of the operator: half the renew deadline, so a
+ * hanging apiserver cannot hold a worker or a renew past the point where the Lease is lost.
+ */
+export function requestTimeoutMs(config: OperatorConfig): number {
+  return Math.max(1, Math.floor(config.lease.renewDeadlineMs / 2));
+}
+
+interface LeaderWorkInput {
+  readonly context: ControllerContext;
+  readonly synced: Promise<void>;
+  readonly checks: Controller;
+  readonly credentials: Controller;
+}
+
+// leaderWork is what only the leader runs: the workers of both kinds and the resync.
+// Started once caches are synced; drained by shutting the queues down, after which no
+// worker takes another key and each finishes the one it holds.
+function leaderWork(input: LeaderWorkInput): LeaderWork {
+  const { context, checks, credentials } = input;
+  const { config, log, metrics, caches } = context;
+  const stopped = new AbortController();
+  let running: Promise<unknown> = Promise.resolve();
+  const run = async (): Promise<unknown> => {
+    await Promise.race([input.synced, aborted(stopped.signal)]);
+    if (stopped.signal.aborted) return;
+    log.info('leading: starting workers');
+    metrics.leader.set(1);
+    const workers: Promise<void>[] = [];
+    for (const controller of [checks, credentials]) {
+      for (let i = 0; i < config.workers; i += 1) workers.push(work(controller, context));
+    }
+    enqueueAll(caches, checks.queue, credentials.queue);
+    workers.push(resync(context, checks.queue, credentials.queue, stopped.signal));
+    return Promise.all(workers);
+  };
+  return {
+    start: () => {
+      running = run();
+    },
+    drain: async () => {
+      stopped.abort();
+      checks.queue.shutDown();
+      credentials.queue.shutDown();
+      await running;
+    },
+  };
+}
+
+// aborted resolves when `signal` fires.
+async function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  await new Promise((resolve) => {
+    signal.addEventListener('abort', resolve, { once: true });
+  });
 }
 
 /**

@@ -1,7 +1,10 @@
 import {
   ApiException,
   V1MicroTime,
+  type ConfigurationOptions,
   type CoordinationV1Api,
+  Observable,
+  type ObservableMiddleware,
   type V1Lease,
 } from '@kubernetes/client-node';
 import type { Clock } from './clock.ts';
@@ -17,17 +20,28 @@ export interface LeaderElectionOptions {
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
+  /**
+   * requestTimeoutMs bounds each request to the Lease; default half the renew deadline.
+   * A renew is also cut off when the renew deadline comes, whichever is sooner.
+   */
+  readonly requestTimeoutMs?: number;
   readonly clock?: Clock;
   readonly onError?: (error: unknown) => void;
 }
+
+/** ElectionEnd says why `run` ended: `stopped` by its signal, or leadership `lost`. */
+export type ElectionEnd = 'stopped' | 'lost';
 
 /**
  * LeaderElector keeps the rules of Lease-based election: a replica takes the Lease only
  * when its holder has not renewed it for a whole lease duration, measured on the local
  * clock from when this replica last saw the record change (so clock skew between
  * replicas does not matter); the leader renews every retry period and gives up
- * leadership if it cannot renew within the renew deadline; on release it empties the
- * holder so a standby takes over at once.
+ * leadership if it cannot renew within the renew deadline (every request is cut off by
+ * its timeout and by that deadline, so a hanging apiserver cannot keep it leading); it
+ * never releases on its own: its owner calls `release` after its leader-only work has
+ * stopped, and `release` empties the holder only while the holder is still this replica
+ * (by the resourceVersion read), so a standby takes over at once.
  */
 export class LeaderElector {
   readonly #options: LeaderElectionOptions;
@@ -46,53 +60,112 @@ export class LeaderElector {
   }
 
   /**
-   * run campaigns until it leads, then renews until the deadline is missed or `signal`
-   * aborts. It resolves when leadership ends: the caller stops leader-only work then.
+   * run campaigns until it leads, then renews until the deadline is missed (`lost`) or
+   * `signal` aborts (`stopped`). It resolves when leadership ends: the caller stops
+   * leader-only work then, and on `stopped` may `release` once that work has drained.
    */
-  async run(signal: AbortSignal, onStartedLeading: () => void): Promise<void> {
+  async run(signal: AbortSignal, onStartedLeading: () => void): Promise<ElectionEnd> {
     // A getter, read afresh each time: the signal aborts while we await.
     const stopping = (): boolean => signal.aborted;
-    while (!stopping() && !(await this.#tryAcquireOrRenew())) await this.#pause(signal);
-    if (stopping()) return;
+    while (!stopping() && !(await this.#attempt(this.#requestTimeoutMs))) {
+      await this.#pause(signal);
+    }
+    if (stopping()) return 'stopped';
     this.#leading = true;
     onStartedLeading();
-    let lastRenew = this.#clock.now().getTime();
+    const end = await this.#renew(stopping, signal);
+    this.#leading = false;
+    return end;
+  }
+
+  // renew keeps the Lease every retry period; an attempt may take no longer than the time
+  // left before the renew deadline, so a hanging request ends in `lost` on time.
+  async #renew(stopping: () => boolean, signal: AbortSignal): Promise<ElectionEnd> {
+    const { renewDeadlineMs } = this.#options;
+    let lastRenew = this.#now();
     while (!stopping()) {
       await this.#pause(signal);
       if (stopping()) break;
-      if (await this.#tryAcquireOrRenew()) lastRenew = this.#clock.now().getTime();
-      else if (this.#clock.now().getTime() - lastRenew > this.#options.renewDeadlineMs) break;
+      const started = this.#now();
+      const left = lastRenew + renewDeadlineMs - started;
+      if (left <= 0) return 'lost';
+      if (await this.#attempt(Math.min(this.#requestTimeoutMs, left))) lastRenew = started;
+      else if (this.#now() - lastRenew >= renewDeadlineMs) return 'lost';
     }
-    this.#leading = false;
-    if (stopping()) await this.release();
+    return 'stopped';
   }
 
-  /** release hands the Lease back, if this replica holds it. */
+  /**
+   * release hands the Lease back if this replica still holds it: the write carries the
+   * resourceVersion read, so a Lease taken over meanwhile is left alone (409).
+   */
   async release(): Promise<void> {
-    const lease = await this.#read();
-    if (lease?.spec?.holderIdentity !== this.#options.identity) return;
-    const now = new V1MicroTime(this.#clock.now().getTime());
-    await this.#write({
-      ...lease,
-      spec: { ...lease.spec, holderIdentity: '', renewTime: now, leaseDurationSeconds: 1 },
+    await this.#bounded(this.#requestTimeoutMs, async (options) => {
+      const lease = await this.#read(options);
+      if (lease?.spec?.holderIdentity !== this.#options.identity) return;
+      const now = new V1MicroTime(this.#now());
+      await this.#write(
+        {
+          ...lease,
+          spec: { ...lease.spec, holderIdentity: '', renewTime: now, leaseDurationSeconds: 1 },
+        },
+        options,
+      );
     });
+  }
+
+  get #requestTimeoutMs(): number {
+    return this.#options.requestTimeoutMs ?? Math.max(1, this.#options.renewDeadlineMs / 2);
+  }
+
+  #now(): number {
+    return this.#clock.now().getTime();
+  }
+
+  // attempt is one bounded try to take or keep the Lease; any failure, timeout included,
+  // is reported and counts as not holding it.
+  async #attempt(timeoutMs: number): Promise<boolean> {
+    try {
+      return await this.#bounded(timeoutMs, (options) => this.#tryAcquireOrRenew(options));
+    } catch (error) {
+      this.#options.onError?.(error);
+      return false;
+    }
+  }
+
+  /**
+   * bounded runs requests with an AbortSignal that fires after `timeoutMs` (passed to each
+   * request as per-call middleware), and gives up at that time on the injected clock even
+   * if a request ignores its signal.
+   */
+  async #bounded<T>(
+    timeoutMs: number,
+    requests: (options: ConfigurationOptions) => Promise<T>,
+  ): Promise<T> {
+    const abort = new AbortController();
+    const timedOut = new Error(`lease request timed out after ${timeoutMs}ms`);
+    const timer = this.#clock.sleep(timeoutMs, abort.signal).then(() => {
+      abort.abort(timedOut);
+      throw timedOut;
+    });
+    try {
+      return await Promise.race([requests(withSignal(abort.signal)), timer]);
+    } finally {
+      if (!abort.signal.aborted) abort.abort();
+      timer.catch(() => undefined);
+    }
   }
 
   async #pause(signal: AbortSignal): Promise<void> {
     await this.#clock.sleep(this.#options.retryPeriodMs, signal).catch(() => undefined);
   }
 
-  async #tryAcquireOrRenew(): Promise<boolean> {
-    try {
-      const lease = await this.#read();
-      if (lease === undefined) return await this.#create();
-      if (!this.#mayTake(lease)) return false;
-      await this.#write(this.#claimed(lease));
-      return true;
-    } catch (error) {
-      this.#options.onError?.(error);
-      return false;
-    }
+  async #tryAcquireOrRenew(options: ConfigurationOptions): Promise<boolean> {
+    const lease = await this.#read(options);
+    if (lease === undefined) return await this.#create(options);
+    if (!this.#mayTake(lease)) return false;
+    await this.#write(this.#claimed(lease), options);
+    return true;
   }
 
   // mayTake: we hold it, nobody holds it, or the holder's record has not changed for a
@@ -112,7 +185,7 @@ export class LeaderElector {
   }
 
   #claimed(lease: V1Lease): V1Lease {
-    const now = new V1MicroTime(this.#clock.now().getTime());
+    const now = new V1MicroTime(this.#now());
     const spec = lease.spec ?? {};
     const changesHands = spec.holderIdentity !== this.#options.identity;
     return {
@@ -130,31 +203,31 @@ export class LeaderElector {
     };
   }
 
-  async #read(): Promise<V1Lease | undefined> {
+  async #read(options: ConfigurationOptions): Promise<V1Lease | undefined> {
     const { api, namespace, name } = this.#options;
     try {
-      return await api.readNamespacedLease({ name, namespace });
+      return await api.readNamespacedLease({ name, namespace }, options);
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) return undefined;
       throw error;
     }
   }
 
-  async #create(): Promise<boolean> {
+  async #create(options: ConfigurationOptions): Promise<boolean> {
     const { api, namespace, name } = this.#options;
     const claimed = this.#claimed({
       metadata: { name, namespace },
       spec: { leaseTransitions: -1 },
     });
-    await api.createNamespacedLease({ namespace, body: claimed });
+    await api.createNamespacedLease({ namespace, body: claimed }, options);
     return true;
   }
 
   // write replaces the Lease with the resourceVersion read, so two replicas racing for it
   // cannot both win: the loser gets 409 Conflict.
-  async #write(lease: V1Lease): Promise<void> {
+  async #write(lease: V1Lease, options: ConfigurationOptions): Promise<void> {
     const { api, namespace, name } = this.#options;
-    await api.replaceNamespacedLease({ name, namespace, body: lease });
+    await api.replaceNamespacedLease({ name, namespace, body: lease }, options);
   }
 }
 
@@ -162,4 +235,18 @@ export class LeaderElector {
 // text (or a Date, depending on the path it came by), for comparison only.
 function timeText(time: unknown): string {
   return time instanceof Date ? time.toISOString() : String(time);
+}
+
+// withSignal is per-call options that abort the request when `signal` fires, beside any
+// timeout the client already sets.
+function withSignal(signal: AbortSignal): ConfigurationOptions {
+  const middleware: ObservableMiddleware = {
+    pre: (context) => {
+      const current = context.getSignal();
+      context.setSignal(current ? AbortSignal.any([current, signal]) : signal);
+      return new Observable(Promise.resolve(context));
+    },
+    post: (response) => new Observable(Promise.resolve(response)),
+  };
+  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
 }
