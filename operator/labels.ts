@@ -36,11 +36,8 @@ export type RunKind = 'scheduled' | 'initial' | 'run-now' | 'validate';
 /** RUN_NOW_ANNOTATION on an AwsCheck asks for one run now; each new value asks again. */
 export const RUN_NOW_ANNOTATION = 'awscheck.io/run-now';
 
+/** REVALIDATE_ANNOTATION on an AwsCredentialRef asks for a validation now; each new value asks again. */
+export const REVALIDATE_ANNOTATION = 'awscheck.io/revalidate';
+
 /** JOB_NAME_LABEL is set by the job controller on the Pods of a Job. */
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
-
-/**
- * RECORDED_LABEL marks a Job whose run is in its AwsCheck's status. The status names only
- * the latest run, so this label is what keeps every other run from being counted twice.
- */
-export const RECORDED_LABEL = 'awscheck.io/recorded';

@@ -1,7 +1,8 @@
 // The operator's Prometheus metrics. Labels are names only (namespace, check, service,
 // type, reason): never a credential, an ARN or an account id.
+import { isDeepStrictEqual } from 'node:util';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AwsCheck } from './api/v1alpha1/awscheck.ts';
+import type { AwsCheck, AwsCheckStatus } from './api/v1alpha1/awscheck.ts';
 
 const CHECK_LABELS = ['namespace', 'name', 'service', 'type'] as const;
 
@@ -67,18 +68,34 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  #gauge(name: string, help: string): Gauge<(typeof CHECK_LABELS)[number]> {
+  #gauge(name: string, help: string): Gauge<CheckLabel> {
     return new Gauge({ name, help, labelNames: [...CHECK_LABELS], registers: [this.registry] });
   }
 
-  /** observeCheck sets the per-check gauges from the check's status. */
+  /** The label set each check's series were last published under, by namespace/name. */
+  readonly #published = new Map<string, CheckLabels>();
+
+  /**
+   * observeCheck sets the per-check gauges from the check's status. A check's series live
+   * under one label set: when its service or type changes, the old series are removed; and
+   * the latest run's numbers are published only while that run was made for the current
+   * spec, so a check turned from ec2 to iam never shows ec2's count as iam's.
+   */
   observeCheck(check: AwsCheck): void {
-    const labels = checkLabels(check);
+    const labels = this.#publish(checkLabels(check));
     const { lastRun, lastSuccessfulTime, consecutiveFailures } = check.status ?? {};
     this.checkFailures.set(labels, consecutiveFailures ?? 0);
     if (lastSuccessfulTime !== undefined)
       this.checkLastSuccess.set(labels, Date.parse(lastSuccessfulTime) / 1000);
-    if (lastRun === undefined) return;
+    const generation = check.metadata.generation ?? 0;
+    if (lastRun === undefined || (lastRun.generation ?? -1) < generation) {
+      for (const gauge of this.#runGauges()) gauge.remove(labels);
+      return;
+    }
+    this.#setRun(labels, lastRun);
+  }
+
+  #setRun(labels: CheckLabels, lastRun: NonNullable<AwsCheckStatus['lastRun']>): void {
     this.checkUp.set(labels, lastRun.outcome === 'Succeeded' ? 1 : 0);
     this.checkLastRun.set(labels, Date.parse(lastRun.completionTime ?? lastRun.startTime) / 1000);
     if (lastRun.durationMs !== undefined) this.checkDuration.set(labels, lastRun.durationMs / 1000);
@@ -86,25 +103,46 @@ export class Metrics {
     this.checkUnhealthy.set(labels, lastRun.unhealthy ?? 0);
   }
 
-  /** forgetCheck removes a deleted check's series. */
-  forgetCheck(check: AwsCheck): void {
-    const labels = checkLabels(check);
-    for (const gauge of [
+  // publish records the labels a check's series go under, removing those of an earlier set.
+  #publish(labels: CheckLabels): CheckLabels {
+    const key = `${labels.namespace}/${labels.name}`;
+    const before = this.#published.get(key);
+    if (before !== undefined && !isDeepStrictEqual(before, labels)) this.#remove(before);
+    this.#published.set(key, labels);
+    return labels;
+  }
+
+  /** forgetCheck removes a deleted check's series, under whatever labels they were published. */
+  forgetCheck(check: { metadata: { namespace: string; name: string } }): void {
+    const key = `${check.metadata.namespace}/${check.metadata.name}`;
+    const labels = this.#published.get(key);
+    if (labels === undefined) return;
+    this.#published.delete(key);
+    this.#remove(labels);
+  }
+
+  #runGauges(): Gauge<CheckLabel>[] {
+    return [
       this.checkUp,
       this.checkLastRun,
-      this.checkLastSuccess,
       this.checkDuration,
       this.checkResources,
       this.checkUnhealthy,
-      this.checkFailures,
-    ]) {
+    ];
+  }
+
+  #remove(labels: CheckLabels): void {
+    for (const gauge of [...this.#runGauges(), this.checkLastSuccess, this.checkFailures]) {
       gauge.remove(labels);
     }
   }
 }
 
+type CheckLabel = (typeof CHECK_LABELS)[number];
+type CheckLabels = Record<CheckLabel, string>;
+
 /** checkLabels are the metric labels of one check. */
-export function checkLabels(check: AwsCheck): Record<(typeof CHECK_LABELS)[number], string> {
+export function checkLabels(check: AwsCheck): CheckLabels {
   return {
     namespace: check.metadata.namespace,
     name: check.metadata.name,

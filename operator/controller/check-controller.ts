@@ -1,39 +1,42 @@
 // The AwsCheck controller: gather from the caches, plan (pure), write what differs.
-import {
-  ApiException,
-  type KubernetesObject,
-  type V1CronJob,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import type { V1CronJob, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { AwsCheck } from '../api/v1alpha1/awscheck.ts';
 import { parseAwsCheck, parseAwsCredentialRef } from '../api/v1alpha1/parse.ts';
 import { recordEvent } from '../events.ts';
-import { apply, createJobIfAbsent, isStatus, labelJob } from '../kube.ts';
-import { CHECK_LABEL, JOB_NAME_LABEL, RECORDED_LABEL } from '../labels.ts';
-import { planCheck, refusedSchedule, type CheckFacts, type CheckPlan } from './check-plan.ts';
-import { splitKey, type ControllerContext } from './context.ts';
-import { shortHash } from './names.ts';
+import { apply, isStatus } from '../kube.ts';
+import { planCheck, refusedStatus, type CheckFacts, type CheckPlan } from './check-plan.ts';
+import { splitKey, type ControllerContext, type ReconcileResult } from './context.ts';
+import { isControlledBy } from './ownership.ts';
+import { refusalOf } from './refusal.ts';
 import type { RunObservation } from './run-outcome.ts';
+import { deleteRun, startRun } from './runs.ts';
+import { containsDesired } from './drift.ts';
 import { writeInvalid, writeStatusIfChanged, type RawObject } from './status.ts';
 
-/** SPEC_HASH_ANNOTATION records what the operator last applied, so a resync writes nothing. */
-const SPEC_HASH_ANNOTATION = 'awscheck.io/applied-hash';
-
 /** reconcileCheck brings one AwsCheck and its children to their desired state. */
-export async function reconcileCheck(context: ControllerContext, key: string): Promise<void> {
+export async function reconcileCheck(
+  context: ControllerContext,
+  key: string,
+): Promise<ReconcileResult> {
   const { namespace, name } = splitKey(key);
   const raw = context.caches.checks.get(name, namespace) as RawObject | undefined;
-  if (raw === undefined) return; // Deleted: its children go with it (owner references).
+  if (raw === undefined) return {}; // Deleted: its children go with it (owner references).
   const parsed = parseAwsCheck(raw);
   if (!parsed.ok) {
     await writeInvalid(context, 'awschecks', raw, `the AwsCheck is invalid: ${parsed.message}`);
-    return;
+    return {};
   }
-  const plan = planCheck(gatherCheck(context, parsed.value), context.config);
-  await writeCheck(context, raw, parsed.value, plan);
+  const check = parsed.value;
+  const cronJob = ownCronJob(context, check);
+  const plan = planCheck(gatherCheck(context, check, cronJob), context.config);
+  return writeCheck(context, { raw, check, cronJob }, plan);
 }
 
-function gatherCheck(context: ControllerContext, check: AwsCheck): CheckFacts {
+function gatherCheck(
+  context: ControllerContext,
+  check: AwsCheck,
+  cronJob: V1CronJob | undefined,
+): CheckFacts {
   const { caches } = context;
   const { namespace } = check.metadata;
   const refName = check.spec.credentialRef.name;
@@ -45,11 +48,12 @@ function gatherCheck(context: ControllerContext, check: AwsCheck): CheckFacts {
       : ref.ok
         ? ref.value
         : { problem: `AwsCredentialRef ${refName} is invalid: ${ref.message}` };
+  const owners = [check.metadata.uid, cronJob?.metadata?.uid];
   return {
     check,
     credential,
     externalId: externalIdOf(context, namespace),
-    runs: runsOf(context, namespace, { [CHECK_LABEL]: check.metadata.name }),
+    runs: runsOf(context, namespace, owners),
     now: context.clock.now(),
   };
 }
@@ -65,52 +69,86 @@ export function externalIdOf(context: ControllerContext, namespace: string): str
   return `awscheck-${uid}`;
 }
 
-/** runsOf pairs every cached Job with these labels with its Pod. */
+/**
+ * runsOf pairs every cached Job controlled by one of `owners` (by UID) with the newest Pod
+ * that Job controls. A Job or Pod that merely carries our labels or names is not ours.
+ */
 export function runsOf(
   context: ControllerContext,
   namespace: string,
-  labels: Readonly<Record<string, string>>,
+  owners: readonly (string | undefined)[],
 ): RunObservation[] {
-  const matches = (object: KubernetesObject): boolean =>
-    Object.entries(labels).every(([k, v]) => object.metadata?.labels?.[k] === v);
-  const pods = context.caches.pods.list(namespace).filter(matches);
+  const pods = context.caches.pods.list(namespace);
   return context.caches.jobs
     .list(namespace)
-    .filter(matches)
-    .map((job) => ({ job, pod: newestPod(pods, job.metadata?.name ?? '') }));
+    .filter((job) => owners.some((uid) => isControlledBy(job, uid)))
+    .map((job) => ({ job, pod: newestPod(pods, job) }));
 }
 
-function newestPod(pods: readonly V1Pod[], jobName: string): V1Pod | undefined {
+function newestPod(pods: readonly V1Pod[], job: V1Job): V1Pod | undefined {
   const created = (pod: V1Pod): number => new Date(pod.metadata?.creationTimestamp ?? 0).getTime();
   return pods
-    .filter((pod) => pod.metadata?.labels?.[JOB_NAME_LABEL] === jobName)
+    .filter((pod) => isControlledBy(pod, job.metadata?.uid))
     .sort((a, b) => created(b) - created(a))[0];
 }
 
+function ownCronJob(context: ControllerContext, check: AwsCheck): V1CronJob | undefined {
+  return context.caches.cronJobs
+    .list(check.metadata.namespace)
+    .find((cronJob) => isControlledBy(cronJob, check.metadata.uid));
+}
+
+interface Observed {
+  readonly raw: RawObject;
+  readonly check: AwsCheck;
+  readonly cronJob: V1CronJob | undefined;
+}
+
+// writeCheck writes the plan: children first, then status, then what the status records
+// (Events, metrics), then the cleanup of recorded runs. A child the apiserver refuses for
+// good turns the status Stalled instead of failing the reconcile.
 async function writeCheck(
   context: ControllerContext,
-  raw: RawObject,
-  check: AwsCheck,
-  planned: CheckPlan,
-): Promise<void> {
-  const refused = await syncCronJob(context, check, planned.cronJob);
-  const now = context.clock.now();
-  const generation = check.metadata.generation ?? 0;
-  const plan =
-    refused === undefined
-      ? planned
-      : { ...planned, jobs: [], status: refusedSchedule(planned.status, refused, generation, now) };
-  for (const job of plan.jobs) {
-    if (await createJobIfAbsent(context.clients, job)) {
-      context.log.info({ ...identity(check), job: job.metadata?.name }, 'started a run');
-    }
-  }
-  const changed = await writeStatusIfChanged(context, 'awschecks', raw, plan.status);
+  observed: Observed,
+  plan: CheckPlan,
+): Promise<ReconcileResult> {
+  const { check } = observed;
+  const refusal = await writeChildren(context, observed, plan);
+  const status =
+    refusal === undefined
+      ? plan.status
+      : refusedStatus(
+          { ...plan.status, runNowToken: check.status?.runNowToken },
+          refusal,
+          check.metadata.generation ?? 0,
+          context.clock.now(),
+        );
+  const changed = await writeStatusIfChanged(context, 'awschecks', observed.raw, status);
   if (changed) await reportRuns(context, check, plan);
-  for (const job of plan.recorded) {
-    await labelJob(context.clients, check.metadata.namespace, job, { [RECORDED_LABEL]: 'true' });
+  for (const name of plan.deletions) await deleteRun(context, check.metadata.namespace, name);
+  context.metrics.observeCheck({ ...check, status });
+  return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
+}
+
+async function writeChildren(
+  context: ControllerContext,
+  { check, cronJob }: Observed,
+  plan: CheckPlan,
+): Promise<string | undefined> {
+  try {
+    await syncCronJob(context, check, { observed: cronJob, desired: plan.cronJob });
+    for (const job of plan.jobs) {
+      if (await startRun(context, job, check.metadata.uid)) {
+        context.log.info({ ...identity(check), job: job.metadata?.name }, 'started a run');
+      }
+    }
+    return undefined;
+  } catch (error) {
+    const refusal = refusalOf(error, 'a child of the check');
+    if (refusal === undefined) throw error;
+    context.log.warn({ ...identity(check), refusal }, 'a child was refused');
+    return refusal;
   }
-  context.metrics.observeCheck({ ...check, status: plan.status });
 }
 
 function identity(check: AwsCheck): { namespace: string; name: string } {
@@ -139,57 +177,20 @@ async function reportRuns(
   }
 }
 
-// syncCronJob applies the desired CronJob when what was last applied differs, and deletes
-// the CronJob while the check cannot be scheduled (its credential ref is missing). It
-// returns the apiserver's message when it refuses the CronJob (422): bad user input, which
-// goes to status instead of being retried.
+// syncCronJob applies the desired CronJob whenever the observed one differs from it in a
+// field the operator sets (someone suspended or edited it by hand: drift is corrected),
+// and deletes it while the check cannot be scheduled.
 async function syncCronJob(
   context: ControllerContext,
   check: AwsCheck,
-  desired: V1CronJob | undefined,
-): Promise<string | undefined> {
-  const existing = ownCronJob(context, check);
+  { observed, desired }: { observed: V1CronJob | undefined; desired: V1CronJob | undefined },
+): Promise<void> {
   if (desired === undefined) {
-    if (existing !== undefined) await deleteCronJob(context, check.metadata.namespace, existing);
-    return undefined;
+    if (observed !== undefined) await deleteCronJob(context, check.metadata.namespace, observed);
+    return;
   }
-  const hash = shortHash(JSON.stringify(desired));
-  if (existing?.metadata?.annotations?.[SPEC_HASH_ANNOTATION] === hash) return undefined;
-  return applyCronJob(context, desired, hash);
-}
-
-function ownCronJob(context: ControllerContext, check: AwsCheck): V1CronJob | undefined {
-  const { namespace, name } = identity(check);
-  return context.caches.cronJobs
-    .list(namespace)
-    .find((c) => c.metadata?.labels?.[CHECK_LABEL] === name);
-}
-
-async function applyCronJob(
-  context: ControllerContext,
-  desired: V1CronJob,
-  hash: string,
-): Promise<string | undefined> {
-  if (desired.metadata) desired.metadata.annotations = { [SPEC_HASH_ANNOTATION]: hash };
-  try {
-    await apply(context.clients, desired);
-    return undefined;
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 422) return apiMessage(error);
-    throw error;
-  }
-}
-
-/** apiMessage is the apiserver's own explanation of a refusal. */
-export function apiMessage(error: ApiException<unknown>): string {
-  const body = error.body;
-  if (typeof body !== 'string') return error.message;
-  try {
-    const parsed = JSON.parse(body) as { message?: unknown };
-    return typeof parsed.message === 'string' ? parsed.message : body;
-  } catch {
-    return body;
-  }
+  if (observed !== undefined && containsDesired(observed, desired)) return;
+  await apply(context.clients, desired);
 }
 
 async function deleteCronJob(
@@ -203,8 +204,9 @@ async function deleteCronJob(
       name,
       namespace,
       propagationPolicy: 'Background',
+      body: { preconditions: { uid: cronJob.metadata?.uid ?? '' } },
     });
   } catch (error) {
-    if (!isStatus(error, 404)) throw error;
+    if (!isStatus(error, 404) && !isStatus(error, 409)) throw error;
   }
 }

@@ -1,38 +1,45 @@
-import { RECORDED_LABEL } from '../labels.ts';
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerState, V1Job, V1Pod } from '@kubernetes/client-node';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AwsCheck, AwsCheckSpec, AwsCheckStatus } from '../api/v1alpha1/awscheck.ts';
 import type { AwsCredentialRef, AwsCredentialRefSpec } from '../api/v1alpha1/awscredentialref.ts';
 import type { Condition } from '../api/v1alpha1/common.ts';
 import { CheckerResultSchema, type RunResult } from '../checker/result.ts';
 import { loadConfig, type OperatorConfig } from '../config.ts';
-import { RUN_NOW_ANNOTATION } from '../labels.ts';
-import { foldRuns, planCheck, type CheckFacts } from './check-plan.ts';
+import {
+  CHECK_LABEL,
+  CHECK_NAME_ANNOTATION,
+  GENERATION_ANNOTATION,
+  RUN_NOW_ANNOTATION,
+} from '../labels.ts';
+import { foldRuns, judgeRuns, planCheck, type CheckFacts } from './check-plan.ts';
 import { findCondition } from './conditions.ts';
-import { initialJobName, runNowJobName } from './names.ts';
-import type { RunObservation } from './run-outcome.ts';
+import { generationJobName, runNowJobName } from './names.ts';
+import { POD_SETTLE_MS, type RunObservation } from './run-outcome.ts';
 
 const config = loadConfig({ AWSCHECK_CHECKER_IMAGE: 'img', AWSCHECK_NAMESPACE: 'ops' });
-const NOW = new Date('2024-06-01T12:30:00Z');
 const ROLE = 'arn:aws:iam::123456789012:role/ReadOnly';
 const PLATFORM = {
   roleArn: 'arn:aws:iam::210987654321:role/AwsCheckPlatform',
   audience: 'awscheck.io/checker',
 };
 const permissive: OperatorConfig = { ...config, platformIdentity: PLATFORM };
+const NOW = new Date('2024-06-01T12:30:00Z');
+const UID = 'check-uid';
+const GENERATION = 2;
 
 function check(
   spec: Partial<AwsCheckSpec> = {},
-  extra: { status?: AwsCheckStatus; token?: string } = {},
+  extra: { status?: AwsCheckStatus; token?: string; name?: string } = {},
 ): AwsCheck {
   return {
     apiVersion: 'awscheck.io/v1alpha1',
     kind: 'AwsCheck',
     metadata: {
-      name: 'web',
+      name: extra.name ?? 'web',
       namespace: 'team-a',
-      uid: 'check-uid',
-      generation: 2,
+      uid: UID,
+      generation: GENERATION,
       ...(extra.token !== undefined && { annotations: { [RUN_NOW_ANNOTATION]: extra.token } }),
     },
     spec: {
@@ -81,73 +88,99 @@ function facts(
   return { check: theCheck, credential, externalId: 'ext-1', runs, now: NOW };
 }
 
+interface RunShape {
+  readonly outcome?: 'Succeeded' | 'Failed';
+  /** The generation the run's Job was made for. */
+  readonly generation?: number;
+  /** Seconds from start to the Job's completion. */
+  readonly seconds?: number;
+  /** Whether the Job is controlled by the check itself (not by its CronJob). */
+  readonly direct?: boolean;
+}
+
 /** finishedRun is a run whose checker wrote a valid result, started at `start`. */
-function finishedRun(name: string, start: string, outcome: 'Succeeded' | 'Failed'): RunObservation {
-  const failed = outcome === 'Failed';
-  const result: RunResult = {
+function finishedRun(name: string, start: string, shape: RunShape = {}): RunObservation {
+  const failed = shape.outcome === 'Failed';
+  const job = runJob(name, start, shape);
+  job.status = {
+    startTime: new Date(start),
+    completionTime: new Date(Date.parse(start) + (shape.seconds ?? 60) * 1000),
+    conditions: [{ type: failed ? 'Failed' : 'Complete', status: 'True' }],
+  };
+  const message = JSON.stringify(CheckerResultSchema.parse(runResult(start, failed)));
+  return { job, pod: checkerPod({ terminated: { exitCode: failed ? 2 : 0, message } }) };
+}
+
+function runResult(start: string, failed: boolean): RunResult {
+  const unhealthy = failed ? 1 : 0;
+  return {
     kind: 'run',
     service: 'ec2',
     type: 'health_check',
     v: 1,
-    outcome,
+    outcome: failed ? 'Failed' : 'Succeeded',
     ...(failed && { reason: 'ResourcesUnhealthy' as const }),
     message: failed ? '1 unhealthy' : 'all healthy',
     startTime: start,
     durationMs: 1000,
     truncated: false,
     resources: 2,
-    unhealthy: failed ? 1 : 0,
-    regions: { 'us-east-1': { resources: 2, unhealthy: failed ? 1 : 0 } },
+    unhealthy,
+    regions: { 'us-east-1': { resources: 2, unhealthy } },
     findings: [],
   };
-  const finished = new Date(Date.parse(start) + 60_000);
-  const job: V1Job = {
-    metadata: { name },
-    status: {
-      startTime: new Date(start),
-      completionTime: finished,
-      conditions: [{ type: failed ? 'Failed' : 'Complete', status: 'True' }],
-    },
-  };
-  const pod: V1Pod = {
-    status: {
-      containerStatuses: [
+}
+
+function runJob(name: string, start: string, shape: RunShape = {}): V1Job {
+  const { generation = GENERATION, direct = true } = shape;
+  return {
+    metadata: {
+      name,
+      uid: `${name}-uid`,
+      annotations: { [GENERATION_ANNOTATION]: String(generation) },
+      ownerReferences: [
         {
-          name: 'checker',
-          image: 'img',
-          imageID: '',
-          ready: false,
-          restartCount: 0,
-          state: {
-            terminated: {
-              exitCode: failed ? 2 : 0,
-              message: JSON.stringify(CheckerResultSchema.parse(result)),
-            },
-          },
+          apiVersion: direct ? 'awscheck.io/v1alpha1' : 'batch/v1',
+          kind: direct ? 'AwsCheck' : 'CronJob',
+          name: 'web',
+          uid: direct ? UID : 'cronjob-uid',
+          controller: true,
         },
       ],
     },
+    spec: { template: {}, activeDeadlineSeconds: 330 },
+    status: { startTime: new Date(start) },
   };
-  return { job, pod };
 }
 
-/** markRecorded labels the Jobs the operator marked after writing the status. */
-function markRecorded(runs: readonly RunObservation[], names: readonly string[]): RunObservation[] {
-  return runs.map(({ job, pod }) => {
-    const name = job.metadata?.name ?? '';
-    if (!names.includes(name)) return { job, pod };
-    const labels = { [RECORDED_LABEL]: 'true' };
-    return { job: Object.assign({}, job, { metadata: { name, labels } }), pod };
-  });
+function checkerPod(state: V1ContainerState): V1Pod {
+  return {
+    status: {
+      containerStatuses: [
+        { name: 'checker', image: 'img', imageID: '', ready: false, restartCount: 0, state },
+      ],
+    },
+  };
 }
 
-function runningRun(name: string): RunObservation {
-  return { job: { metadata: { name }, status: { startTime: NOW } }, pod: undefined };
+function runningRun(name: string, shape: RunShape = {}): RunObservation {
+  return { job: runJob(name, '2024-06-01T12:29:00Z', shape), pod: undefined };
 }
 
 function condition(status: AwsCheckStatus, type: string): Condition | undefined {
   return findCondition(status.conditions, type);
 }
+
+function fold(
+  current: AwsCheckStatus,
+  runs: readonly RunObservation[],
+): ReturnType<typeof foldRuns> {
+  return foldRuns(current, judgeRuns(runs, NOW));
+}
+
+const names = (jobs: readonly V1Job[]): (string | undefined)[] => jobs.map((j) => j.metadata?.name);
+const generationRun = (generation = GENERATION): string =>
+  generationJobName('web', UID, generation);
 
 describe('planCheck: setup gate', () => {
   it('plans nothing for a missing credential ref and says why', () => {
@@ -197,7 +230,7 @@ describe('planCheck: setup gate', () => {
     (_case, ready, reason) => {
       const plan = planCheck(facts(check(), [], credentialRef(undefined, ready)), config);
       expect(plan.cronJob).toBeDefined();
-      expect(plan.jobs.map((j) => j.metadata?.name)).toEqual([initialJobName('web')]);
+      expect(names(plan.jobs)).toEqual([generationRun()]);
       expect(condition(plan.status, 'Ready')).toMatchObject({ status: 'False', reason });
       expect(condition(plan.status, 'Ready')?.message).toContain('AwsCredentialRef prod');
     },
@@ -220,7 +253,7 @@ describe('planCheck: the CronJob', () => {
     });
   });
 
-  it('is owned by the check', () => {
+  it('is controlled by the check', () => {
     expect(plan.cronJob?.metadata?.ownerReferences).toEqual([
       {
         apiVersion: 'awscheck.io/v1alpha1',
@@ -231,6 +264,16 @@ describe('planCheck: the CronJob', () => {
         blockOwnerDeletion: true,
       },
     ]);
+  });
+
+  it('stamps its runs with the generation they run for, and names the check for routing', () => {
+    expect(plan.cronJob?.spec.jobTemplate.metadata?.annotations).toEqual({
+      [CHECK_NAME_ANNOTATION]: 'web',
+      [GENERATION_ANNOTATION]: String(GENERATION),
+    });
+    expect(plan.cronJob?.spec.jobTemplate.spec?.template.metadata?.annotations).toEqual({
+      [CHECK_NAME_ANNOTATION]: 'web',
+    });
   });
 
   it('records its name and the next run in the status', () => {
@@ -246,45 +289,89 @@ describe('planCheck: the CronJob', () => {
     expect(suspended.cronJob?.spec.suspend).toBe(true);
     expect(suspended.status.nextScheduleTime).toBeUndefined();
   });
+
+  it('labels the children of a check whose name is too long for a label, with a hash', () => {
+    const long = 'x'.repeat(200);
+    const children = planCheck(facts(check({}, { name: long })), config);
+    const metadata = children.cronJob?.metadata;
+    const label = String(metadata?.labels?.[CHECK_LABEL]);
+    expect(label.length).toBeLessThanOrEqual(63);
+    expect(label).not.toBe(long);
+    expect(metadata?.annotations).toMatchObject({ [CHECK_NAME_ANNOTATION]: long });
+    expect(children.jobs[0]?.metadata?.labels).toMatchObject({ [CHECK_LABEL]: label });
+  });
 });
 
 describe('planCheck: runs outside the schedule', () => {
-  const lastRun = finishedRun('web-1', '2024-06-01T00:00:00Z', 'Succeeded');
+  const current = finishedRun('web-1', '2024-06-01T00:00:00Z', { direct: false });
+  const recorded = { lastRun: lastRunOf(current) };
 
   it.each([
-    ['starts the initial run of a new check', check(), [], [initialJobName('web')]],
-    ['starts no initial run without runOnCreate', check({ firstRun: 'OnSchedule' }), [], []],
-    ['starts no initial run while suspended', check({ suspend: true }), [], []],
-    ['starts no initial run once a run exists', check(), [runningRun('web-initial')], []],
-    ['starts no initial run once a run was recorded', check({}, { status: {} }), [lastRun], []],
-  ])('%s', (_rule, theCheck, runs, names) => {
+    ['starts the first run of a new check', check(), [], [generationRun()]],
+    ['starts no first run with firstRun OnSchedule', check({ firstRun: 'OnSchedule' }), [], []],
+    ['starts no first run while suspended', check({ suspend: true }), [], []],
+    ['starts no first run while one runs', check(), [runningRun('web-2800')], []],
+    ['starts no first run once one was recorded', check({}, { status: recorded }), [], []],
+    [
+      'starts a run for a changed spec',
+      check({}, { status: { lastRun: { ...recorded.lastRun, generation: 1 } } }),
+      [],
+      [generationRun()],
+    ],
+    [
+      'starts no run for a changed spec while one of the new spec runs',
+      check({}, { status: { lastRun: { ...recorded.lastRun, generation: 1 } } }),
+      [runningRun('web-2801')],
+      [],
+    ],
+    [
+      'starts a run for a changed spec while an older spec’s run still runs',
+      check({}, { status: { lastRun: { ...recorded.lastRun, generation: 1 } } }),
+      [runningRun('web-2801', { generation: 1 })],
+      [generationRun()],
+    ],
+  ])('%s', (_rule, theCheck, runs, expected) => {
     const plan = planCheck(facts(theCheck, runs), config);
-    expect(plan.jobs.map((j) => j.metadata?.name)).toEqual(names);
+    expect(names(plan.jobs)).toEqual(expected);
   });
 
-  it('gives the initial run the CronJob’s template, labels and owner', () => {
+  it('gives the first run the CronJob’s template, labels, generation and controller', () => {
     const plan = planCheck(facts(check()), config);
     const [initial] = plan.jobs;
     expect(initial?.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 330 });
-    expect(initial?.metadata?.labels?.['awscheck.io/run']).toBe('initial');
-    expect(initial?.metadata?.ownerReferences?.[0]?.uid).toBe('check-uid');
+    expect(initial?.metadata).toMatchObject({
+      labels: { 'awscheck.io/run': 'initial' },
+      annotations: { [GENERATION_ANNOTATION]: String(GENERATION) },
+      ownerReferences: [{ uid: UID, controller: true }],
+    });
   });
 
   it('starts one run-now Job for a new token and records the token', () => {
-    const recorded = { lastRun: { ...fold(lastRun) }, runNowToken: 'old' };
-    const plan = planCheck(facts(check({}, { status: recorded, token: 'new' }), [lastRun]), config);
-    expect(plan.jobs.map((j) => j.metadata?.name)).toEqual([runNowJobName('web', 'new')]);
+    const status = { ...recorded, runNowToken: 'old' };
+    const plan = planCheck(facts(check({}, { status, token: 'new' }), [current]), config);
+    expect(names(plan.jobs)).toEqual([runNowJobName('web', UID, 'new')]);
     expect(plan.jobs[0]?.metadata?.labels?.['awscheck.io/run']).toBe('run-now');
     expect(plan.status.runNowToken).toBe('new');
   });
 
   it('starts no run for a token already handled', () => {
-    const recorded = { lastRun: fold(lastRun), runNowToken: 'same' };
-    const plan = planCheck(
-      facts(check({}, { status: recorded, token: 'same' }), [lastRun]),
-      config,
-    );
+    const status = { ...recorded, runNowToken: 'same' };
+    const plan = planCheck(facts(check({}, { status, token: 'same' }), [current]), config);
     expect(plan.jobs).toEqual([]);
+  });
+
+  it('refuses a run-now token longer than 253 characters in Ready, and keeps the schedule', () => {
+    const token = 't'.repeat(254);
+    const plan = planCheck(facts(check({}, { status: recorded, token }), [current]), config);
+    expect(plan.jobs).toEqual([]);
+    expect(plan.cronJob).toBeDefined();
+    expect(plan.status.runNowToken).toBeUndefined();
+    expect(condition(plan.status, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'InvalidConfiguration',
+    });
+    expect(condition(plan.status, 'Ready')?.message).toMatch(/254 characters.*at most 253/);
+    expect(condition(plan.status, 'Stalled')?.status).toBe('True');
   });
 
   it('starts no run-now Job while the setup is invalid', () => {
@@ -297,18 +384,17 @@ describe('planCheck: runs outside the schedule', () => {
   });
 });
 
-/** fold is the LastRun a single finished run becomes. */
-function fold(run: RunObservation): NonNullable<AwsCheckStatus['lastRun']> {
-  const { lastRun } = foldRuns({}, [run]).status;
+function lastRunOf(run: RunObservation): NonNullable<AwsCheckStatus['lastRun']> {
+  const { lastRun } = fold({}, [run]).status;
   if (lastRun === undefined) throw new Error('the run did not finish');
   return lastRun;
 }
 
 describe('foldRuns', () => {
-  const ok1 = finishedRun('web-1', '2024-06-01T01:00:00Z', 'Succeeded');
-  const bad2 = finishedRun('web-2', '2024-06-01T02:00:00Z', 'Failed');
-  const bad3 = finishedRun('web-3', '2024-06-01T03:00:00Z', 'Failed');
-  const ok4 = finishedRun('web-4', '2024-06-01T04:00:00Z', 'Succeeded');
+  const ok1 = finishedRun('web-1', '2024-06-01T01:00:00Z');
+  const bad2 = finishedRun('web-2', '2024-06-01T02:00:00Z', { outcome: 'Failed' });
+  const bad3 = finishedRun('web-3', '2024-06-01T03:00:00Z', { outcome: 'Failed' });
+  const ok4 = finishedRun('web-4', '2024-06-01T04:00:00Z');
 
   it.each<{
     rule: string;
@@ -360,97 +446,252 @@ describe('foldRuns', () => {
       failures: 1,
     },
   ])('$rule', ({ current, runs, last, failures }) => {
-    const { status } = foldRuns(current, runs);
+    const { status } = fold(current, runs);
     expect(status.lastRun?.jobName).toBe(last);
     expect(status.consecutiveFailures).toBe(failures);
   });
 
   it('sets lastSuccessfulTime to the latest success’s completion', () => {
-    const { status } = foldRuns({}, [ok1, bad2]);
+    const { status } = fold({}, [ok1, bad2]);
     expect(status.lastSuccessfulTime).toBe('2024-06-01T01:01:00Z');
     expect(status.lastRun?.jobName).toBe('web-2');
   });
 
-  it('emits one Event per new run, oldest first', () => {
-    const { events } = foldRuns({}, [bad3, ok1, bad2]);
-    expect(events).toEqual([
-      { type: 'Normal', reason: 'RunSucceeded', message: 'web-1: all healthy', key: 'web-1' },
-      {
-        type: 'Warning',
-        reason: 'ResourcesUnhealthy',
-        message: 'web-2: 1 unhealthy',
-        key: 'web-2',
-      },
-      {
-        type: 'Warning',
-        reason: 'ResourcesUnhealthy',
-        message: 'web-3: 1 unhealthy',
-        key: 'web-3',
-      },
-    ]);
+  it('records the generation each run ran for', () => {
+    const old = finishedRun('web-5', '2024-06-01T05:00:00Z', { generation: 1 });
+    expect(fold({}, [old]).status.lastRun?.generation).toBe(1);
   });
 
-  it('never counts the recorded run again', () => {
-    const first = foldRuns({}, [ok1, bad2]);
-    const again = foldRuns(first.status, markRecorded([ok1, bad2], first.recorded));
+  it('emits one Event per new run, oldest first', () => {
+    const { events } = fold({}, [bad3, ok1, bad2]);
+    expect(events.map((e) => [e.key, e.type, e.reason])).toEqual([
+      ['web-1', 'Normal', 'RunSucceeded'],
+      ['web-2', 'Warning', 'ResourcesUnhealthy'],
+      ['web-3', 'Warning', 'ResourcesUnhealthy'],
+    ]);
+    expect(events[1]?.message).toBe('web-2: 1 unhealthy');
+  });
+
+  it('never counts a recorded run again, from the status alone', () => {
+    const first = fold({}, [ok1, bad2]);
+    const again = fold(first.status, [ok1, bad2]);
     expect(again.status).toEqual(first.status);
     expect(again.events).toEqual([]);
   });
 
-  it('adds only the runs not yet recorded', () => {
-    const first = foldRuns({}, [ok1, bad2]);
-    const later = foldRuns(first.status, [...markRecorded([ok1, bad2], first.recorded), bad3]);
+  it('adds only the runs that ended after the recorded one', () => {
+    const first = fold({}, [ok1, bad2]);
+    const later = fold(first.status, [ok1, bad2, bad3]);
     expect(later.status.consecutiveFailures).toBe(2);
     expect(later.events.map((e) => e.key)).toEqual(['web-3']);
   });
 
+  it('never lets lastRun go back to a run that ended before it', () => {
+    const first = fold({}, [bad3]);
+    const late = fold(first.status, [ok1, bad3]);
+    expect(late.status).toEqual(first.status);
+    expect(late.events).toEqual([]);
+  });
+
   it('changes nothing without finished runs', () => {
     const current: AwsCheckStatus = { consecutiveFailures: 1 };
-    expect(foldRuns(current, [runningRun('web-5')])).toEqual({
-      status: current,
-      events: [],
-      recorded: [],
-    });
+    expect(fold(current, [runningRun('web-5')])).toEqual({ status: current, events: [] });
   });
 
-  it('counts two runs that started in the same second once each', () => {
-    const a = finishedRun('web-initial', '2024-06-01T01:00:00Z', 'Failed');
-    const b = finishedRun('web-now-x', '2024-06-01T01:00:00Z', 'Failed');
-    const first = foldRuns({}, [a, b]);
-    const again = foldRuns(first.status, markRecorded([a, b], first.recorded));
-    expect(first.status.consecutiveFailures).toBe(2);
-    expect(again.status).toEqual(first.status);
-    expect(again.events).toEqual([]);
+  // Two runs ending in the same second, folded in either order of arrival, and the operator
+  // "killed" after the status write (the next reconcile starts from that status alone).
+  it.each([
+    ['initial first', ['web-a', 'web-b']],
+    ['run-now first', ['web-b', 'web-a']],
+  ])('counts two runs ending in the same second once each, crash or not (%s)', (_case, order) => {
+    const runs = order.map((name) =>
+      finishedRun(name, '2024-06-01T01:00:00Z', { outcome: 'Failed' }),
+    );
+    const both = fold({}, runs);
+    expect(both.status.consecutiveFailures).toBe(2);
+    expect(both.status.lastRun?.jobName).toBe('web-b');
+    const [firstSeen, secondSeen] = runs as [RunObservation, RunObservation];
+    const one = fold({}, [firstSeen]);
+    const afterCrash = fold(one.status, [firstSeen, secondSeen]);
+    const tied = order[0] === 'web-a' ? 2 : 1;
+    expect(afterCrash.status.consecutiveFailures).toBe(tied);
+    expect(fold(afterCrash.status, runs).status).toEqual(afterCrash.status);
+    expect(fold(both.status, runs)).toEqual({ status: both.status, events: [] });
   });
 
-  it('counts a run that started before the recorded one but ended after it', () => {
-    const early = finishedRun('web-2800', '2024-06-01T01:00:00Z', 'Failed');
-    const recorded = finishedRun('web-now-x', '2024-06-01T01:05:00Z', 'Succeeded');
-    const first = foldRuns({}, [recorded]);
-    const later = foldRuns(first.status, [...markRecorded([recorded], first.recorded), early]);
-    expect(later.status.consecutiveFailures).toBe(1);
-    expect(later.events.map((e) => e.key)).toEqual(['web-2800']);
+  it('holds back runs that ended after one whose Pod’s end is not seen yet', () => {
+    const settling = { ...finishedRun('web-6', '2024-06-01T12:25:00Z', { seconds: 250 }) };
+    const unseen = { job: settling.job, pod: checkerPod({ running: {} }) };
+    const later = finishedRun('web-7', '2024-06-01T12:29:00Z', { seconds: 20 });
+    const held = fold({}, [unseen, later]);
+    expect(held.status.lastRun).toBeUndefined();
+    const seen = fold(held.status, [settling, later]);
+    expect(seen.events.map((e) => e.key)).toEqual(['web-6', 'web-7']);
   });
 });
 
-describe('planCheck: Healthy follows the latest run', () => {
+describe('foldRuns: any order of arrival, any crash', () => {
+  // A run, by when it ended (seconds after 01:00, ties allowed) and its outcome.
+  const run = fc.record({ end: fc.integer({ min: 0, max: 5 }), failed: fc.boolean() });
+  it('never counts a run twice, never goes back, and ends at the newest run', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(run, { minLength: 1, maxLength: 6, selector: (r) => JSON.stringify(r) }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 12 }),
+        (shapes, visibility) => {
+          const runs = shapes.map((shape, i) =>
+            finishedRun(`web-${String(i)}`, '2024-06-01T01:00:00Z', {
+              outcome: shape.failed ? 'Failed' : 'Succeeded',
+              seconds: shape.end,
+            }),
+          );
+          let status: AwsCheckStatus = {};
+          const counted: string[] = [];
+          // Each reconcile sees some of the runs (caches lag); its status is all that survives.
+          for (const mask of visibility) {
+            const seen = runs.filter((_, i) => (mask >> i) % 2 === 1);
+            const before = status.lastRun;
+            const next = fold(status, seen);
+            counted.push(...next.events.map((e) => e.key));
+            if (before !== undefined && next.status.lastRun !== undefined) {
+              const end = (r: typeof before): string => `${r.completionTime ?? ''}/${r.jobName}`;
+              expect(end(next.status.lastRun) >= end(before)).toBe(true);
+            }
+            status = next.status;
+          }
+          status = fold(status, runs).status;
+          expect(new Set(counted).size).toBe(counted.length);
+          const newest = [...runs]
+            .map((r) => lastRunOf(r))
+            .sort((a, b) =>
+              `${a.completionTime ?? ''}/${a.jobName}`.localeCompare(
+                `${b.completionTime ?? ''}/${b.jobName}`,
+              ),
+            )
+            .at(-1);
+          expect(status.lastRun?.jobName).toBe(newest?.jobName);
+        },
+      ),
+    );
+  });
+});
+
+describe('planCheck: a run is recorded once it is really over', () => {
+  const start = '2024-06-01T12:28:00Z';
+
+  it('waits for the Pod’s end after the Job completes, and looks again by the settle bound', () => {
+    const done = finishedRun('web-8', '2024-06-01T12:29:00Z', { seconds: 30 });
+    const unseen = { job: done.job, pod: checkerPod({ running: {} }) };
+    const plan = planCheck(facts(check({ firstRun: 'OnSchedule' }), [unseen]), config);
+    expect(plan.status.lastRun).toBeUndefined();
+    expect(plan.requeueAfterMs).toBe(
+      Date.parse('2024-06-01T12:29:30Z') + POD_SETTLE_MS - NOW.getTime(),
+    );
+  });
+
+  it('records a Job that finished without a Pod end after the settle bound as RunAborted', () => {
+    const done = finishedRun('web-8', '2024-06-01T12:00:00Z', { seconds: 60 });
+    const plan = planCheck(
+      facts(check({ firstRun: 'OnSchedule' }), [{ job: done.job, pod: undefined }]),
+      config,
+    );
+    expect(plan.status.lastRun).toMatchObject({ outcome: 'Failed', reason: 'RunAborted' });
+    expect(plan.status.lastRun?.message).toMatch(/left no container status/);
+  });
+
+  it.each(['ErrImagePull', 'CreateContainerConfigError'])(
+    'reports a checker stuck on %s in Ready and records no run',
+    (reason) => {
+      const stuck = {
+        job: runJob('web-9', start),
+        pod: checkerPod({ waiting: { reason, message: 'secret "keys" not found' } }),
+      };
+      const plan = planCheck(facts(check({ firstRun: 'OnSchedule' }), [stuck]), config);
+      expect(plan.status.lastRun).toBeUndefined();
+      expect(condition(plan.status, 'Ready')).toMatchObject({
+        status: 'False',
+        reason: 'RunNotStarting',
+      });
+      expect(condition(plan.status, 'Ready')?.message).toContain(
+        `web-9: the checker could not start: ${reason}`,
+      );
+      expect(condition(plan.status, 'Reconciling')?.status).toBe('True');
+      expect(condition(plan.status, 'Stalled')).toBeUndefined();
+      expect(plan.cronJob).toBeDefined();
+    },
+  );
+});
+
+describe('planCheck: Healthy follows the latest run of the current spec', () => {
   it.each([
     ['Unknown before any run', [], 'Unknown', 'AwaitingFirstRun'],
     [
       'True after a success',
-      [finishedRun('web-1', '2024-06-01T01:00:00Z', 'Succeeded')],
+      [finishedRun('web-1', '2024-06-01T01:00:00Z')],
       'True',
       'RunSucceeded',
     ],
     [
       'False with the run’s reason after a failure',
-      [finishedRun('web-1', '2024-06-01T01:00:00Z', 'Failed')],
+      [finishedRun('web-1', '2024-06-01T01:00:00Z', { outcome: 'Failed' })],
       'False',
       'ResourcesUnhealthy',
     ],
+    [
+      'Unknown after the spec changed',
+      [finishedRun('web-1', '2024-06-01T01:00:00Z', { generation: 1 })],
+      'Unknown',
+      'AwaitingFirstRun',
+    ],
   ])('%s', (_rule, runs, status, reason) => {
     const plan = planCheck(facts(check({ firstRun: 'OnSchedule' }), runs), config);
-    expect(condition(plan.status, 'Healthy')).toMatchObject({ status, reason });
+    expect(condition(plan.status, 'Healthy')).toMatchObject({
+      status,
+      reason,
+      observedGeneration: GENERATION,
+    });
+  });
+
+  it('says which generation the last run was for when the spec changed', () => {
+    const runs = [finishedRun('web-1', '2024-06-01T01:00:00Z', { generation: 1 })];
+    const plan = planCheck(facts(check({ firstRun: 'OnSchedule' }), runs), config);
+    expect(condition(plan.status, 'Healthy')?.message).toMatch(
+      /spec changed \(generation 2\).*last run was for generation 1: all healthy/,
+    );
+  });
+});
+
+describe('planCheck: recorded runs are cleaned up', () => {
+  const direct = (name: string, hour: number): RunObservation =>
+    finishedRun(name, `2024-06-01T0${String(hour)}:00:00Z`);
+  const scheduled = (name: string, hour: number): RunObservation =>
+    finishedRun(name, `2024-06-01T0${String(hour)}:00:00Z`, { direct: false });
+
+  it('deletes recorded runs started outside the schedule beyond the history kept', () => {
+    const runs = [direct('web-a', 1), direct('web-b', 2), direct('web-c', 3), direct('web-d', 4)];
+    const plan = planCheck(facts(check({ firstRun: 'OnSchedule' }), runs), {
+      ...config,
+      jobHistory: 2,
+    });
+    expect(plan.deletions).toEqual(['web-b', 'web-a']);
+  });
+
+  it('leaves the CronJob’s own runs to its history limits', () => {
+    const runs = [scheduled('web-1', 1), scheduled('web-2', 2), direct('web-c', 3)];
+    const plan = planCheck(facts(check({ firstRun: 'OnSchedule' }), runs), {
+      ...config,
+      jobHistory: 1,
+    });
+    expect(plan.deletions).toEqual([]);
+  });
+
+  it('never deletes a run that is not recorded yet', () => {
+    const runs = [direct('web-a', 1), runningRun('web-b')];
+    const plan = planCheck(facts(check({ firstRun: 'OnSchedule' }), runs), {
+      ...config,
+      jobHistory: 1,
+    });
+    expect(plan.deletions).toEqual([]);
   });
 });
 
@@ -462,16 +703,12 @@ describe('planCheck: steady state', () => {
     ['a check after run-now', check({}, { token: 't1' }), credentialRef()],
   ] as const)('planning %s from its own status writes nothing', (_case, theCheck, credential) => {
     const runs = [
-      finishedRun('web-initial', '2024-06-01T01:00:00Z', 'Succeeded'),
-      finishedRun('web-2', '2024-06-01T02:00:00Z', 'Failed'),
+      finishedRun('web-first', '2024-06-01T01:00:00Z'),
+      finishedRun('web-2', '2024-06-01T02:00:00Z', { outcome: 'Failed', direct: false }),
     ];
     const first = planCheck(facts(theCheck, runs, credential), config);
     const resynced = { ...theCheck, status: first.status };
-    const recordedRuns = markRecorded(runs, first.recorded);
-    const later = {
-      ...facts(resynced, recordedRuns, credential),
-      now: new Date('2024-06-01T12:45:00Z'),
-    };
+    const later = { ...facts(resynced, runs, credential), now: new Date('2024-06-01T12:45:00Z') };
     const second = planCheck(later, config);
     expect(second.status).toEqual(first.status);
     expect(second.events).toEqual([]);

@@ -1,16 +1,17 @@
 // Evaluate: from everything gathered about one AwsCheck, the state it should be in. Pure,
-// so every rule is a table test: the CronJob to apply, the Jobs to start, the status to
-// write and the Events to record.
+// so every rule is a table test: the CronJob to apply, the Jobs to start and delete, the
+// status to write and the Events to record.
 import type { V1CronJob, V1Job } from '@kubernetes/client-node';
-import type { AwsCheck, AwsCheckStatus } from '../api/v1alpha1/awscheck.ts';
+import { MAX_RUN_NOW_TOKEN, type AwsCheck, type AwsCheckStatus } from '../api/v1alpha1/awscheck.ts';
 import type { AwsCredentialRef } from '../api/v1alpha1/awscredentialref.ts';
 import type { OperatorConfig } from '../config.ts';
-import { RECORDED_LABEL, RUN_NOW_ANNOTATION } from '../labels.ts';
+import { GENERATION_ANNOTATION, RUN_NOW_ANNOTATION } from '../labels.ts';
 import type { CredentialInput } from './checker-pod.ts';
 import { findCondition, setConditions, type ConditionInput } from './conditions.ts';
 import { desiredCronJob, desiredRunJob } from './cronjob.ts';
-import { initialJobName, runNowJobName } from './names.ts';
-import { runOutcome, type LastRun, type RunObservation } from './run-outcome.ts';
+import { generationJobName, runNowJobName } from './names.ts';
+import { isControlledBy } from './ownership.ts';
+import { judgeRun, type LastRun, type RunObservation, type RunVerdict } from './run-outcome.ts';
 import { nextScheduleTime, toKubeTime } from './schedule.ts';
 
 /** CheckFacts is everything gathered about one AwsCheck. */
@@ -19,7 +20,7 @@ export interface CheckFacts {
   /** The referenced credential ref, parsed; a message when it is missing or invalid. */
   readonly credential: AwsCredentialRef | { readonly problem: string };
   readonly externalId: string;
-  /** Every Job of this check that still exists, with its Pod. */
+  /** Every Job this check controls, directly or through its CronJob, with its Pod. */
   readonly runs: readonly RunObservation[];
   readonly now: Date;
 }
@@ -35,34 +36,57 @@ export interface RecordedEvent {
 /** CheckPlan is what the controller writes. */
 export interface CheckPlan {
   readonly cronJob: V1CronJob | undefined;
+  /** Runs to start. */
   readonly jobs: readonly V1Job[];
+  /** Recorded runs beyond the history kept, to delete. */
+  readonly deletions: readonly string[];
   readonly status: AwsCheckStatus;
+  /** Events for the runs this status records for the first time. */
   readonly events: readonly RecordedEvent[];
-  /** Jobs whose runs the status now includes: label them recorded after writing it. */
-  readonly recorded: readonly string[];
+  /** When to look again although nothing changes: a run waits for its Pod's end. */
+  readonly requeueAfterMs: number | undefined;
 }
 
 type Gate =
   | { ok: true; credential: CredentialInput; ready: ConditionInput }
   | { ok: false; ready: ConditionInput };
 
+/** JudgedRun is a run and where it stands. */
+export interface JudgedRun {
+  readonly observed: RunObservation;
+  readonly verdict: RunVerdict;
+}
+
+/** judgeRuns judges every run at `now`. */
+export function judgeRuns(runs: readonly RunObservation[], now: Date): JudgedRun[] {
+  return runs.map((observed) => ({ observed, verdict: judgeRun(observed, now) }));
+}
+
 /** planCheck decides the desired state of one AwsCheck. */
 export function planCheck(facts: CheckFacts, config: OperatorConfig): CheckPlan {
-  const { check } = facts;
+  const { check, now } = facts;
   const generation = check.metadata.generation ?? 0;
+  const judged = judgeRuns(facts.runs, now);
+  const folded = foldRuns(check.status ?? {}, judged);
   const gate = setupGate(facts, config);
-  const folded = foldRuns(check.status ?? {}, facts.runs);
   const cronJob = gate.ok ? desiredCronJob(check, gate.credential, config) : undefined;
-  const jobs = gate.ok ? runsToStart(facts, gate.credential, config) : [];
-  const kept = withoutScheduleFields(folded.status);
-  const conditions = conditionsFor(gate, folded.status.lastRun);
+  const jobs = gate.ok ? runsToStart(facts, folded.status, gate.credential, config) : [];
+  const ready = gate.ok ? (runProblem(check, judged) ?? gate.ready) : gate.ready;
+  const conditions = [ready, healthyCondition(folded.status.lastRun, generation)];
   const status: AwsCheckStatus = {
-    ...kept,
+    ...withoutScheduleFields(folded.status),
     ...(gate.ok && scheduleStatus(facts, cronJob)),
     observedGeneration: generation,
-    conditions: setConditions(check.status?.conditions, conditions, generation, facts.now),
+    conditions: setConditions(check.status?.conditions, withKstatus(conditions), generation, now),
   };
-  return { cronJob, jobs, status, events: folded.events, recorded: folded.recorded };
+  return {
+    cronJob,
+    jobs,
+    deletions: recordedToDelete(facts, judged, folded.status.lastRun, config.jobHistory),
+    status,
+    events: folded.events,
+    requeueAfterMs: settleDelay(judged, now),
+  };
 }
 
 // withoutScheduleFields drops what only a scheduled check has; scheduleStatus adds it back.
@@ -75,8 +99,8 @@ function withoutScheduleFields(status: AwsCheckStatus): AwsCheckStatus {
 
 // scheduleStatus: the CronJob's name, when it runs next, and the run-now token handled.
 function scheduleStatus(facts: CheckFacts, cronJob: V1CronJob | undefined): AwsCheckStatus {
-  const { spec, metadata } = facts.check;
-  const token = metadata.annotations?.[RUN_NOW_ANNOTATION];
+  const { spec } = facts.check;
+  const token = validRunNowToken(facts.check);
   const next = spec.suspend ? undefined : nextScheduleTime(spec.schedule, spec.timeZone, facts.now);
   return {
     ...(cronJob?.metadata?.name !== undefined && { cronJobName: cronJob.metadata.name }),
@@ -128,52 +152,101 @@ function notReady(reason: string, message: string): ConditionInput {
   return { type: 'Ready', status: 'False', reason, message };
 }
 
-// runsToStart: the first run right after creation, and one run per new run-now token.
+// runProblem: what keeps the scheduled check from running as asked, though it is set up:
+// a run whose checker cannot start (reported while the kubelet retries, recorded only once
+// the run is over), or a run-now token too long to record.
+function runProblem(check: AwsCheck, judged: readonly JudgedRun[]): ConditionInput | undefined {
+  const token = check.metadata.annotations?.[RUN_NOW_ANNOTATION];
+  if (token !== undefined && token.length > MAX_RUN_NOW_TOKEN) {
+    const message = `the ${RUN_NOW_ANNOTATION} annotation is ${String(token.length)} characters long; at most ${String(MAX_RUN_NOW_TOKEN)} are allowed, so no run was started`;
+    return notReady('InvalidConfiguration', message);
+  }
+  for (const { observed, verdict } of judged) {
+    if (verdict.state !== 'Blocked') continue;
+    const message = `run ${observed.job.metadata?.name ?? ''}: ${verdict.message}`;
+    return notReady(RUN_NOT_STARTING, message);
+  }
+  return undefined;
+}
+
+/** RUN_NOT_STARTING: a run's checker waits on the kubelet (image pull, a missing Secret). */
+const RUN_NOT_STARTING = 'RunNotStarting';
+
+/** HEALING_REASONS are Ready reasons that clear by themselves: kstatus Reconciling. */
+const HEALING_REASONS = new Set(['CredentialsPending', RUN_NOT_STARTING]);
+
+function validRunNowToken(check: AwsCheck): string | undefined {
+  const token = check.metadata.annotations?.[RUN_NOW_ANNOTATION];
+  return token !== undefined && token.length <= MAX_RUN_NOW_TOKEN ? token : undefined;
+}
+
+// runsToStart: one run for each new spec (firstRun: Immediately) and one per run-now token.
 function runsToStart(
   facts: CheckFacts,
+  status: AwsCheckStatus,
   credential: CredentialInput,
   config: OperatorConfig,
 ): V1Job[] {
-  const { check, runs } = facts;
+  const { check } = facts;
+  const { name, uid = '' } = check.metadata;
   const jobs: V1Job[] = [];
-  const name = check.metadata.name;
-  const firstEver = check.status?.lastRun === undefined && runs.length === 0;
-  if (check.spec.firstRun === 'Immediately' && !check.spec.suspend && firstEver) {
-    jobs.push(
-      desiredRunJob(check, credential, config, { name: initialJobName(name), run: 'initial' }),
-    );
+  if (needsGenerationRun(facts, status)) {
+    const job = {
+      name: generationJobName(name, uid, check.metadata.generation ?? 0),
+      run: 'initial',
+    } as const;
+    jobs.push(desiredRunJob(check, credential, config, job));
   }
-  const token = check.metadata.annotations?.[RUN_NOW_ANNOTATION];
+  const token = validRunNowToken(check);
   if (token !== undefined && token !== check.status?.runNowToken) {
-    jobs.push(
-      desiredRunJob(check, credential, config, {
-        name: runNowJobName(name, token),
-        run: 'run-now',
-      }),
-    );
+    const job = { name: runNowJobName(name, uid, token), run: 'run-now' } as const;
+    jobs.push(desiredRunJob(check, credential, config, job));
   }
   return jobs;
+}
+
+// needsGenerationRun: the spec has no run of its own yet, recorded or under way.
+function needsGenerationRun(facts: CheckFacts, status: AwsCheckStatus): boolean {
+  const { spec, metadata } = facts.check;
+  const generation = metadata.generation ?? 0;
+  if (spec.firstRun !== 'Immediately' || spec.suspend) return false;
+  if ((status.lastRun?.generation ?? -1) >= generation) return false;
+  return !facts.runs.some((run) => jobGeneration(run.job) === generation);
+}
+
+function jobGeneration(job: V1Job): number | undefined {
+  const text = job.metadata?.annotations?.[GENERATION_ANNOTATION];
+  return text === undefined ? undefined : Number(text);
 }
 
 interface Folded {
   readonly status: AwsCheckStatus;
   readonly events: RecordedEvent[];
-  /** The Jobs folded in, to be labelled recorded once the status is written. */
-  readonly recorded: string[];
 }
 
 /**
- * foldRuns adds every run that ended and is not yet recorded to the status, in the order
- * they ended: lastRun, consecutiveFailures and lastSuccessfulTime. A run is recorded when
- * its Job carries RECORDED_LABEL or it is the status's lastRun (the label may not have been
- * written when the operator stopped), so a restart neither loses nor double-counts a run.
+ * foldRuns adds to the status every run that is over and newer than `status.lastRun`, in
+ * the order they ended (ties broken by Job name): lastRun, consecutiveFailures and
+ * lastSuccessfulTime. The status is the only record of what was counted: a run at or before
+ * lastRun is never counted again and a run older than lastRun never replaces it, whatever
+ * order Jobs and Pods arrive in and however often the operator restarts between writes.
+ * A run whose Pod's end is not seen yet holds back every run that ended after it, so it is
+ * not overtaken and then dropped.
  */
-export function foldRuns(current: AwsCheckStatus, runs: readonly RunObservation[]): Folded {
-  const fresh = runs
-    .filter(({ job }) => job.metadata?.labels?.[RECORDED_LABEL] === undefined)
-    .map(runOutcome)
-    .filter((run): run is LastRun => run !== undefined && run.jobName !== current.lastRun?.jobName)
-    .sort((a, b) => endOf(a).localeCompare(endOf(b)) || a.jobName.localeCompare(b.jobName));
+export function foldRuns(current: AwsCheckStatus, judged: readonly JudgedRun[]): Folded {
+  const settling = judged
+    .map(({ observed, verdict }) =>
+      verdict.state === 'Settling' ? settlingKey(observed) : undefined,
+    )
+    .filter((key): key is RunKey => key !== undefined)
+    .sort(compareKeys)[0];
+  const fresh = judged
+    .flatMap(({ verdict }) => (verdict.state === 'Finished' ? [verdict.run] : []))
+    .filter(
+      (run) => current.lastRun === undefined || compareKeys(keyOf(run), keyOf(current.lastRun)) > 0,
+    )
+    .filter((run) => settling === undefined || compareKeys(keyOf(run), settling) < 0)
+    .sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
   let status = current;
   const events: RecordedEvent[] = [];
   for (const run of fresh) {
@@ -191,11 +264,59 @@ export function foldRuns(current: AwsCheckStatus, runs: readonly RunObservation[
       key: run.jobName,
     });
   }
-  return { status, events, recorded: fresh.map((run) => run.jobName) };
+  return { status, events };
+}
+
+/** RunKey orders runs: by the time they ended, then by Job name. */
+type RunKey = readonly [end: string, jobName: string];
+
+function keyOf(run: LastRun): RunKey {
+  return [endOf(run), run.jobName];
+}
+
+function settlingKey({ job }: RunObservation): RunKey {
+  const finished = job.status?.conditions?.find(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
+  const end = job.status?.completionTime ?? finished?.lastTransitionTime ?? new Date(0);
+  return [toKubeTime(end), job.metadata?.name ?? ''];
+}
+
+function compareKeys(a: RunKey, b: RunKey): number {
+  return a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]);
 }
 
 function endOf(run: LastRun): string {
   return run.completionTime ?? run.startTime;
+}
+
+// recordedToDelete: runs started outside the schedule (the CronJob prunes its own) are
+// deleted once recorded, keeping the newest `history` of them.
+function recordedToDelete(
+  facts: CheckFacts,
+  judged: readonly JudgedRun[],
+  lastRun: LastRun | undefined,
+  history: number,
+): string[] {
+  if (lastRun === undefined) return [];
+  const uid = facts.check.metadata.uid;
+  return judged
+    .flatMap(({ observed, verdict }) =>
+      verdict.state === 'Finished' && isControlledBy(observed.job, uid) ? [verdict.run] : [],
+    )
+    .filter((run) => compareKeys(keyOf(run), keyOf(lastRun)) <= 0)
+    .sort((a, b) => compareKeys(keyOf(b), keyOf(a)))
+    .slice(history)
+    .map((run) => run.jobName);
+}
+
+// settleDelay: how long until a run waiting for its Pod's end must be judged again.
+function settleDelay(judged: readonly JudgedRun[], now: Date): number | undefined {
+  const bounds = judged.flatMap(({ verdict }) =>
+    verdict.state === 'Settling' ? [verdict.untilMs] : [],
+  );
+  if (bounds.length === 0) return undefined;
+  return Math.max(0, Math.min(...bounds) - now.getTime());
 }
 
 /** describeRun is a run's one-line summary, with the AWS error's code, request id, region and call. */
@@ -211,21 +332,43 @@ export function describeRun(run: LastRun): string {
   return `${run.message} (${where.join(', ')})`;
 }
 
-function conditionsFor(gate: Gate, lastRun: LastRun | undefined): ConditionInput[] {
-  const conditions = [gate.ready, healthyCondition(lastRun)];
-  if (gate.ready.status === 'True') return conditions;
-  const { reason, message } = gate.ready;
-  const kind = reason === 'CredentialsPending' ? 'Reconciling' : 'Stalled';
-  return [...conditions, { type: kind, status: 'True', reason, message }];
+// withKstatus adds Reconciling or Stalled when Ready is not True: a setup that heals by
+// itself (credentials being validated, a checker the kubelet keeps trying to start) is
+// Reconciling; anything that needs a person is Stalled.
+function withKstatus(conditions: readonly ConditionInput[]): ConditionInput[] {
+  const ready = conditions.find((c) => c.type === 'Ready');
+  if (ready === undefined || ready.status === 'True') return [...conditions];
+  const kind = HEALING_REASONS.has(ready.reason) ? 'Reconciling' : 'Stalled';
+  return [
+    ...conditions,
+    { type: kind, status: 'True', reason: ready.reason, message: ready.message },
+  ];
 }
 
-function healthyCondition(lastRun: LastRun | undefined): ConditionInput {
+/**
+ * healthyCondition is the verdict of the latest run, for the spec it ran for: once the spec
+ * changes, the last run no longer speaks for the check (it may have counted another
+ * service), so Healthy is Unknown until a run of the current generation ends.
+ */
+export function healthyCondition(lastRun: LastRun | undefined, generation: number): ConditionInput {
   if (lastRun === undefined) {
     return {
       type: 'Healthy',
       status: 'Unknown',
       reason: 'AwaitingFirstRun',
       message: 'No run has finished yet',
+    };
+  }
+  if ((lastRun.generation ?? -1) < generation) {
+    const ranFor =
+      lastRun.generation === undefined
+        ? 'an earlier spec'
+        : `generation ${String(lastRun.generation)}`;
+    return {
+      type: 'Healthy',
+      status: 'Unknown',
+      reason: 'AwaitingFirstRun',
+      message: `The spec changed (generation ${String(generation)}) and no run of it has finished; the last run was for ${ranFor}: ${describeRun(lastRun)}`,
     };
   }
   if (lastRun.outcome === 'Succeeded') {
@@ -256,16 +399,18 @@ export function credentialReadiness(credential: AwsCredentialRef): ConditionInpu
 }
 
 /**
- * refusedSchedule is the status of a check whose CronJob the apiserver refused (a schedule
- * or time zone the CronJob controller rejects): not Ready, stalled until the spec changes.
+ * refusedStatus is the status of a check whose child the apiserver refused for good (a 4xx
+ * other than a conflict: a schedule the CronJob controller rejects, a name taken by an
+ * object that is not ours, a Job admission refuses): not Ready, Stalled until the spec or
+ * the cluster changes, the apiserver's own words in the message; Healthy stays as it was.
  */
-export function refusedSchedule(
+export function refusedStatus(
   status: AwsCheckStatus,
   message: string,
   generation: number,
   now: Date,
 ): AwsCheckStatus {
-  const ready = notReady('InvalidConfiguration', `the CronJob was refused: ${message}`);
+  const ready = notReady('InvalidConfiguration', message);
   const healthy = status.conditions?.find((c) => c.type === 'Healthy');
   const updates: ConditionInput[] = [
     ready,

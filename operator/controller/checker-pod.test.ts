@@ -154,7 +154,12 @@ describe('runArgs', () => {
   });
 
   it('passes the timeout', () => {
-    const args = runArgs(checkSpec({ timeoutSeconds: 45 }), credential(SECRET_ONLY), 'team-a', undefined);
+    const args = runArgs(
+      checkSpec({ timeoutSeconds: 45 }),
+      credential(SECRET_ONLY),
+      'team-a',
+      undefined,
+    );
     expect(flagValue(args, '--timeout')).toBe('45');
   });
 
@@ -186,13 +191,14 @@ describe('validateArgs', () => {
 
 describe('checkerPodTemplate', () => {
   const labels = { app: 'checker' };
+  const metadata = { labels };
 
   it.each([
     ['secretRef', SECRET_ONLY],
     ['assumeRole', ROLE_ONLY],
     ['both', BOTH],
   ])('keeps the restricted profile with %s', (_case, spec) => {
-    const template = checkerPodTemplate(config, ['run'], credential(spec), labels);
+    const template = checkerPodTemplate(config, ['run'], credential(spec), metadata);
     expect(template.spec).toMatchObject({
       restartPolicy: 'Never',
       automountServiceAccountToken: false,
@@ -210,7 +216,7 @@ describe('checkerPodTemplate', () => {
     ['secretRef', SECRET_ONLY],
     ['both', BOTH],
   ])('mounts the Secret read-only with %s', (_case, spec) => {
-    const template = checkerPodTemplate(config, ['run'], credential(spec), labels);
+    const template = checkerPodTemplate(config, ['run'], credential(spec), metadata);
     expect(container(template).volumeMounts).toEqual([
       { name: 'aws-credentials', mountPath: CREDENTIALS_DIR, readOnly: true },
     ]);
@@ -220,14 +226,14 @@ describe('checkerPodTemplate', () => {
   });
 
   it('mounts nothing without secretRef when no platform identity is configured', () => {
-    const template = checkerPodTemplate(config, ['run'], credential(ROLE_ONLY), labels);
+    const template = checkerPodTemplate(config, ['run'], credential(ROLE_ONLY), metadata);
     expect(container(template).volumeMounts).toBeUndefined();
     expect(template.spec?.volumes).toBeUndefined();
   });
 
   it('mounts a token for the platform audience only, without secretRef', () => {
     const platform = { ...config, platformIdentity: PLATFORM };
-    const template = checkerPodTemplate(platform, ['run'], credential(ROLE_ONLY), labels);
+    const template = checkerPodTemplate(platform, ['run'], credential(ROLE_ONLY), metadata);
     expect(container(template).volumeMounts).toEqual([
       { name: 'platform-identity', mountPath: IDENTITY_DIR, readOnly: true },
     ]);
@@ -252,7 +258,7 @@ describe('checkerPodTemplate', () => {
   });
 
   it('runs the configured image with the given arguments and reads the termination log', () => {
-    const template = checkerPodTemplate(config, ['run', '--x'], credential(SECRET_ONLY), labels);
+    const template = checkerPodTemplate(config, ['run', '--x'], credential(SECRET_ONLY), metadata);
     expect(container(template)).toMatchObject({
       image: 'img',
       imagePullPolicy: 'IfNotPresent',

@@ -6,6 +6,9 @@ import type { AwsCredentialRefSpec } from '../api/v1alpha1/awscredentialref.ts';
 import { CHECKER_NODE_FLAGS } from '../checker/node-flags.ts';
 import type { OperatorConfig, PlatformIdentity } from '../config.ts';
 
+/** CHECKER_CONTAINER names the one container of a checker pod. */
+export const CHECKER_CONTAINER = 'checker';
+
 /** CHECKER_ENTRY is the checker's CLI inside the image (see the Dockerfile). */
 export const CHECKER_ENTRY = '/app/dist/operator/checker/cli.js';
 
@@ -116,6 +119,12 @@ export function validateArgs(
   ];
 }
 
+/** PodMetadata are the labels and annotations a checker pod carries. */
+export interface PodMetadata {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
 /**
  * checkerPodTemplate builds the pod of a checker run. It keeps the restricted profile:
  * non-root, read-only root filesystem, every capability dropped, RuntimeDefault seccomp,
@@ -126,12 +135,15 @@ export function checkerPodTemplate(
   config: OperatorConfig,
   args: readonly string[],
   credential: CredentialInput,
-  labels: Readonly<Record<string, string>>,
+  metadata: PodMetadata,
 ): V1PodTemplateSpec {
   const { cpu, cpuLimit, memory } = config.checkerResources;
   const volume = credentialVolume(credential, config.platformIdentity);
   return {
-    metadata: { labels: { ...labels } },
+    metadata: {
+      labels: { ...metadata.labels },
+      ...(metadata.annotations && { annotations: { ...metadata.annotations } }),
+    },
     spec: {
       restartPolicy: 'Never',
       automountServiceAccountToken: false,
@@ -145,7 +157,7 @@ export function checkerPodTemplate(
       },
       containers: [
         {
-          name: 'checker',
+          name: CHECKER_CONTAINER,
           image: config.checkerImage,
           imagePullPolicy: config.imagePullPolicy,
           command: [...CHECKER_COMMAND],

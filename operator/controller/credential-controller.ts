@@ -1,55 +1,86 @@
 // The AwsCredentialRef controller: gather, plan (pure), write what differs.
 import type { AwsCredentialRef } from '../api/v1alpha1/awscredentialref.ts';
 import { parseAwsCheck, parseAwsCredentialRef } from '../api/v1alpha1/parse.ts';
-import { createJobIfAbsent, deleteJob } from '../kube.ts';
-import { CREDENTIAL_LABEL } from '../labels.ts';
 import { externalIdOf, runsOf } from './check-controller.ts';
-import { splitKey, type ControllerContext } from './context.ts';
-import { planCredential, type CredentialFacts } from './credential-plan.ts';
-import { validationJobName } from './names.ts';
+import { splitKey, type ControllerContext, type ReconcileResult } from './context.ts';
+import { planCredential, type CredentialFacts, type CredentialPlan } from './credential-plan.ts';
+import { refusalOf } from './refusal.ts';
+import { deleteRun, startRun } from './runs.ts';
 import { writeInvalid, writeStatusIfChanged, type RawObject } from './status.ts';
+import { setConditions } from './conditions.ts';
 
 /** reconcileCredential validates one AwsCredentialRef and keeps its Ready current. */
-export async function reconcileCredential(context: ControllerContext, key: string): Promise<void> {
+export async function reconcileCredential(
+  context: ControllerContext,
+  key: string,
+): Promise<ReconcileResult> {
   const { namespace, name } = splitKey(key);
   const raw = context.caches.credentials.get(name, namespace) as RawObject | undefined;
-  if (raw === undefined) return;
+  if (raw === undefined) return {};
   const parsed = parseAwsCredentialRef(raw);
   if (!parsed.ok) {
-    await writeInvalid(
-      context,
-      'awscredentialrefs',
-      raw,
-      `the AwsCredentialRef is invalid: ${parsed.message}`,
-    );
-    return;
+    const message = `the AwsCredentialRef is invalid: ${parsed.message}`;
+    await writeInvalid(context, 'awscredentialrefs', raw, message);
+    return {};
   }
   const ref = parsed.value;
-  const facts = gatherCredential(context, ref);
-  const plan = planCredential(facts, context.config);
-  if (
-    plan.validationJob !== undefined &&
-    (await createJobIfAbsent(context.clients, plan.validationJob))
-  ) {
-    context.log.info(
-      { namespace, name, job: plan.validationJob.metadata?.name },
-      'validating credentials',
-    );
+  const plan = planCredential(gatherCredential(context, ref), context.config);
+  const refusal = await startValidation(context, ref, plan);
+  const status = refusal === undefined ? plan.status : refusedStatus(context, ref, plan, refusal);
+  await writeStatusIfChanged(context, 'awscredentialrefs', raw, status);
+  for (const job of plan.deletions) await deleteRun(context, namespace, job);
+  return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
+}
+
+async function startValidation(
+  context: ControllerContext,
+  ref: AwsCredentialRef,
+  plan: CredentialPlan,
+): Promise<string | undefined> {
+  const job = plan.validationJob;
+  if (job === undefined) return undefined;
+  try {
+    if (await startRun(context, job, ref.metadata.uid)) {
+      const { namespace, name } = ref.metadata;
+      context.log.info({ namespace, name, job: job.metadata?.name }, 'validating credentials');
+    }
+    return undefined;
+  } catch (error) {
+    return refusalOf(error, 'the validation Job');
   }
-  await deleteOldValidations(context, ref);
-  await writeStatusIfChanged(context, 'awscredentialrefs', raw, plan.status);
+}
+
+// refusedStatus: a validation Job the apiserver refuses for good leaves the ref Stalled
+// with the apiserver's words, and the revalidate token unhandled.
+function refusedStatus(
+  context: ControllerContext,
+  ref: AwsCredentialRef,
+  plan: CredentialPlan,
+  message: string,
+): CredentialPlan['status'] {
+  const generation = ref.metadata.generation ?? 0;
+  const reason = 'InvalidConfiguration';
+  const conditions = setConditions(
+    plan.status.conditions,
+    [
+      { type: 'Ready', status: 'False', reason, message },
+      { type: 'Stalled', status: 'True', reason, message },
+    ],
+    generation,
+    context.clock.now(),
+  );
+  const status = { ...plan.status, conditions };
+  if (ref.status?.revalidateToken === undefined) delete status.revalidateToken;
+  else status.revalidateToken = ref.status.revalidateToken;
+  return status;
 }
 
 function gatherCredential(context: ControllerContext, ref: AwsCredentialRef): CredentialFacts {
-  const { namespace, name } = ref.metadata;
-  const current = validationJobName(name, ref.metadata.generation ?? 0);
-  const validation = runsOf(context, namespace, { [CREDENTIAL_LABEL]: name }).find(
-    (run) => run.job.metadata?.name === current,
-  );
+  const { namespace, name, uid } = ref.metadata;
   return {
     ref,
     externalId: externalIdOf(context, namespace),
-    validation,
+    validations: runsOf(context, namespace, [uid]),
     checkRuns: checkRunsUsing(context, namespace, name),
     now: context.clock.now(),
   };
@@ -67,20 +98,4 @@ function checkRunsUsing(
     const lastRun = parsed.value.status?.lastRun;
     return lastRun === undefined ? [] : [{ check: parsed.value.metadata.name, lastRun }];
   });
-}
-
-// deleteOldValidations removes validation runs of earlier generations: only the current
-// generation's run says anything about the credentials.
-async function deleteOldValidations(
-  context: ControllerContext,
-  ref: AwsCredentialRef,
-): Promise<void> {
-  const { namespace, name } = ref.metadata;
-  const current = validationJobName(name, ref.metadata.generation ?? 0);
-  const old = context.caches.jobs
-    .list(namespace)
-    .filter(
-      (job) => job.metadata?.labels?.[CREDENTIAL_LABEL] === name && job.metadata.name !== current,
-    );
-  for (const job of old) await deleteJob(context.clients, namespace, job.metadata?.name ?? '');
 }

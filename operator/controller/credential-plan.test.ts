@@ -9,12 +9,12 @@ import type { Condition } from '../api/v1alpha1/common.ts';
 import { CheckerResultSchema, type ValidateResult } from '../checker/result.ts';
 import { loadConfig } from '../config.ts';
 import { findCondition } from './conditions.ts';
-import { planCredential, type CredentialFacts } from './credential-plan.ts';
-import { validationJobName } from './names.ts';
+import { REVALIDATE_ANNOTATION } from '../labels.ts';
+import { RETRY_BASE_MS, planCredential, type CredentialFacts } from './credential-plan.ts';
 import type { LastRun, RunObservation } from './run-outcome.ts';
 
 const config = loadConfig({ AWSCHECK_CHECKER_IMAGE: 'img', AWSCHECK_NAMESPACE: 'ops' });
-const NOW = new Date('2024-06-01T12:30:00Z');
+const NOW = new Date('2024-06-01T10:30:00Z');
 const ROLE = 'arn:aws:iam::123456789012:role/ReadOnly';
 const IDENTITY = {
   accountId: '123456789012',
@@ -29,6 +29,7 @@ function ref(
     spec?: Partial<AwsCredentialRefSpec>;
     status?: AwsCredentialRefStatus;
     generation?: number;
+    token?: string;
   } = {},
 ): AwsCredentialRef {
   return {
@@ -39,6 +40,7 @@ function ref(
       namespace: 'team-a',
       uid: 'ref-uid',
       generation: extra.generation ?? 1,
+      ...(extra.token !== undefined && { annotations: { [REVALIDATE_ANNOTATION]: extra.token } }),
     },
     spec: { region: 'us-east-1', secretRef: { name: 'keys' }, ...extra.spec },
     ...(extra.status !== undefined && { status: extra.status }),
@@ -49,12 +51,29 @@ function facts(
   theRef: AwsCredentialRef,
   validation?: RunObservation,
   checkRuns: CredentialFacts['checkRuns'] = [],
+  now: Date = NOW,
 ): CredentialFacts {
-  return { ref: theRef, externalId: 'tenant-ext-1', validation, checkRuns, now: NOW };
+  const validations = validation === undefined ? [] : [validation];
+  return { ref: theRef, externalId: 'tenant-ext-1', validations, checkRuns, now };
+}
+
+function validationJob(name: string, generation = 1, status?: V1Job['status']): V1Job {
+  return {
+    metadata: {
+      name,
+      uid: `${name}-uid`,
+      annotations: { 'awscheck.io/generation': String(generation) },
+    },
+    spec: { template: {}, activeDeadlineSeconds: 120 },
+    ...(status !== undefined && { status }),
+  };
 }
 
 /** validation is a finished `checker validate` run whose result passes the shared schema. */
-function validation(outcome: 'Succeeded' | 'AuthenticationFailed'): RunObservation {
+function validation(
+  outcome: 'Succeeded' | 'AuthenticationFailed',
+  name = 'prod-v1',
+): RunObservation {
   const failed = outcome !== 'Succeeded';
   const result: ValidateResult = {
     kind: 'validate',
@@ -76,14 +95,11 @@ function validation(outcome: 'Succeeded' | 'AuthenticationFailed'): RunObservati
         }
       : { identity: IDENTITY }),
   };
-  const job: V1Job = {
-    metadata: { name: validationJobName('prod', 1) },
-    status: {
-      startTime: new Date('2024-06-01T10:00:00Z'),
-      completionTime: new Date(VALIDATED_AT),
-      conditions: [{ type: failed ? 'Failed' : 'Complete', status: 'True' }],
-    },
-  };
+  const job = validationJob(name, 1, {
+    startTime: new Date('2024-06-01T10:00:00Z'),
+    completionTime: new Date(VALIDATED_AT),
+    conditions: [{ type: failed ? 'Failed' : 'Complete', status: 'True' }],
+  });
   const pod: V1Pod = {
     status: {
       containerStatuses: [
@@ -132,7 +148,7 @@ describe('planCredential: first reconcile', () => {
   const plan = planCredential(facts(ref()), config);
 
   it('starts a validation Job that never retries', () => {
-    expect(plan.validationJob?.metadata?.name).toBe(validationJobName('prod', 1));
+    expect(plan.validationJob?.metadata?.name).toMatch(/^prod-v[0-9a-f]{8}$/);
     expect(plan.validationJob?.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 120 });
     expect(plan.validationJob?.spec?.template.spec?.containers[0]?.args?.[0]).toBe('validate');
   });
@@ -165,7 +181,7 @@ describe('planCredential: first reconcile', () => {
   });
 
   it('starts no second Job while the validation runs', () => {
-    const running: RunObservation = { job: { metadata: { name: 'v' } }, pod: undefined };
+    const running: RunObservation = { job: validationJob('v'), pod: undefined };
     expect(planCredential(facts(ref(), running), config).validationJob).toBeUndefined();
   });
 });
@@ -192,7 +208,7 @@ describe('planCredential: validation result', () => {
       reason: 'AuthenticationFailed',
     });
     expect(conditionOf(plan.status, 'Ready')?.message).toMatch(
-      /^validation: the keys were refused \(code InvalidClientTokenId, call sts:GetCallerIdentity\)$/,
+      /^validation prod-v1: the keys were refused \(code InvalidClientTokenId, call sts:GetCallerIdentity\)$/,
     );
     expect(plan.status.lastValidatedTime).toBeUndefined();
   });
@@ -275,12 +291,13 @@ describe('planCredential: platform identity', () => {
   });
 
   it('validates assumeRole without secretRef when allowed', () => {
-    const allowed = { ...config, allowPlatformIdentity: true };
+    const platformIdentity = { roleArn: ROLE, audience: 'awscheck.io/checker' };
+    const allowed = { ...config, platformIdentity };
     const spec: AwsCredentialRefSpec = { region: 'us-east-1', ...roleOnly };
     const theRef: AwsCredentialRef = { ...ref(), spec };
     const plan = planCredential(facts(theRef), allowed);
     expect(plan.validationJob?.spec?.template.spec?.containers[0]?.args).toContain(
-      '--default-chain',
+      '--web-identity-token-file',
     );
   });
 });
@@ -296,7 +313,7 @@ describe('planCredential: status bookkeeping', () => {
     expect(status.observedGeneration).toBe(1);
   });
 
-  it('starts no validation Job when the status already covers this generation', () => {
+  it('starts no validation Job before the next one is due', () => {
     const validated = planCredential(facts(ref(), validation('Succeeded')), config).status;
     const plan = planCredential(facts(ref({ status: validated })), config);
     expect(plan.validationJob).toBeUndefined();
@@ -312,17 +329,10 @@ describe('planCredential: status bookkeeping', () => {
     expect(plan.status).toEqual(validated);
   });
 
-  it('ignores a validation run whose Pod is gone', () => {
-    const validated = planCredential(facts(ref(), validation('Succeeded')), config).status;
-    const withoutPod = { ...validation('Succeeded'), pod: undefined };
-    const plan = planCredential(facts(ref({ status: validated }), withoutPod), config);
-    expect(conditionOf(plan.status, 'Ready')?.status).toBe('True');
-  });
-
   it('starts a validation Job for a new generation', () => {
     const validated = planCredential(facts(ref(), validation('Succeeded')), config).status;
     const plan = planCredential(facts(ref({ status: validated, generation: 2 })), config);
-    expect(plan.validationJob?.metadata?.name).toBe(validationJobName('prod', 2));
+    expect(plan.validationJob?.metadata?.annotations?.['awscheck.io/generation']).toBe('2');
   });
 
   it('keeps lastValidatedTime and identity after a later failure', () => {
@@ -342,5 +352,124 @@ describe('planCredential: status bookkeeping', () => {
     const first = planCredential(facts(ref(), validation('Succeeded')), config).status;
     const again = planCredential(facts(ref({ status: first }), validation('Succeeded')), config);
     expect(again.status).toEqual(first);
+  });
+});
+
+describe('planCredential: validating again', () => {
+  const hour = config.revalidateMs;
+  const succeeded = planCredential(facts(ref(), validation('Succeeded')), config).status;
+  const failed = planCredential(facts(ref(), validation('AuthenticationFailed')), config).status;
+  const at = (ms: number): Date => new Date(Date.parse(VALIDATED_AT) + ms);
+
+  it('validates working credentials again after the revalidation interval', () => {
+    const early = planCredential(
+      facts(ref({ status: succeeded }), undefined, [], at(hour - 1)),
+      config,
+    );
+    expect(early.validationJob).toBeUndefined();
+    expect(early.requeueAfterMs).toBe(1);
+    expect(early.status.nextValidationTime).toBe('2024-06-01T11:01:00Z');
+    const due = planCredential(facts(ref({ status: succeeded }), undefined, [], at(hour)), config);
+    expect(due.validationJob).toBeDefined();
+    expect(due.status.nextValidationTime).toBeUndefined();
+  });
+
+  it('retries failed credentials after a delay that doubles, up to the interval', () => {
+    const delays = [1, 2, 3, 10, 20].map((failures) => {
+      const status = { ...failed, consecutiveFailures: failures };
+      return (
+        Date.parse(
+          planCredential(facts(ref({ status }), undefined, [], at(1)), config).status
+            .nextValidationTime ?? '',
+        ) - Date.parse(VALIDATED_AT)
+      );
+    });
+    expect(delays).toEqual([RETRY_BASE_MS, 2 * RETRY_BASE_MS, 4 * RETRY_BASE_MS, hour, hour]);
+  });
+
+  it('counts failed validations in a row and clears the count on success', () => {
+    expect(failed.consecutiveFailures).toBe(1);
+    const again = planCredential(
+      facts(
+        ref({ status: failed }),
+        validation('AuthenticationFailed', 'prod-v2'),
+        [],
+        at(RETRY_BASE_MS + 60_000),
+      ),
+      config,
+    );
+    expect(again.status.consecutiveFailures).toBe(2);
+    const healed = planCredential(
+      facts(ref({ status: again.status }), validation('Succeeded', 'prod-v3')),
+      config,
+    );
+    expect(healed.status.consecutiveFailures).toBe(0);
+    expect(conditionOf(healed.status, 'Ready')?.status).toBe('True');
+  });
+
+  it('gives each validation a new Job name, the same one after a restart', () => {
+    const first = planCredential(
+      facts(ref({ status: succeeded }), undefined, [], at(hour)),
+      config,
+    );
+    const restarted = planCredential(
+      facts(ref({ status: succeeded }), undefined, [], at(hour + 5)),
+      config,
+    );
+    const initial = planCredential(facts(ref()), config);
+    expect(first.validationJob?.metadata?.name).toBe(restarted.validationJob?.metadata?.name);
+    expect(first.validationJob?.metadata?.name).not.toBe(initial.validationJob?.metadata?.name);
+  });
+
+  it('validates at once for a new revalidate token, and records the token', () => {
+    const plan = planCredential(facts(ref({ status: succeeded, token: 'rotated' })), config);
+    expect(plan.validationJob).toBeDefined();
+    expect(plan.status.revalidateToken).toBe('rotated');
+    const handled = planCredential(
+      facts(ref({ status: { ...succeeded, revalidateToken: 'rotated' }, token: 'rotated' })),
+      config,
+    );
+    expect(handled.validationJob).toBeUndefined();
+  });
+
+  it('refuses a revalidate token longer than 253 characters', () => {
+    const plan = planCredential(facts(ref({ status: succeeded, token: 'x'.repeat(254) })), config);
+    expect(plan.validationJob).toBeUndefined();
+    expect(conditionOf(plan.status, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'InvalidConfiguration',
+    });
+  });
+
+  it('records a validation stopped at its deadline, Pod gone, as DeadlineExceeded', () => {
+    const job = validationJob('prod-v9', 1, {
+      startTime: new Date('2024-06-01T10:00:00Z'),
+      conditions: [
+        {
+          type: 'Failed',
+          status: 'True',
+          reason: 'DeadlineExceeded',
+          lastTransitionTime: new Date('2024-06-01T10:02:00Z'),
+        },
+      ],
+    });
+    const plan = planCredential(facts(ref(), { job, pod: undefined }), config);
+    expect(conditionOf(plan.status, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'DeadlineExceeded',
+    });
+    expect(plan.status.lastValidation).toMatchObject({ jobName: 'prod-v9', outcome: 'Failed' });
+  });
+
+  it('deletes recorded validations but the latest, and those of other generations', () => {
+    const old = { job: validationJob('prod-v0', 0), pod: undefined };
+    const plan = planCredential(
+      {
+        ...facts(ref(), validation('Succeeded')),
+        validations: [validation('AuthenticationFailed', 'prod-v0b'), validation('Succeeded'), old],
+      },
+      config,
+    );
+    expect([...plan.deletions].sort()).toEqual(['prod-v0', 'prod-v0b']);
   });
 });

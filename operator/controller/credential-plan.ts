@@ -1,27 +1,45 @@
 // Evaluate: the state an AwsCredentialRef should be in. Ready follows the newest evidence
-// about its credentials: its validation run, or any check's run that authenticated (or
-// failed to). Pure, like check-plan.
+// about its credentials: its latest validation run, or any check's run that authenticated
+// (or failed to). Validation runs again: at once for a new spec or a new revalidate token,
+// after a doubling delay while the credentials fail, and on a timer while they work, so a
+// fixed trust policy or rotated key shows without anyone having to touch the ref.
+// Pure, like check-plan.
 import type { V1Job } from '@kubernetes/client-node';
-import type { AwsCredentialRef, AwsCredentialRefStatus } from '../api/v1alpha1/awscredentialref.ts';
-import { parseTerminationMessage } from '../checker/result.ts';
+import {
+  MAX_REVALIDATE_TOKEN,
+  type AwsCredentialRef,
+  type AwsCredentialRefStatus,
+  type Validation,
+} from '../api/v1alpha1/awscredentialref.ts';
 import type { OperatorConfig } from '../config.ts';
-import { CREDENTIAL_LABEL, MANAGED_BY, RUN_KIND_LABEL } from '../labels.ts';
+import {
+  CREDENTIAL_LABEL,
+  CREDENTIAL_NAME_ANNOTATION,
+  GENERATION_ANNOTATION,
+  MANAGED_BY,
+  REVALIDATE_ANNOTATION,
+  RUN_KIND_LABEL,
+} from '../labels.ts';
 import { checkerPodTemplate, validateArgs, type CredentialInput } from './checker-pod.ts';
 import { describeRun } from './check-plan.ts';
 import { setConditions, type ConditionInput } from './conditions.ts';
 import { ownerReference } from './cronjob.ts';
-import { validationJobName } from './names.ts';
-import { runOutcome, type LastRun, type RunObservation } from './run-outcome.ts';
+import { labelValue, validationJobName } from './names.ts';
+import { judgeRun, type LastRun, type RunObservation, type RunVerdict } from './run-outcome.ts';
+import { toKubeTime } from './schedule.ts';
 
 /** VALIDATION_DEADLINE_SECONDS bounds a validation run. */
 export const VALIDATION_DEADLINE_SECONDS = 120;
+
+/** RETRY_BASE_MS is the delay before failed credentials are validated again the first time. */
+export const RETRY_BASE_MS = 30_000;
 
 /** CredentialFacts is everything gathered about one AwsCredentialRef. */
 export interface CredentialFacts {
   readonly ref: AwsCredentialRef;
   readonly externalId: string;
-  /** The validation run of the current generation, if it exists. */
-  readonly validation: RunObservation | undefined;
+  /** Every validation run this ref controls (by UID), with its Pod. */
+  readonly validations: readonly RunObservation[];
   /** The latest run of every AwsCheck that uses this ref. */
   readonly checkRuns: readonly { readonly check: string; readonly lastRun: LastRun }[];
   readonly now: Date;
@@ -30,7 +48,11 @@ export interface CredentialFacts {
 /** CredentialPlan is what the controller writes. */
 export interface CredentialPlan {
   readonly validationJob: V1Job | undefined;
+  /** Validation runs no longer needed: recorded ones but the latest, and other generations'. */
+  readonly deletions: readonly string[];
   readonly status: AwsCredentialRefStatus;
+  /** When to look again although nothing changes: the next validation is due. */
+  readonly requeueAfterMs: number | undefined;
 }
 
 interface Evidence {
@@ -38,35 +60,189 @@ interface Evidence {
   readonly ready: ConditionInput;
 }
 
-/** planCredential decides the desired state of one AwsCredentialRef. */
-export function planCredential(facts: CredentialFacts, config: OperatorConfig): CredentialPlan {
-  const { ref } = facts;
-  const generation = ref.metadata.generation ?? 0;
-  const refused = refusal(ref, config);
-  const validated = refused ? undefined : validationResult(facts);
-  const ready =
-    refused ?? newestEvidence(facts, validated?.evidence) ?? earlierValidation(ref) ?? PENDING;
-  const previous = ref.status ?? {};
-  const status: AwsCredentialRefStatus = {
-    ...previous,
-    ...validated?.status,
-    externalId: facts.externalId,
-    observedGeneration: generation,
-    conditions: setConditions(previous.conditions, conditionsFor(ready), generation, facts.now),
-  };
-  return { validationJob: refused ? undefined : validationToStart(facts, config), status };
+interface JudgedValidation {
+  readonly job: V1Job;
+  readonly generation: number | undefined;
+  readonly verdict: RunVerdict;
 }
 
-function validationToStart(facts: CredentialFacts, config: OperatorConfig): V1Job | undefined {
-  if (facts.validation !== undefined || validatedBefore(facts.ref)) return undefined;
-  return desiredValidationJob(facts, config);
+/** planCredential decides the desired state of one AwsCredentialRef. */
+export function planCredential(facts: CredentialFacts, config: OperatorConfig): CredentialPlan {
+  const { ref, now } = facts;
+  const generation = ref.metadata.generation ?? 0;
+  const judged = facts.validations.map(({ job, pod }) => ({
+    job,
+    generation: generationOf(job),
+    verdict: judgeRun({ job, pod }, now),
+  }));
+  const previous = ref.status ?? {};
+  const recorded = { ...previous, ...recordValidation(previous, judged, generation) };
+  const refused = refusal(ref, config);
+  const next = refused === undefined ? schedule(facts, recorded, judged, config) : WAIT;
+  const ready = refused ?? newestEvidence(facts, recorded, generation) ?? PENDING;
+  const conditions = setConditions(previous.conditions, conditionsFor(ready), generation, now);
+  const status: AwsCredentialRefStatus = {
+    ...withoutSchedule(recorded),
+    ...scheduleStatus(next),
+    externalId: facts.externalId,
+    observedGeneration: generation,
+    conditions,
+  };
+  return {
+    validationJob: next.start ? desiredValidationJob(facts, config, recorded) : undefined,
+    deletions: validationsToDelete(judged, recorded, generation),
+    status,
+    requeueAfterMs: next.start ? undefined : next.due && next.due.getTime() - now.getTime(),
+  };
+}
+
+// scheduleStatus: when the next validation is due, or the revalidate token it handles.
+function scheduleStatus(next: Next): AwsCredentialRefStatus {
+  if (next.start) return next.token === undefined ? {} : { revalidateToken: next.token };
+  return next.due === undefined ? {} : { nextValidationTime: toKubeTime(next.due) };
+}
+
+interface Next {
+  /** Whether to start a validation now. */
+  readonly start: boolean;
+  /** When the next validation is due; undefined while one runs or none may run. */
+  readonly due: Date | undefined;
+  readonly token: string | undefined;
+}
+
+const WAIT: Next = { start: false, due: undefined, token: undefined };
+
+// schedule: a validation starts when one is due and none of this generation is under way.
+function schedule(
+  facts: CredentialFacts,
+  status: AwsCredentialRefStatus,
+  judged: readonly JudgedValidation[],
+  config: OperatorConfig,
+): Next {
+  const generation = facts.ref.metadata.generation ?? 0;
+  const busy = judged.some((v) => v.generation === generation && v.verdict.state !== 'Finished');
+  if (busy) return WAIT;
+  const token = revalidateToken(facts.ref);
+  const due = nextValidation(status, { generation, token, config, now: facts.now });
+  return { start: due.getTime() <= facts.now.getTime(), due, token };
+}
+
+function withoutSchedule(status: AwsCredentialRefStatus): AwsCredentialRefStatus {
+  const kept = { ...status };
+  delete kept.nextValidationTime;
+  return kept;
+}
+
+function generationOf(job: V1Job): number | undefined {
+  const generation = Number(job.metadata?.annotations?.[GENERATION_ANNOTATION]);
+  return Number.isSafeInteger(generation) ? generation : undefined;
+}
+
+function revalidateToken(ref: AwsCredentialRef): string | undefined {
+  const token = ref.metadata.annotations?.[REVALIDATE_ANNOTATION];
+  return token !== undefined && token.length <= MAX_REVALIDATE_TOKEN ? token : undefined;
+}
+
+/**
+ * recordValidation folds in the newest validation of the current generation that ended
+ * after the one the status records; like a check's runs, the status alone says what was
+ * counted, so a restart never counts a validation twice or goes back to an older one.
+ */
+function recordValidation(
+  status: AwsCredentialRefStatus,
+  judged: readonly JudgedValidation[],
+  generation: number,
+): AwsCredentialRefStatus {
+  const last = status.lastValidation;
+  const newest = judged
+    .filter((v) => v.generation === generation)
+    .flatMap((v) => (v.verdict.state === 'Finished' ? [toValidation(v.verdict, generation)] : []))
+    .filter((v) => last === undefined || compare(v, last) > 0)
+    .sort((a, b) => compare(b, a))[0];
+  if (newest === undefined) return {};
+  const identity = newest.outcome === 'Succeeded' ? identityOf(judged, newest.jobName) : undefined;
+  const failures = newest.outcome === 'Failed' ? (status.consecutiveFailures ?? 0) + 1 : 0;
+  return {
+    lastValidation: newest,
+    consecutiveFailures: failures,
+    ...(newest.outcome === 'Succeeded' && { lastValidatedTime: newest.completionTime }),
+    ...(identity !== undefined && { identity }),
+  };
+}
+
+function toValidation(
+  verdict: Extract<RunVerdict, { state: 'Finished' }>,
+  generation: number,
+): Validation {
+  const { run } = verdict;
+  return {
+    jobName: run.jobName,
+    generation,
+    completionTime: run.completionTime ?? run.startTime,
+    outcome: run.outcome,
+    ...(run.reason !== undefined && { reason: run.reason }),
+    message: describeRun(run),
+  };
+}
+
+function compare(a: Validation, b: Validation): number {
+  return a.completionTime.localeCompare(b.completionTime) || a.jobName.localeCompare(b.jobName);
+}
+
+function identityOf(
+  judged: readonly JudgedValidation[],
+  jobName: string,
+): AwsCredentialRefStatus['identity'] {
+  const verdict = judged.find((v) => v.job.metadata?.name === jobName)?.verdict;
+  if (verdict?.state !== 'Finished' || verdict.result?.kind !== 'validate') return undefined;
+  return verdict.result.identity;
+}
+
+interface DueInput {
+  readonly generation: number;
+  readonly token: string | undefined;
+  readonly config: OperatorConfig;
+  readonly now: Date;
+}
+
+/**
+ * nextValidation is when the credentials are due to be validated: now for a spec never
+ * validated or a new revalidate token; after RETRY_BASE_MS doubling with each failure (at
+ * most the revalidation interval) while they fail; after the interval while they work.
+ */
+export function nextValidation(status: AwsCredentialRefStatus, input: DueInput): Date {
+  const last = status.lastValidation;
+  const newToken = input.token !== undefined && input.token !== status.revalidateToken;
+  if (last === undefined || last.generation !== input.generation || newToken) return input.now;
+  const interval = input.config.revalidateMs;
+  const failures = status.consecutiveFailures ?? 0;
+  const delay =
+    last.outcome === 'Failed'
+      ? Math.min(interval, RETRY_BASE_MS * 2 ** Math.min(Math.max(failures - 1, 0), 20))
+      : interval;
+  return new Date(Date.parse(last.completionTime) + delay);
+}
+
+// validationsToDelete: every finished validation but the recorded latest, and any of an
+// earlier generation (they say nothing about the current spec).
+function validationsToDelete(
+  judged: readonly JudgedValidation[],
+  status: AwsCredentialRefStatus,
+  generation: number,
+): string[] {
+  const keep = status.lastValidation?.jobName;
+  return judged
+    .filter((v) => v.generation !== generation || v.verdict.state === 'Finished')
+    .map((v) => v.job.metadata?.name ?? '')
+    .filter((name) => name !== '' && name !== keep);
 }
 
 function newestEvidence(
   facts: CredentialFacts,
-  validated: Evidence | undefined,
+  status: AwsCredentialRefStatus,
+  generation: number,
 ): ConditionInput | undefined {
-  const evidence = [validated, ...facts.checkRuns.map(runEvidence)]
+  const evidence = [validationEvidence(status, generation), ...facts.checkRuns.map(runEvidence)]
     .filter((e): e is Evidence => e !== undefined)
     .sort((a, b) => b.time.localeCompare(a.time));
   return evidence[0]?.ready;
@@ -89,56 +265,40 @@ function refusal(ref: AwsCredentialRef, config: OperatorConfig): ConditionInput 
         'assumeRole without secretRef starts from the platform identity, which this operator does not allow; add secretRef',
     };
   }
+  const token = ref.metadata.annotations?.[REVALIDATE_ANNOTATION];
+  if (token !== undefined && token.length > MAX_REVALIDATE_TOKEN) {
+    return {
+      type: 'Ready',
+      status: 'False',
+      reason: 'InvalidConfiguration',
+      message: `the ${REVALIDATE_ANNOTATION} annotation is ${String(token.length)} characters long; at most ${String(MAX_REVALIDATE_TOKEN)} are allowed`,
+    };
+  }
   return undefined;
 }
 
-// earlierValidation: once the validation run is gone, the Ready it produced stands.
-function earlierValidation(ref: AwsCredentialRef): ConditionInput | undefined {
-  const ready = ref.status?.conditions?.find((c) => c.type === 'Ready');
-  if (ready === undefined || !validatedBefore(ref)) return undefined;
-  return { type: 'Ready', status: ready.status, reason: ready.reason, message: ready.message };
-}
-
-// validatedBefore: the status already holds a validation of this generation (its Job may
-// have been deleted since), so no new validation run is started.
-function validatedBefore(ref: AwsCredentialRef): boolean {
-  const ready = ref.status?.conditions?.find((c) => c.type === 'Ready');
-  return (
-    ready !== undefined &&
-    ready.observedGeneration === ref.metadata.generation &&
-    ready.reason !== 'CredentialsPending'
-  );
-}
-
-function validationResult(
-  facts: CredentialFacts,
-): { evidence: Evidence; status: AwsCredentialRefStatus } | undefined {
-  const run = facts.validation;
-  // Without its Pod (garbage-collected) a validation run says nothing any more.
-  if (run?.pod === undefined) return undefined;
-  const outcome = runOutcome(run);
-  if (outcome === undefined) return undefined;
-  const time = outcome.completionTime ?? outcome.startTime;
-  if (outcome.outcome === 'Failed') {
-    return { evidence: { time, ready: failedReady(outcome, 'validation') }, status: {} };
-  }
-  const identity = identityOf(run);
-  const ready: ConditionInput = {
-    type: 'Ready',
-    status: 'True',
-    reason: 'Validated',
-    message: `Authenticated as ${identity?.arn ?? 'an unknown identity'}`,
-  };
-  return {
-    evidence: { time, ready },
-    status: { ...(identity && { identity }), lastValidatedTime: time },
-  };
-}
-
-function identityOf(run: RunObservation): AwsCredentialRefStatus['identity'] {
-  const message = run.pod?.status?.containerStatuses?.[0]?.state?.terminated?.message ?? '';
-  const result = parseTerminationMessage(message);
-  return result.kind === 'validate' ? result.identity : undefined;
+// validationEvidence: the recorded validation speaks for the current spec only.
+function validationEvidence(
+  status: AwsCredentialRefStatus,
+  generation: number,
+): Evidence | undefined {
+  const last = status.lastValidation;
+  if (last === undefined || last.generation !== generation) return undefined;
+  const ready: ConditionInput =
+    last.outcome === 'Succeeded'
+      ? {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Validated',
+          message: `Authenticated as ${status.identity?.arn ?? 'an unknown identity'}`,
+        }
+      : {
+          type: 'Ready',
+          status: 'False',
+          reason: last.reason ?? 'RunAborted',
+          message: `validation ${last.jobName}: ${last.message}`,
+        };
+  return { time: last.completionTime, ready };
 }
 
 // runEvidence: a check's run speaks for the credentials when it authenticated (any outcome
@@ -152,7 +312,15 @@ function runEvidence({
 }): Evidence | undefined {
   const time = lastRun.completionTime ?? lastRun.startTime;
   if (lastRun.reason === 'AuthenticationFailed') {
-    return { time, ready: failedReady(lastRun, `run of AwsCheck ${check}`) };
+    return {
+      time,
+      ready: {
+        type: 'Ready',
+        status: 'False',
+        reason: 'AuthenticationFailed',
+        message: `run of AwsCheck ${check}: ${describeRun(lastRun)}`,
+      },
+    };
   }
   if (lastRun.outcome !== 'Succeeded') return undefined;
   return {
@@ -166,52 +334,53 @@ function runEvidence({
   };
 }
 
-function failedReady(run: LastRun, source: string): ConditionInput {
-  return {
-    type: 'Ready',
-    status: 'False',
-    reason: run.reason ?? 'RunAborted',
-    message: `${source}: ${describeRun(run)}`,
-  };
-}
-
 function conditionsFor(ready: ConditionInput): ConditionInput[] {
   if (ready.status === 'True') return [ready];
   const kind = ready.status === 'Unknown' ? 'Reconciling' : 'Stalled';
   return [ready, { type: kind, status: 'True', reason: ready.reason, message: ready.message }];
 }
 
-/** desiredValidationJob is the short `checker validate` run for the current generation. */
-export function desiredValidationJob(facts: CredentialFacts, config: OperatorConfig): V1Job {
+/** desiredValidationJob is the short `checker validate` run the plan starts next. */
+export function desiredValidationJob(
+  facts: CredentialFacts,
+  config: OperatorConfig,
+  status: AwsCredentialRefStatus,
+): V1Job {
   const { ref } = facts;
+  const { name, uid = '', namespace } = ref.metadata;
+  const generation = ref.metadata.generation ?? 0;
   const labels = {
     [MANAGED_BY.key]: MANAGED_BY.value,
-    [CREDENTIAL_LABEL]: ref.metadata.name,
+    [CREDENTIAL_LABEL]: labelValue(name),
     [RUN_KIND_LABEL]: 'validate',
   };
+  const annotations = { [CREDENTIAL_NAME_ANNOTATION]: name };
   const credential: CredentialInput = {
-    refName: ref.metadata.name,
+    refName: name,
     spec: ref.spec,
     externalId: facts.externalId,
   };
+  const previous = `${String(generation)}/${status.lastValidation?.jobName ?? ''}/${revalidateToken(ref) ?? ''}`;
+  const template = checkerPodTemplate(
+    config,
+    validateArgs(credential, namespace, config.platformIdentity),
+    credential,
+    { labels, annotations },
+  );
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
-      name: validationJobName(ref.metadata.name, ref.metadata.generation ?? 0),
-      namespace: ref.metadata.namespace,
+      name: validationJobName(name, uid, previous),
+      namespace,
       labels,
+      annotations: { ...annotations, [GENERATION_ANNOTATION]: String(generation) },
       ownerReferences: [ownerReference(ref)],
     },
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: VALIDATION_DEADLINE_SECONDS,
-      template: checkerPodTemplate(
-        config,
-        validateArgs(credential, ref.metadata.namespace, config.platformIdentity),
-        credential,
-        labels,
-      ),
+      template,
     },
   };
 }

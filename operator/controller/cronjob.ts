@@ -9,9 +9,16 @@ import type {
 import type { AwsCheck } from '../api/v1alpha1/awscheck.ts';
 import { API_VERSION } from '../api/v1alpha1/common.ts';
 import type { OperatorConfig } from '../config.ts';
-import { CHECK_LABEL, MANAGED_BY, RUN_KIND_LABEL, type RunKind } from '../labels.ts';
+import {
+  CHECK_LABEL,
+  CHECK_NAME_ANNOTATION,
+  GENERATION_ANNOTATION,
+  MANAGED_BY,
+  RUN_KIND_LABEL,
+  type RunKind,
+} from '../labels.ts';
 import { checkerPodTemplate, runArgs, type CredentialInput } from './checker-pod.ts';
-import { cronJobName } from './names.ts';
+import { cronJobName, labelValue } from './names.ts';
 
 /** DEADLINE_GRACE_SECONDS lets the checker report its own timeout before the Job's deadline. */
 export const DEADLINE_GRACE_SECONDS = 30;
@@ -35,8 +42,19 @@ export function ownerReference(owner: {
 export function checkLabels(check: AwsCheck, run: RunKind): Record<string, string> {
   return {
     [MANAGED_BY.key]: MANAGED_BY.value,
-    [CHECK_LABEL]: check.metadata.name,
+    [CHECK_LABEL]: labelValue(check.metadata.name),
     [RUN_KIND_LABEL]: run,
+  };
+}
+
+/**
+ * checkAnnotations are the annotations of every child of an AwsCheck: its whole name, for
+ * routing events, and on runs the generation of the spec they run for.
+ */
+export function checkAnnotations(check: AwsCheck, withGeneration: boolean): Record<string, string> {
+  return {
+    [CHECK_NAME_ANNOTATION]: check.metadata.name,
+    ...(withGeneration && { [GENERATION_ANNOTATION]: String(check.metadata.generation ?? 0) }),
   };
 }
 
@@ -58,6 +76,7 @@ export function desiredCronJob(
       name: cronJobName(metadata.name),
       namespace: metadata.namespace,
       labels: checkLabels(check, 'scheduled'),
+      annotations: checkAnnotations(check, true),
       ownerReferences: [ownerReference(check)],
     },
     spec: {
@@ -81,12 +100,16 @@ function jobTemplate(
 ): V1JobTemplateSpec {
   const labels = checkLabels(check, run);
   const args = runArgs(check.spec, credential, check.metadata.namespace, config.platformIdentity);
+  const template = checkerPodTemplate(config, args, credential, {
+    labels,
+    annotations: checkAnnotations(check, false),
+  });
   return {
-    metadata: { labels },
+    metadata: { labels, annotations: checkAnnotations(check, true) },
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: check.spec.timeoutSeconds + DEADLINE_GRACE_SECONDS,
-      template: checkerPodTemplate(config, args, credential, labels),
+      template,
     },
   };
 }
@@ -106,6 +129,7 @@ export function desiredRunJob(
       name: job.name,
       namespace: check.metadata.namespace,
       labels: template.metadata?.labels ?? {},
+      annotations: template.metadata?.annotations ?? {},
       ownerReferences: [ownerReference(check)],
     },
     ...(template.spec && { spec: template.spec }),

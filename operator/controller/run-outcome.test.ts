@@ -1,10 +1,24 @@
 import type { V1ContainerState, V1Job, V1JobCondition, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { CheckerResultSchema, type RunResult, type ValidateResult } from '../checker/result.ts';
-import { jobFinished, runOutcome } from './run-outcome.ts';
+import {
+  POD_SETTLE_MS,
+  jobFinished,
+  judgeRun,
+  type LastRun,
+  type RunObservation,
+} from './run-outcome.ts';
 
 const STARTED = new Date('2024-06-01T12:00:00Z');
 const FINISHED = new Date('2024-06-01T12:00:42Z');
+/** LATER is long after every bound a run waits for. */
+const LATER = new Date('2024-06-01T13:00:00Z');
+
+/** runOutcome is the run recorded at LATER, or undefined while it is not over. */
+function runOutcome(observed: RunObservation): LastRun | undefined {
+  const verdict = judgeRun(observed, LATER);
+  return verdict.state === 'Finished' ? verdict.run : undefined;
+}
 
 function job(
   conditions: V1JobCondition[],
@@ -116,7 +130,7 @@ describe('runOutcome', () => {
       message: '3 resources, 1 unhealthy',
       resources: 3,
       unhealthy: 1,
-      regions: { 'us-east-1': { resources: 3, unhealthy: 1 } },
+      regions: [{ name: 'us-east-1', resources: 3, unhealthy: 1 }],
       findings: [{ region: 'us-east-1', id: 'i-1', state: 'stopped', problems: ['stopped'] }],
       truncated: false,
     });
@@ -222,22 +236,87 @@ describe('runOutcome', () => {
   });
 
   it.each(['CreateContainerConfigError', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'])(
-    'reports %s on an unfinished job as InvalidConfiguration without a completion time',
+    'reports %s on an unfinished job as Blocked, not as a finished run',
     (reason) => {
       const stuck = pod({ waiting: { reason, message: 'secret "keys" not found' } });
-      const outcome = runOutcome({ job: job([]), pod: stuck });
-      expect(outcome).toEqual({
-        jobName: 'web-28000000',
-        startTime: '2024-06-01T12:00:00Z',
-        outcome: 'Failed',
-        reason: 'InvalidConfiguration',
+      expect(judgeRun({ job: job([]), pod: stuck }, LATER)).toEqual({
+        state: 'Blocked',
         message: `the checker could not start: ${reason}: secret "keys" not found`,
       });
     },
   );
 
+  it('explains a deadline reached while the checker could not start', () => {
+    const stuck = pod({ waiting: { reason: 'ErrImagePull', message: 'no such image' } });
+    const theJob = job([done('Failed', 'DeadlineExceeded')], { activeDeadlineSeconds: 330 });
+    expect(runOutcome({ job: theJob, pod: stuck })).toMatchObject({
+      outcome: 'Failed',
+      reason: 'InvalidConfiguration',
+      message: expect.stringMatching(/could not start: ErrImagePull.*deadline of 330 s/) as string,
+    });
+  });
+
   it('waits on ContainerCreating', () => {
     const waiting = pod({ waiting: { reason: 'ContainerCreating' } });
-    expect(runOutcome({ job: job([]), pod: waiting })).toBe(undefined);
+    expect(judgeRun({ job: job([]), pod: waiting }, LATER)).toEqual({ state: 'Running' });
+  });
+
+  it('waits for the Pod’s end when the Job completed first, until the settle bound', () => {
+    const theJob = job([done('Complete')], {
+      completionTime: FINISHED,
+      activeDeadlineSeconds: 330,
+    });
+    const running = pod({ running: { startedAt: STARTED } });
+    const bound = FINISHED.getTime() + POD_SETTLE_MS;
+    expect(judgeRun({ job: theJob, pod: running }, FINISHED)).toEqual({
+      state: 'Settling',
+      untilMs: bound,
+    });
+    expect(judgeRun({ job: theJob, pod: running }, new Date(bound))).toMatchObject({
+      state: 'Finished',
+      run: { reason: 'RunAborted' },
+    });
+  });
+
+  it('never waits past the run’s own deadline', () => {
+    const theJob = job([done('Complete')], { completionTime: FINISHED, activeDeadlineSeconds: 60 });
+    const verdict = judgeRun({ job: theJob, pod: undefined }, FINISHED);
+    expect(verdict).toEqual({ state: 'Settling', untilMs: STARTED.getTime() + 60_000 });
+  });
+
+  it('reads the container named checker, not the first one', () => {
+    const result = message(runResult());
+    const twoContainers: V1Pod = {
+      status: {
+        containerStatuses: [
+          {
+            name: 'sidecar',
+            image: 'x',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { running: {} },
+          },
+          {
+            name: 'checker',
+            image: 'img',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { terminated: { exitCode: 0, message: result } },
+          },
+        ],
+      },
+    };
+    const theJob = job([done('Complete')], { completionTime: FINISHED });
+    expect(runOutcome({ job: theJob, pod: twoContainers })).toMatchObject({ outcome: 'Succeeded' });
+  });
+
+  it('records the generation the Job was made for', () => {
+    const theJob = job([done('Complete')], { completionTime: FINISHED });
+    if (theJob.metadata) theJob.metadata.annotations = { 'awscheck.io/generation': '7' };
+    expect(runOutcome({ job: theJob, pod: terminated(0, message(runResult())) })?.generation).toBe(
+      7,
+    );
   });
 });

@@ -1,17 +1,22 @@
-// What a finished (or hopelessly stuck) run says, read from its Job and Pod. A run without
-// a valid result is reported with a reason (deadline, killed, bad setup), never ignored.
+// What a run amounts to, read from its Job and its Pod. A run is over when its Job has
+// finished and its Pod's checker container has terminated (Jobs and Pods arrive on separate
+// watches, so one may be seen before the other). A run that ends without a valid result is
+// reported with a reason (deadline, killed, never started), never ignored and never invented.
 import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { z } from 'zod';
 import type { LastRun as LastRunSchema } from '../api/v1alpha1/awscheck.ts';
 import type { FailureReason } from '../api/v1alpha1/reasons.ts';
 import { parseTerminationMessage, type CheckerResult } from '../checker/result.ts';
+import { GENERATION_ANNOTATION } from '../labels.ts';
+import { CHECKER_CONTAINER } from './checker-pod.ts';
 import { toKubeTime } from './schedule.ts';
 
 export type LastRun = z.output<typeof LastRunSchema>;
 
 /**
- * SETUP_ERRORS are container waiting reasons that no amount of waiting fixes: the run is
- * reported failed at once (fail fast) instead of at its deadline.
+ * SETUP_ERRORS are container waiting reasons that keep the checker from starting. While
+ * the run is not over they are reported in Ready (the kubelet retries, and a pulled image
+ * or a created Secret heals the run); when the run ends they explain why.
  */
 const SETUP_ERRORS = new Set([
   'CreateContainerConfigError',
@@ -22,38 +27,54 @@ const SETUP_ERRORS = new Set([
   'ErrImageNeverPull',
 ]);
 
-/** RunObservation is what the operator sees of one run. */
+/**
+ * POD_SETTLE_MS is how long after its Job finished a run waits for its Pod's end to be
+ * seen (never past the run's deadline) before it is recorded as having left none.
+ */
+export const POD_SETTLE_MS = 60_000;
+
+/** RunObservation is what the operator sees of one run: its Job and the Job's Pod. */
 export interface RunObservation {
   readonly job: V1Job;
   readonly pod: V1Pod | undefined;
 }
 
+/** RunVerdict is where a run stands. */
+export type RunVerdict =
+  | { readonly state: 'Running' }
+  /** The checker cannot start; the run is not over. */
+  | { readonly state: 'Blocked'; readonly message: string }
+  /** The Job finished; its Pod's end is not seen yet. Look again at `untilMs` at the latest. */
+  | { readonly state: 'Settling'; readonly untilMs: number }
+  | { readonly state: 'Finished'; readonly run: LastRun; readonly result?: CheckerResult };
+
 /** jobFinished tells whether a Job has completed or failed. */
 export function jobFinished(job: V1Job): 'Complete' | 'Failed' | undefined {
-  const done = job.status?.conditions?.find(
-    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
-  );
+  const done = finishedCondition(job);
   return done?.type === 'Complete' || done?.type === 'Failed' ? done.type : undefined;
 }
 
-/**
- * runOutcome is the LastRun a run amounts to, or undefined while it is still running.
- * A container stuck on a setup error counts as a failed run now.
- */
-export function runOutcome({ job, pod }: RunObservation): LastRun | undefined {
-  const container = firstContainer(pod);
-  const setupError = setupErrorOf(container);
-  if (setupError !== undefined) return failed(job, 'InvalidConfiguration', setupError);
+/** judgeRun tells where a run stands at `now`. */
+export function judgeRun({ job, pod }: RunObservation, now: Date): RunVerdict {
+  const container = checkerContainer(pod);
   const finished = jobFinished(job);
-  if (finished === undefined) return undefined;
-  const message = container?.state?.terminated?.message ?? '';
-  return message === ''
-    ? withoutResult(job, finished, container)
-    : fromMessage(job, container, message);
+  const setupError = setupErrorOf(container);
+  if (finished === undefined) {
+    return setupError === undefined
+      ? { state: 'Running' }
+      : { state: 'Blocked', message: setupError };
+  }
+  if (container?.state?.terminated !== undefined) return fromTerminated(job, container);
+  if (deadlineExceeded(job)) return { state: 'Finished', run: deadlineRun(job, setupError) };
+  const untilMs = settleBound(job);
+  if (now.getTime() < untilMs) return { state: 'Settling', untilMs };
+  const why = setupError ?? `the checker left no container status (Job ${finished})`;
+  return { state: 'Finished', run: failed(job, 'RunAborted', `${why}, without a result`) };
 }
 
-function firstContainer(pod: V1Pod | undefined): V1ContainerStatus | undefined {
-  return pod?.status?.containerStatuses?.[0];
+/** checkerContainer is the status of the container named `checker`, never just the first. */
+export function checkerContainer(pod: V1Pod | undefined): V1ContainerStatus | undefined {
+  return pod?.status?.containerStatuses?.find((c) => c.name === CHECKER_CONTAINER);
 }
 
 function setupErrorOf(container: V1ContainerStatus | undefined): string | undefined {
@@ -62,23 +83,48 @@ function setupErrorOf(container: V1ContainerStatus | undefined): string | undefi
   return `the checker could not start: ${waiting.reason}: ${waiting.message ?? ''}`;
 }
 
-function fromMessage(
-  job: V1Job,
-  container: V1ContainerStatus | undefined,
-  message: string,
-): LastRun {
-  let result: CheckerResult;
+// settleBound: the Job's end plus the settle time, but never past the run's own deadline.
+function settleBound(job: V1Job): number {
+  const end = Date.parse(completionTime(job) ?? new Date(0).toISOString());
+  const start = Date.parse(toKubeTime(job.status?.startTime ?? new Date(end)));
+  const deadlineSeconds = job.spec?.activeDeadlineSeconds;
+  const settled = end + POD_SETTLE_MS;
+  if (deadlineSeconds === undefined) return settled;
+  return Math.max(end, Math.min(settled, start + deadlineSeconds * 1000));
+}
+
+function deadlineExceeded(job: V1Job): boolean {
+  return finishedCondition(job)?.reason === 'DeadlineExceeded';
+}
+
+function fromTerminated(job: V1Job, container: V1ContainerStatus): RunVerdict {
+  const terminated = container.state?.terminated;
+  const message = terminated?.message ?? '';
+  if (message === '') return { state: 'Finished', run: withoutResult(job, container) };
   try {
-    result = parseTerminationMessage(message);
+    const result = parseTerminationMessage(message);
+    return { state: 'Finished', run: fromResult(job, result), result };
   } catch (error) {
-    const exit = container?.state?.terminated?.exitCode;
-    return failed(
-      job,
-      'RunAborted',
-      `the checker exited ${String(exit)} with an unreadable result: ${String(error)}`,
-    );
+    const exit = String(terminated?.exitCode);
+    const why = `the checker exited ${exit} with an unreadable result: ${String(error)}`;
+    return { state: 'Finished', run: failed(job, 'RunAborted', why) };
   }
-  return fromResult(job, result);
+}
+
+// withoutResult explains a checker that ended without writing its result.
+function withoutResult(job: V1Job, container: V1ContainerStatus): LastRun {
+  if (deadlineExceeded(job)) return deadlineRun(job, undefined);
+  const terminated = container.state?.terminated;
+  const ending = `exited ${String(terminated?.exitCode)} (${terminated?.reason ?? 'no reason'})`;
+  return failed(job, 'RunAborted', `the checker ${ending} without a result`);
+}
+
+function deadlineRun(job: V1Job, setupError: string | undefined): LastRun {
+  const seconds = String(job.spec?.activeDeadlineSeconds);
+  const stopped = `the run was stopped at its deadline of ${seconds} s`;
+  if (setupError !== undefined)
+    return failed(job, 'InvalidConfiguration', `${setupError}; ${stopped}`);
+  return failed(job, 'DeadlineExceeded', stopped);
 }
 
 function fromResult(job: V1Job, result: CheckerResult): LastRun {
@@ -91,10 +137,11 @@ function fromResult(job: V1Job, result: CheckerResult): LastRun {
           findings: result.findings.map(boundedFinding),
         }
       : {};
+  const completion = completionTime(job);
   return {
-    jobName: job.metadata?.name ?? '',
+    ...identity(job),
     startTime: toKubeTime(new Date(result.startTime)),
-    ...optional('completionTime', completionTime(job)),
+    ...(completion !== undefined && { completionTime: completion }),
     durationMs: result.durationMs,
     outcome: result.outcome,
     ...(result.reason !== undefined && { reason: result.reason }),
@@ -105,37 +152,21 @@ function fromResult(job: V1Job, result: CheckerResult): LastRun {
   };
 }
 
-// withoutResult explains a finished run that left no result.
-function withoutResult(
-  job: V1Job,
-  finished: 'Complete' | 'Failed',
-  container: V1ContainerStatus | undefined,
-): LastRun {
-  const condition = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
-  if (condition?.reason === 'DeadlineExceeded') {
-    const seconds = String(job.spec?.activeDeadlineSeconds);
-    return failed(job, 'DeadlineExceeded', `the run was stopped at its deadline of ${seconds} s`);
-  }
-  const ending = describeEnding(
-    container,
-    `Job ${finished}: ${condition?.message ?? 'no message'}`,
-  );
-  return failed(job, 'RunAborted', `the checker ${ending} without a result`);
+// identity: the Job's name and the generation of the spec it ran for.
+function identity(job: V1Job): Pick<LastRun, 'jobName' | 'generation'> {
+  const generation = Number(job.metadata?.annotations?.[GENERATION_ANNOTATION]);
+  return {
+    jobName: job.metadata?.name ?? '',
+    ...(Number.isSafeInteger(generation) && generation >= 0 && { generation }),
+  };
 }
 
-function describeEnding(container: V1ContainerStatus | undefined, jobState: string): string {
-  const terminated = container?.state?.terminated;
-  if (terminated === undefined) return `left no container status (${jobState})`;
-  return `exited ${terminated.exitCode} (${terminated.reason ?? 'no reason'})`;
-}
-
-// failed is a run that failed without a checker result. A run stuck on a setup error has
-// not finished, so it has no completion time.
+// failed is a run that failed without a checker result.
 function failed(job: V1Job, reason: FailureReason, message: string): LastRun {
   const start = job.status?.startTime ?? job.metadata?.creationTimestamp ?? new Date(0);
   const completion = completionTime(job);
   return {
-    jobName: job.metadata?.name ?? '',
+    ...identity(job),
     startTime: toKubeTime(start),
     ...(completion !== undefined && { completionTime: completion }),
     outcome: 'Failed',
@@ -144,16 +175,18 @@ function failed(job: V1Job, reason: FailureReason, message: string): LastRun {
   };
 }
 
+function finishedCondition(job: V1Job): { type: string; reason?: string } | undefined {
+  return job.status?.conditions?.find(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
+}
+
 function completionTime(job: V1Job): string | undefined {
   const finished = job.status?.conditions?.find(
     (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
   );
   const time = job.status?.completionTime ?? finished?.lastTransitionTime;
   return time === undefined ? undefined : toKubeTime(time);
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 /** The status schema's bounds on a finding (the CRD rejects a status beyond them). */

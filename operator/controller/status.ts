@@ -1,8 +1,9 @@
 // Writing status: only when it changed, and for objects the schema refuses, a status that
 // says so (InvalidConfiguration) instead of an exception.
 import { isDeepStrictEqual } from 'node:util';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
 import { replaceStatus } from '../kube.ts';
+import { apiMessage } from './refusal.ts';
 import type { ControllerContext } from './context.ts';
 import { setConditions } from './conditions.ts';
 import type { Condition } from '../api/v1alpha1/common.ts';
@@ -12,7 +13,11 @@ export type RawObject = KubernetesObject & {
   status?: { conditions?: Condition[] } & Record<string, unknown>;
 };
 
-/** writeStatusIfChanged writes `status` unless the object already has exactly it. */
+/**
+ * writeStatusIfChanged writes `status` unless the object already has exactly it, and tells
+ * whether it wrote it. A status the apiserver refuses (422) is reported instead: the last
+ * status it accepted, with Ready False and Stalled giving the apiserver's words.
+ */
 export async function writeStatusIfChanged(
   context: ControllerContext,
   plural: string,
@@ -20,8 +25,18 @@ export async function writeStatusIfChanged(
   status: object,
 ): Promise<boolean> {
   if (isDeepStrictEqual(normalized(object.status ?? {}), normalized(status))) return false;
-  await replaceStatus(context.clients, { plural, object }, status);
-  return true;
+  try {
+    await replaceStatus(context.clients, { plural, object }, status);
+    return true;
+  } catch (error) {
+    if (!(error instanceof ApiException) || error.code !== 422) throw error;
+    const message = `the apiserver refused the status (HTTP 422): ${apiMessage(error)}`;
+    const refused = stalledStatus(context, object, message);
+    if (!isDeepStrictEqual(normalized(object.status ?? {}), normalized(refused))) {
+      await replaceStatus(context.clients, { plural, object }, refused);
+    }
+    return false;
+  }
 }
 
 /**
@@ -34,6 +49,11 @@ export async function writeInvalid(
   object: RawObject,
   message: string,
 ): Promise<void> {
+  await writeStatusIfChanged(context, plural, object, stalledStatus(context, object, message));
+}
+
+// stalledStatus: the object's last status with Ready False and Stalled saying `message`.
+function stalledStatus(context: ControllerContext, object: RawObject, message: string): object {
   const generation = object.metadata?.generation ?? 0;
   const reason = 'InvalidConfiguration';
   const previous = object.status?.conditions;
@@ -46,11 +66,7 @@ export async function writeInvalid(
     generation,
     context.clock.now(),
   );
-  await writeStatusIfChanged(context, plural, object, {
-    ...object.status,
-    observedGeneration: generation,
-    conditions,
-  });
+  return { ...object.status, observedGeneration: generation, conditions };
 }
 
 // normalized drops undefined fields, as JSON on the wire does.

@@ -1,11 +1,13 @@
 // AwsCredentialRef: where an AwsCheck's AWS credentials come from. The schema is the type;
 // the CRD crds/awscheck.io_awscredentialrefs.yaml is generated from it.
 import { z } from 'zod';
+import { FAILURE_REASONS } from './reasons.ts';
 import {
   API_VERSION,
   Conditions,
   LocalObjectReference,
   ObjectMeta,
+  ObjectName,
   Region,
   Time,
 } from './common.ts';
@@ -79,6 +81,22 @@ export const AwsIdentity = z.object({
   userId: text(256).meta({ description: 'The unique id of that identity.' }),
 });
 
+/** MAX_REVALIDATE_TOKEN bounds the revalidate annotation's value, as the run-now token. */
+export const MAX_REVALIDATE_TOKEN = 253;
+
+/** Validation is the latest validation run that ended, as the operator recorded it. */
+export const Validation = z.object({
+  jobName: ObjectName.meta({ description: 'The Job that validated.' }),
+  generation: z.int().min(0).max(Number.MAX_SAFE_INTEGER).meta({
+    description: 'The .metadata.generation of the credential ref it validated.',
+  }),
+  completionTime: Time.meta({ description: 'When the validation ended.' }),
+  outcome: z.enum(['Succeeded', 'Failed']).meta({ description: 'Succeeded or Failed.' }),
+  reason: z.enum(FAILURE_REASONS).optional().meta({ description: 'Why it failed.' }),
+  message: text(4096).meta({ description: 'A one-line summary of the validation.' }),
+});
+export type Validation = z.output<typeof Validation>;
+
 /** AwsCredentialRefStatus is what the operator observed, written through the status subresource. */
 export const AwsCredentialRefStatus = z
   .object({
@@ -98,6 +116,20 @@ export const AwsCredentialRefStatus = z
     }),
     lastValidatedTime: Time.optional().meta({
       description: 'When the credentials were last validated successfully.',
+    }),
+    lastValidation: Validation.optional().meta({
+      description: 'The latest validation run that ended, successful or not.',
+    }),
+    consecutiveFailures: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional().meta({
+      description:
+        'How many validations in a row failed; failed credentials are validated again after a delay that doubles with each failure, up to the revalidation interval.',
+    }),
+    nextValidationTime: Time.optional().meta({
+      description: 'When the credentials are validated next, unless something changes first.',
+    }),
+    revalidateToken: text(MAX_REVALIDATE_TOKEN).optional().meta({
+      description:
+        'The awscheck.io/revalidate annotation value whose validation was last started; a new value validates again now.',
     }),
   })
   .meta({ description: 'What the operator observed about the credentials.' });
