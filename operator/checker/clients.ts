@@ -5,7 +5,8 @@
 //   classifyErrors(client.middlewareStack, 'x', context);
 // @smithy/types is the SDK's own type package (every client depends on it); only its
 // types are used, so nothing of it is loaded at run time.
-import type { MiddlewareStack } from '@smithy/types';
+import type { HttpRequest, HttpResponse, MiddlewareStack } from '@smithy/types';
+import { checkAnswer } from './aws-answer.ts';
 import { classify } from './errors.ts';
 import type { ScanContext } from './service.ts';
 
@@ -50,10 +51,19 @@ export function clientConfig(context: Pick<ScanContext, 'region' | 'settings'>):
   };
 }
 
+const operationOf = (iamPrefix: string, commandName: string | undefined): string =>
+  `${iamPrefix}:${(commandName ?? 'Unknown').replace(/Command$/, '')}`;
+
+function isHttpResponse(response: unknown): response is HttpResponse {
+  return typeof response === 'object' && response !== null && 'statusCode' in response;
+}
+
 /**
  * classifyErrors makes every error a client throws after the SDK's retries a
  * CheckerError naming the region and the call as `iamPrefix:Operation`. An abort of the
- * run passes through unchanged for the runner to recognise. Call it once per new client.
+ * run passes through unchanged for the runner to recognise. It also refuses, before the
+ * SDK parses it, any successful answer that is not a well-formed AWS answer
+ * (aws-answer.ts). Call it once per new client.
  */
 export function classifyErrors<I extends object, O extends object>(
   stack: MiddlewareStack<I, O>,
@@ -66,10 +76,23 @@ export function classifyErrors<I extends object, O extends object>(
         return await next(args);
       } catch (error) {
         if (context.signal.aborted) throw error;
-        const command = (middlewareContext.commandName ?? 'Unknown').replace(/Command$/, '');
-        throw classify(error, { region: context.region, operation: `${iamPrefix}:${command}` });
+        const operation = operationOf(iamPrefix, middlewareContext.commandName);
+        throw classify(error, { region: context.region, operation });
       }
     },
     { step: 'initialize', name: 'awscheckClassifyErrors' },
+  );
+  // Innermost in the deserialize step: it sees the raw answer before the SDK's parser.
+  stack.add(
+    (next, middlewareContext) => async (args) => {
+      const answer = await next(args);
+      if (isHttpResponse(answer.response)) {
+        const head = (args.request as Partial<HttpRequest> | undefined)?.method === 'HEAD';
+        const operation = operationOf(iamPrefix, middlewareContext.commandName);
+        await checkAnswer(answer.response, head, operation);
+      }
+      return answer;
+    },
+    { step: 'deserialize', priority: 'low', name: 'awscheckAwsAnswer' },
   );
 }

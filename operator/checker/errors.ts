@@ -199,15 +199,24 @@ function isErrorLike(error: unknown): error is AwsErrorShape {
 }
 
 /**
+ * isUnparsedAnswer tells an HTTP answer the SDK failed to parse, in any protocol: JSON
+ * parsing throws a SyntaxError, XML parsing the parser's own Error; either way the SDK's
+ * deserializer attaches the answer (`$response`) and its status, and, unlike an AWS error
+ * it parsed, no `$fault`.
+ */
+function isUnparsedAnswer(error: AwsErrorShape): boolean {
+  if (error.$metadata?.httpStatusCode === undefined) return false;
+  return error instanceof SyntaxError || ('$response' in error && !('$fault' in error));
+}
+
+/**
  * awsErrorCode is the AWS error code of an SDK error: its name; UnparseableAnswer when the
  * SDK could not parse an HTTP answer (then the status decides the category); or Node's
  * network code.
  */
 function awsErrorCode(error: AwsErrorShape): string {
   if (error.name in ERROR_NAME_CATEGORIES) return error.name;
-  if (error instanceof SyntaxError && error.$metadata?.httpStatusCode !== undefined) {
-    return 'UnparseableAnswer';
-  }
+  if (isUnparsedAnswer(error)) return 'UnparseableAnswer';
   if (typeof error.code === 'string' && error.code in NETWORK_CODES) return error.code;
   return error.name;
 }
