@@ -1,6 +1,8 @@
-// The operator's RBAC, declared once: `npm run generate` writes it as YAML and the
-// end-to-end tests bind the operator's test identity to exactly this. Least privilege:
-// no Secret access at all, no wildcards, writes only to what the operator owns.
+// The operator's and the tenants' RBAC, declared once: `npm run generate` writes it as YAML
+// and the tests bind the operator's and a tenant's test identities to exactly this. Least
+// privilege: the operator has no Secret access at all, no wildcards, writes only to what
+// it owns (its power to create Jobs is fenced at admission: operator/admission.ts);
+// tenants manage our kinds and their Secrets in their own namespace, and nothing else.
 import type { V1ClusterRole, V1PolicyRule, V1Role } from '@kubernetes/client-node';
 import { GROUP } from './api/v1alpha1/common.ts';
 
@@ -65,12 +67,73 @@ export const LEADER_ELECTION_RULES: readonly (V1PolicyRule & { readonly why: str
 export const OPERATOR_ROLE_NAME = 'awscheck-operator';
 export const LEADER_ELECTION_ROLE_NAME = 'awscheck-operator-leader-election';
 
+/** TENANT_ROLE_NAME names the ClusterRole the portal binds in each tenant's namespace. */
+export const TENANT_ROLE_NAME = 'awscheck-tenant';
+
+/** TENANT_VERBS are every verb on an object but deletecollection: one object at a time. */
+export const TENANT_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+
+/**
+ * TENANT_RULES are what a tenant may do, granted only in its own namespace by a
+ * RoleBinding (the portal writes it) to the ClusterRole TENANT_ROLE_NAME: our two kinds,
+ * the Secrets that hold their keys, and reading Events. Nothing else, on purpose.
+ *
+ * Why a tenant cannot obtain the checker's platform-identity token (a ServiceAccount token
+ * for the audience AWSCHECK_PLATFORM_TOKEN_AUDIENCE, default `awscheck.io/checker`, which
+ * the platform role's trust policy requires): the apiserver issues a token for a chosen
+ * audience only (1) through a TokenRequest, `create serviceaccounts/token`; (2) into a
+ * Pod's projected volume, so to whoever may create a Pod, directly or through any workload
+ * (Job, CronJob, Deployment, ReplicaSet, StatefulSet, DaemonSet, ReplicationController),
+ * or read it from a running Pod (`pods/exec`, `pods/attach`, `pods/portforward`,
+ * `pods/ephemeralcontainers`). This role grants none of these, nor ServiceAccounts, Roles
+ * or RoleBindings (no way to grant itself more), nor `impersonate`, `bind` or `escalate`.
+ * What it does grant cannot stand in: a legacy token Secret a tenant may create or read
+ * (type `kubernetes.io/service-account-token`) carries the apiserver's own audiences, never
+ * ours, so the cluster must never list the platform audience in `--api-audiences`. The
+ * only Pods that carry the token are the operator's checker runs, and the admission fence
+ * (operator/admission.ts) admits a token for that audience only in the checker's exact
+ * shape (its image and command, no env, no other volume), whose program never prints
+ * it. Events hold no token. Everything here is namespaced, so nothing reaches another
+ * tenant. Who else can mint such a token: anyone who may create Pods or TokenRequests in
+ * any namespace (cluster and platform admins); they are trusted with the platform role.
+ */
+export const TENANT_RULES: readonly (V1PolicyRule & { readonly why: string })[] = [
+  {
+    why: 'declare checks and credential refs, and read their status',
+    apiGroups: [GROUP],
+    resources: ['awschecks', 'awscredentialrefs'],
+    verbs: TENANT_VERBS,
+  },
+  {
+    why: 'keep the access keys a credential ref names (the operator never reads them)',
+    apiGroups: [''],
+    resources: ['secrets'],
+    verbs: TENANT_VERBS,
+  },
+  {
+    why: 'read the run outcomes the operator reports as Events',
+    apiGroups: ['', 'events.k8s.io'],
+    resources: ['events'],
+    verbs: ['get', 'list', 'watch'],
+  },
+];
+
 const rules = (declared: readonly (V1PolicyRule & { why: string })[]): V1PolicyRule[] =>
   declared.map(({ apiGroups, resources, verbs }) => ({
     apiGroups: [...(apiGroups ?? [])],
     resources: [...(resources ?? [])],
     verbs: [...verbs],
   }));
+
+/** tenantRoleManifest is the tenants' ClusterRole, bound per namespace by a RoleBinding. */
+export function tenantRoleManifest(): V1ClusterRole {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: TENANT_ROLE_NAME },
+    rules: rules(TENANT_RULES),
+  };
+}
 
 /** rbacManifests are the ClusterRole and the leader-election Role (namespace set on apply). */
 export function rbacManifests(): [V1ClusterRole, V1Role] {

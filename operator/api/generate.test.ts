@@ -1,10 +1,20 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_NAMES } from '../checker/service-names.ts';
-import { CRD_TARGETS, SAMPLES_DIR, generatedFiles } from './generated-files.ts';
+import { CHECKER_POD_POLICY, CHECKER_POD_RULES, DEFAULT_INSTALL } from '../admission.ts';
+import { CHECKER_COMMAND } from '../controller/checker-pod.ts';
+import { TENANT_ROLE_NAME } from '../rbac.ts';
+import {
+  ADMISSION_FILE,
+  CRD_TARGETS,
+  RBAC_DIR,
+  SAMPLES_DIR,
+  TENANT_RBAC_FILE,
+  generatedFiles,
+} from './generated-files.ts';
 import { openApiSchemaOf, SchemaError } from './openapi.ts';
 import { AwsCheckSpec } from './v1alpha1/awscheck.ts';
 
@@ -33,6 +43,12 @@ function fieldsOf(node: Node, at: string): [string, Node][] {
     ...(items ? fieldsOf(items, `${at}[]`) : []),
     ...(values ? fieldsOf(values, `${at}{}`) : []),
   ];
+}
+
+function documentsOf(path: string): Node[] {
+  const content = generatedFiles().get(path);
+  if (content === undefined) throw new Error(`${path} is not generated`);
+  return parseAllDocuments(content).map((document) => document.toJS() as Node);
 }
 
 function crdSchema(path: string): Node {
@@ -97,6 +113,52 @@ describe('generatedFiles', () => {
       expect(unbounded.map(([at]) => at)).toEqual([]);
     },
   );
+
+  it('writes the RBAC and the admission fence beside it', () => {
+    const rbac = [...generatedFiles().keys()].filter((p) => p.startsWith(`${RBAC_DIR}/`)).sort();
+
+    expect(rbac).toEqual(
+      [`${RBAC_DIR}/awscheck-operator.yaml`, TENANT_RBAC_FILE, ADMISSION_FILE].sort(),
+    );
+    const [tenant] = documentsOf(TENANT_RBAC_FILE);
+    expect(tenant).toMatchObject({ kind: 'ClusterRole', metadata: { name: TENANT_ROLE_NAME } });
+  });
+
+  it('fences the operator’s Jobs with the checker’s command and every rule, bound to its parameters', () => {
+    const [policy, params, binding] = documentsOf(ADMISSION_FILE) as [Node, Node, Node];
+    const spec = policy.spec as { validations: { expression: string; message: string }[] };
+
+    expect(policy).toMatchObject({
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: CHECKER_POD_POLICY },
+      spec: { failurePolicy: 'Fail', paramKind: { apiVersion: 'v1', kind: 'ConfigMap' } },
+    });
+    expect(spec.validations.map((v) => v.expression)).toEqual(
+      CHECKER_POD_RULES.map((rule) => rule.expression),
+    );
+    expect(spec.validations.every((v) => v.message.includes('awscheck-operator'))).toBe(true);
+    const command = spec.validations.find((v) => v.message.includes('(checker-command)'));
+    expect(command?.expression).toContain(
+      `[${CHECKER_COMMAND.map((part) => JSON.stringify(part)).join(', ')}]`,
+    );
+    expect(params).toMatchObject({
+      kind: 'ConfigMap',
+      metadata: { name: CHECKER_POD_POLICY, namespace: DEFAULT_INSTALL.namespace },
+      data: { operatorUsername: DEFAULT_INSTALL.operatorUsername },
+    });
+    expect(binding).toMatchObject({
+      kind: 'ValidatingAdmissionPolicyBinding',
+      spec: {
+        policyName: CHECKER_POD_POLICY,
+        paramRef: {
+          name: CHECKER_POD_POLICY,
+          namespace: DEFAULT_INSTALL.namespace,
+          parameterNotFoundAction: 'Deny',
+        },
+        validationActions: ['Deny'],
+      },
+    });
+  });
 
   it('takes the service enum from the one service list', () => {
     const spec = (crdSchema('crds/awscheck.io_awschecks.yaml').properties as Record<string, Node>)

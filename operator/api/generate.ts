@@ -1,8 +1,9 @@
-// `npm run generate`: writes the CRDs and samples from the zod schemas, and removes generated
-// files that no longer have a source.
+// `npm run generate`: writes the CRDs and samples from the zod schemas, the RBAC and the
+// admission fence from their declarations, and removes generated files that no longer have
+// a source.
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { CRD_TARGETS, SAMPLES_DIR, generatedFiles } from './generated-files.ts';
+import { CRD_TARGETS, RBAC_DIR, SAMPLES_DIR, generatedFiles } from './generated-files.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -23,7 +24,7 @@ for (const [path, content] of files) {
 }
 const keep = new Set(files.keys());
 const removed = (
-  await Promise.all([...CRD_TARGETS, SAMPLES_DIR].map((dir) => removeStale(dir, keep)))
+  await Promise.all([...CRD_TARGETS, SAMPLES_DIR, RBAC_DIR].map((dir) => removeStale(dir, keep)))
 ).flat();
 console.log(
   `generated ${files.size} files${removed.length > 0 ? `; removed stale ${removed.join(', ')}` : ''}`,

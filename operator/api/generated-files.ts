@@ -7,14 +7,34 @@ import { AwsCredentialRef, AwsCredentialRefDefinition } from './v1alpha1/awscred
 import { GROUP } from './v1alpha1/common.ts';
 import type { KindDefinition } from './v1alpha1/kind.ts';
 import { parseWith } from './v1alpha1/parse.ts';
-import { rbacManifests } from '../rbac.ts';
+import { admissionManifests } from '../admission.ts';
+import { rbacManifests, tenantRoleManifest } from '../rbac.ts';
+
+/** RBAC_DIR receives the RBAC and the admission fence beside it. */
+export const RBAC_DIR = 'crds/rbac';
 
 /** RBAC_FILE receives the operator's ClusterRole and leader-election Role. */
-export const RBAC_FILE = 'crds/rbac/awscheck-operator.yaml';
+export const RBAC_FILE = `${RBAC_DIR}/awscheck-operator.yaml`;
 
-function rbacFile(): [string, string] {
-  const documents = rbacManifests().map((manifest) => yamlOf(manifest, 'operator/rbac.ts'));
-  return [RBAC_FILE, documents.join('---\n')];
+/** TENANT_RBAC_FILE receives the tenants' ClusterRole. */
+export const TENANT_RBAC_FILE = `${RBAC_DIR}/awscheck-tenant.yaml`;
+
+/**
+ * ADMISSION_FILE receives the admission fence of the operator's Jobs and CronJobs: the
+ * policy, the parameters of the default install (namespace awscheck-system) and its binding.
+ */
+export const ADMISSION_FILE = `${RBAC_DIR}/awscheck-checker-pods.yaml`;
+
+function documentsOf(path: string, manifests: readonly object[], source: string): [string, string] {
+  return [path, manifests.map((manifest) => yamlOf(manifest, source)).join('---\n')];
+}
+
+function rbacFiles(): [string, string][] {
+  return [
+    documentsOf(RBAC_FILE, rbacManifests(), 'operator/rbac.ts'),
+    documentsOf(TENANT_RBAC_FILE, [tenantRoleManifest()], 'operator/rbac.ts'),
+    documentsOf(ADMISSION_FILE, admissionManifests(), 'operator/admission.ts'),
+  ];
 }
 
 /** KINDS are the kinds of the API; each becomes one CRD per target directory. */
@@ -65,5 +85,5 @@ function checkedSample(sample: Sample): [string, string] {
  */
 export function generatedFiles(): Map<string, string> {
   const samples = [...credentialRefSamples(), ...checkSamples()].map(checkedSample);
-  return new Map([...crdFiles(), ...samples, rbacFile()]);
+  return new Map([...crdFiles(), ...samples, ...rbacFiles()]);
 }
