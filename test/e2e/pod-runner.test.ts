@@ -2,6 +2,7 @@
 // controller, with Secret files mounted, termination messages, deadlines and memory limits.
 import type { V1Job, V1Pod, V1ResourceRequirements } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
+import { judgeRun } from '../../operator/controller/run-outcome.ts';
 import { eventually } from '../support/eventually.ts';
 import { createNamespace, kubeClients } from '../support/kube.ts';
 
@@ -183,6 +184,12 @@ describe('local pod runner', () => {
       reason: 'OOMKilled',
     });
     expect(await jobCondition(namespace, 'over-limit')).toBe('Failed');
+    // The operator's reading of the same Job and Pod names the kill.
+    const job = await admin.batch.readNamespacedJob({ name: 'over-limit', namespace });
+    expect(judgeRun({ job, pod }, new Date())).toMatchObject({
+      state: 'Finished',
+      run: { outcome: 'Failed', message: 'the checker exited 137 (OOMKilled) without a result' },
+    });
   });
 
   it('leaves a Pod within its memory and CPU limits alone', async () => {
