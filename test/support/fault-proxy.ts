@@ -227,6 +227,8 @@ interface XmlList {
   readonly token: string;
   /** How much of the page size an item uses (DescribeInstances pages instances, not reservations). */
   readonly weigh?: (item: string) => number;
+  /** The element that says more pages follow (IAM's IsTruncated), set to match the token. */
+  readonly truncated?: string;
 }
 
 interface JsonList {
@@ -348,6 +350,22 @@ export const PAGED_LISTINGS: readonly PagedListing[] = [
     defaultPage: 25,
     maxPage: 500,
     answer: { kind: 'json', list: 'item', token: 'position' },
+  },
+  {
+    service: 'iam',
+    operation: 'ListUsers',
+    place: 'form',
+    limit: 'MaxItems',
+    token: 'Marker',
+    defaultPage: 100,
+    maxPage: 1000,
+    answer: {
+      kind: 'xml',
+      list: 'Users',
+      item: 'member',
+      token: 'Marker',
+      truncated: 'IsTruncated',
+    },
   },
   jsonListing(
     'athena',
@@ -472,11 +490,19 @@ function splitXml(text: string, spec: XmlList): Split {
   const items = topLevelItems(text.slice(start + open.length, end), spec.item);
   const head = text.slice(0, start + open.length);
   const tail = text.slice(end + close.length);
+  const truncated = spec.truncated;
+  const mark = (rest: string, more: boolean): string =>
+    truncated === undefined
+      ? rest
+      : rest.replace(
+          new RegExp(`<${truncated}>\\w+</${truncated}>`),
+          `<${truncated}>${String(more)}</${truncated}>`,
+        );
   return {
     count: items.length,
     weight: (index) => spec.weigh?.(items[index] ?? '') ?? 1,
     render: (from, to, token) =>
-      `${head}${items.slice(from, to).join('')}${close}${token === undefined ? '' : `<${spec.token}>${token}</${spec.token}>`}${tail}`,
+      `${head}${items.slice(from, to).join('')}${close}${token === undefined ? '' : `<${spec.token}>${token}</${spec.token}>`}${mark(tail, token !== undefined)}`,
   };
 }
 
@@ -558,9 +584,12 @@ class Pager {
   /** With `snapshot`, the first full answer to each listing, reused for every later one. */
   private readonly snapshots: Map<string, Cursor> | undefined;
 
-  constructor(target: URL, snapshot: boolean) {
+  private readonly cap: number;
+
+  constructor(target: URL, options: FaultProxyOptions) {
     this.target = target;
-    this.snapshots = snapshot ? new Map() : undefined;
+    this.snapshots = options.snapshot === true ? new Map() : undefined;
+    this.cap = options.pageSizeCap ?? Infinity;
   }
 
   /** serve answers one page: the first from moto's full answer, the next from the cursor its token names. */
@@ -571,7 +600,8 @@ class Pager {
   ): Promise<void> {
     const { req, body, res } = exchange;
     const params = paramsOf(listing, req, body);
-    const size = Math.max(1, Math.min(params.limit ?? listing.defaultPage, listing.maxPage));
+    const asked = Math.min(params.limit ?? listing.defaultPage, listing.maxPage);
+    const size = Math.max(1, Math.min(asked, this.cap));
     let cursor: Cursor | undefined;
     if (params.token === undefined) {
       const first = await this.first(listing, seen, { req, body });
@@ -665,6 +695,12 @@ export interface FaultProxyOptions {
    * 50,000-instance inventory times moto's serialiser, not the client.
    */
   readonly snapshot?: boolean;
+  /**
+   * With paging, answer at most this many items a page, whatever the request asks: AWS
+   * may return fewer items than asked with a token, and clients must follow it. Tests
+   * reach a second page with a handful of resources this way.
+   */
+  readonly pageSizeCap?: number;
 }
 
 /** startFaultProxy starts a proxy in front of `targetUrl` (moto) on 127.0.0.1. */
@@ -673,7 +709,7 @@ export async function startFaultProxy(
   options: FaultProxyOptions = {},
 ): Promise<FaultProxy> {
   const target = new URL(targetUrl);
-  const pager = options.paging === true ? new Pager(target, options.snapshot === true) : undefined;
+  const pager = options.paging === true ? new Pager(target, options) : undefined;
   const rules: { rule: FaultRule; used: number }[] = [];
   const requests: ProxiedRequest[] = [];
   const waiters: { where: (request: ProxiedRequest) => boolean; resolve: () => void }[] = [];
