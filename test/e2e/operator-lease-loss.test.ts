@@ -1,0 +1,193 @@
+// A replica that loses its Lease ends: the apiserver is frozen (SIGSTOP) for longer than
+// the renew deadline under one leading replica; the replica stops its workers and exits
+// non-zero by itself, a new replica takes over, and nothing is recorded twice.
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoordinationV1Api, type CoreV1Event } from '@kubernetes/client-node';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AWS_TEST_KEYS, conditionOf, CustomObjects } from '../support/awscheck.ts';
+import { eventually } from '../support/eventually.ts';
+import { createNamespace, kubeClients } from '../support/kube.ts';
+import { installOperator, type OperatorSetup } from '../support/operator.ts';
+import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.ts';
+
+const env = inject('testenv');
+const admin = kubeClients(env.kubeconfig);
+const objects = new CustomObjects(env.kubeconfig);
+const leases = admin.config.makeApiClient(CoordinationV1Api);
+// The replicas run with a 3 s Lease, a 2 s renew deadline and a 1 s retry period.
+const RENEW_DEADLINE_MS = 2_000;
+const LEASE_DURATION_MS = 3_000;
+// Loss is noticed by the renew deadline; the workers then have (lease − deadline, at least
+// 1 s) to stop. A second of slack for process start-up of the exit path and the log.
+const EXIT_BOUND_MS =
+  RENEW_DEADLINE_MS + Math.max(1_000, LEASE_DURATION_MS - RENEW_DEADLINE_MS) + 1_000;
+let setup: OperatorSetup;
+const running: OperatorProcess[] = [];
+
+function apiServerPid(): number {
+  const server = env.processes.find((p) => p.name === 'kube-apiserver');
+  if (!server) throw new Error('the test environment names no kube-apiserver process');
+  const command = readFileSync(`/proc/${server.pid}/comm`, 'utf8').trim();
+  if (command !== 'kube-apiserver') {
+    throw new Error(`pid ${server.pid} is ${command}, not kube-apiserver`);
+  }
+  return server.pid;
+}
+
+// thaw is idempotent: the shared environment must survive whatever the test does.
+function thaw(): void {
+  try {
+    process.kill(apiServerPid(), 'SIGCONT');
+  } catch {
+    // Gone already: the environment's own checks will say so.
+  }
+}
+
+beforeAll(async () => {
+  setup = await installOperator(env);
+});
+
+afterEach(async () => {
+  thaw();
+  await Promise.all(running.splice(0).map((operator) => operator.stop()));
+});
+
+afterAll(() => {
+  thaw();
+});
+
+async function start(name: string): Promise<OperatorProcess> {
+  const operator = await startOperatorProcess(env, setup, name);
+  running.push(operator);
+  return operator;
+}
+
+async function tenantWithCheck(namespace: string, name: string): Promise<void> {
+  await objects.create('awschecks', namespace, {
+    apiVersion: 'awscheck.io/v1alpha1',
+    kind: 'AwsCheck',
+    metadata: { name },
+    spec: { credentialRef: { name: 'readonly' }, service: 'sts', type: 'HealthCheck' },
+  });
+}
+
+async function tenant(): Promise<string> {
+  const namespace = await createNamespace(admin.core, 'tenant');
+  await admin.core.createNamespacedSecret({
+    namespace,
+    body: { metadata: { name: 'aws-keys' }, stringData: AWS_TEST_KEYS },
+  });
+  await objects.create('awscredentialrefs', namespace, {
+    apiVersion: 'awscheck.io/v1alpha1',
+    kind: 'AwsCredentialRef',
+    metadata: { name: 'readonly' },
+    spec: { secretRef: { name: 'aws-keys' } },
+  });
+  return namespace;
+}
+
+// runEvents lists the Events about a check, each with how often it was counted.
+async function runEvents(namespace: string, name: string): Promise<string[]> {
+  const list = await admin.core.listNamespacedEvent({
+    namespace,
+    fieldSelector: `involvedObject.name=${name}`,
+  });
+  return list.items
+    .map(
+      (event: CoreV1Event) =>
+        `${event.reason ?? ''} ${event.metadata.name ?? ''} x${event.count ?? 1}+${event.series?.count ?? 0}`,
+    )
+    .sort();
+}
+
+interface Recorded {
+  readonly lastRun: unknown;
+  readonly consecutiveFailures: unknown;
+  readonly lastSuccessfulTime: unknown;
+  readonly healthy: unknown;
+  readonly events: string[];
+  readonly jobs: string[];
+}
+
+async function recorded(namespace: string, name: string): Promise<Recorded> {
+  const check = await objects.check(namespace, name);
+  const jobs = await admin.batch.listNamespacedJob({ namespace });
+  const healthy = conditionOf(check, 'Healthy');
+  return {
+    lastRun: check.status?.lastRun,
+    consecutiveFailures: check.status?.consecutiveFailures,
+    lastSuccessfulTime: check.status?.lastSuccessfulTime,
+    healthy: { status: healthy?.status, reason: healthy?.reason },
+    events: await runEvents(namespace, name),
+    jobs: jobs.items
+      .filter((job) =>
+        job.metadata?.ownerReferences?.some((owner) => owner.uid === check.metadata.uid),
+      )
+      .map((job) => job.metadata?.name ?? '')
+      .sort(),
+  };
+}
+
+async function healthyWithEvent(namespace: string, name: string): Promise<Recorded> {
+  return eventually(`${name} Healthy with its run Event`, async () => {
+    const now = await recorded(namespace, name);
+    const healthy = (now.healthy as { status?: string }).status === 'True';
+    return healthy && now.events.some((e) => e.startsWith('RunSucceeded')) ? now : undefined;
+  });
+}
+
+describe('a replica that loses its Lease', () => {
+  it('exits non-zero by itself while the apiserver is frozen; a new replica leads and records nothing twice', async () => {
+    const first = await start('replica-a');
+    await eventually('replica-a to lead', async () =>
+      (await first.isLeader()) ? true : undefined,
+    );
+    const namespace = await tenant();
+    await tenantWithCheck(namespace, 'before-freeze');
+    await healthyWithEvent(namespace, 'before-freeze');
+    // Let a few resyncs pass, so what is compared later is the steady state.
+    await sleep(2_000);
+    const before = await recorded(namespace, 'before-freeze');
+
+    const pid = apiServerPid();
+    const frozenAt = Date.now();
+    let exit: { code: number | null; at: number } | undefined;
+    try {
+      process.kill(pid, 'SIGSTOP');
+      exit = await Promise.race([first.exited, sleep(30_000).then(() => undefined)]);
+      // Frozen for longer than the Lease lasts, whenever the replica went.
+      await sleep(Math.max(0, frozenAt + LEASE_DURATION_MS + 1_000 - Date.now()));
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const exitAfterMs = exit ? exit.at - frozenAt : undefined;
+    console.log(`replica-a exited ${String(exitAfterMs)} ms after the freeze`);
+    expect(exit?.code).toBe(1);
+    expect(exitAfterMs).toBeLessThanOrEqual(EXIT_BOUND_MS);
+    // It ended by the orderly path (workers drained, caches stopped), not the backstop.
+    const log = readFileSync(first.process.logFile, 'utf8');
+    expect(log).toContain('lost leadership; stopping workers and exiting');
+    expect(log).toContain('stopped after losing the Lease');
+    expect(log).not.toContain('did not stop in time');
+
+    const lease = await eventually('the apiserver to answer again', async () =>
+      leases.readNamespacedLease({ name: setup.leaseName, namespace: setup.namespace }),
+    );
+    // Lost, not released: the holder is still replica-a, whose Lease now simply expires.
+    expect(lease.spec?.holderIdentity).toMatch(/^replica-a-/);
+
+    const second = await start('replica-b');
+    await eventually(
+      'replica-b to lead',
+      async () => ((await second.isLeader()) ? true : undefined),
+      20_000,
+    );
+    await tenantWithCheck(namespace, 'after-takeover');
+    await healthyWithEvent(namespace, 'after-takeover');
+    // replica-b has resynced the frozen-over check several times by now.
+    await sleep(2_000);
+
+    expect(await recorded(namespace, 'before-freeze')).toEqual(before);
+  });
+});
