@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { invalidConfiguration } from './errors.ts';
+import { regionPartition, regionProblem } from './regions.ts';
 import { REGION_PATTERN } from './result-limits.ts';
 import { CHECK_TYPES, SERVICE_NAMES } from './service-names.ts';
 
@@ -33,7 +34,14 @@ const OPTIONS = {
 const integer = (min: number, max: number): z.ZodCoercedNumber =>
   z.coerce.number().int().min(min).max(max);
 
-const region = z.string().regex(REGION_PATTERN, 'a region looks like us-east-1 or eu-central-2');
+// A region has the shape of a region name and is listed by an AWS partition (regions.ts).
+const region = z
+  .string()
+  .regex(REGION_PATTERN, 'a region looks like us-east-1 or eu-central-2')
+  .superRefine((value, context) => {
+    const problem = REGION_PATTERN.test(value) ? regionProblem(value, value) : undefined;
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+  });
 
 const tag = z
   .string()
@@ -95,6 +103,15 @@ export const RunArgsSchema = z
     concurrency: integer(1, 32).default(4),
   })
   .refine(roleNeedsExternalId, roleRule)
+  .superRefine((v, context) => {
+    // Unlisted regions are refused by `region` itself; here: one partition per run.
+    for (const asked of new Set(v.region)) {
+      if (regionPartition(asked) === undefined) continue;
+      const problem = regionProblem(asked, v['sts-region']);
+      if (problem !== undefined)
+        context.addIssue({ code: 'custom', message: problem, path: ['region'] });
+    }
+  })
   .refine((v) => (v['expect-min'] ?? 0) <= (v['expect-max'] ?? Infinity), {
     message: '--expect-min must not exceed --expect-max',
   });

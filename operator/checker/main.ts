@@ -7,6 +7,7 @@ import { helpText } from './help.ts';
 import { loadService } from './registry.ts';
 import { RESULT_VERSION } from './result-limits.ts';
 import type { CheckerResult, RunResult, UsageResult, ValidateResult } from './result.ts';
+import { globalRegionFor } from './regions.ts';
 import { describeError, runCheck } from './run.ts';
 import { writeTerminationMessage } from './termination.ts';
 
@@ -92,6 +93,7 @@ async function commandRun(args: RunArgs, io: MainIO, started: Date): Promise<Run
     },
     timeoutMs: Math.max(1, args.timeout * 1000 - spent),
     concurrency: args.concurrency,
+    globalRegion: globalRegionFor(args['sts-region']),
   };
   const emit = (line: Readonly<Record<string, unknown>>): void => {
     io.stdout(JSON.stringify(line));

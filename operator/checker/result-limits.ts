@@ -14,8 +14,15 @@ export const MAX_FINDINGS = 20;
 /** RESULT_OUTCOMES: a run either passed or failed; there is no partial success. */
 export const RESULT_OUTCOMES = ['Succeeded', 'Failed'] as const;
 
-/** REGION_PATTERN accepts AWS region names (us-east-1, us-gov-west-1, eu-central-2, …). */
-export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+/**
+ * REGION_PATTERN_SOURCE is the one shape of an AWS region name (us-east-1, us-gov-west-1,
+ * cn-north-1, eusc-de-east-1, us-isob-east-1, …), shared by the CRD's `Region` and the
+ * checker. Whether a partition knows the region is decided by the SDK (regions.ts).
+ */
+export const REGION_PATTERN_SOURCE = '^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$';
+
+/** REGION_PATTERN is REGION_PATTERN_SOURCE compiled. */
+export const REGION_PATTERN = new RegExp(REGION_PATTERN_SOURCE);
 
 /** GLOBAL_REGION keys the tally of a service whose resources belong to no region (IAM, CloudFront). */
 export const GLOBAL_REGION = 'global';

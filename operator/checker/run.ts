@@ -24,6 +24,12 @@ export interface RunRequest {
   readonly expect: Expect;
   readonly timeoutMs: number;
   readonly concurrency: number;
+  /**
+   * The region global services are called in: the global region of the credentials'
+   * partition (globalRegionFor(--sts-region)); `checker run` always sets it. Absent only
+   * in in-process tests, which then mean the aws partition.
+   */
+  readonly globalRegion?: string;
 }
 
 /** RunDependencies are what a run uses from outside: the module, SDK settings, output, clock. */
@@ -34,8 +40,8 @@ export interface RunDependencies {
   readonly now: () => Date;
 }
 
-/** GLOBAL_SCAN_REGION is the SDK region that global services (IAM, CloudFront) are called in. */
-export const GLOBAL_SCAN_REGION = 'us-east-1';
+/** AWS_GLOBAL_REGION is the global region of the aws partition, for in-process tests. */
+const AWS_GLOBAL_REGION = 'us-east-1';
 
 function isAbort(error: unknown, signal: AbortSignal): boolean {
   return error === signal.reason || (error instanceof Error && error.name === 'AbortError');
@@ -115,7 +121,7 @@ async function scanAll(
   tally: Tally,
 ): Promise<void> {
   const global = dependencies.module.scope === 'global';
-  const regions = global ? [GLOBAL_SCAN_REGION] : request.regions;
+  const regions = global ? [request.globalRegion ?? AWS_GLOBAL_REGION] : request.regions;
   const limit = pLimit(request.concurrency);
   const { signal } = run.controller;
   const scanOne = async (region: string): Promise<void> => {

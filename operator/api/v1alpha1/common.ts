@@ -1,5 +1,6 @@
 // Types both kinds share: the API group, names, regions, times and conditions.
 import { z } from 'zod';
+import { REGION_PATTERN_SOURCE } from '../../checker/result-limits.ts';
 import { mapList, matching, text } from './rules.ts';
 
 /** GROUP and VERSION name the API; API_VERSION is what objects carry in `apiVersion`. */
@@ -21,7 +22,7 @@ export const ObjectName = matching(
 
 /** Region is an AWS region name such as us-east-1, us-gov-west-1 or cn-north-1. */
 export const Region = matching(
-  '^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$',
+  REGION_PATTERN_SOURCE,
   32,
   'must be an AWS region name such as us-east-1 or eu-west-1',
 );
