@@ -1,4 +1,4 @@
-// A replica that loses its Lease ends: the apiserver is frozen (SIGSTOP) for longer than
+// Leadership ends cleanly. A replica that loses its Lease ends: the apiserver is frozen (SIGSTOP) for longer than
 // the renew deadline under one leading replica; the replica stops its workers and exits
 // non-zero by itself, a new replica takes over, and nothing is recorded twice.
 import { readFileSync } from 'node:fs';
@@ -137,7 +137,7 @@ async function healthyWithEvent(namespace: string, name: string): Promise<Record
   });
 }
 
-describe('a replica that loses its Lease', () => {
+describe('a replica whose leadership ends', () => {
   it('exits non-zero by itself while the apiserver is frozen; a new replica leads and records nothing twice', async () => {
     const first = await start('replica-a');
     await eventually('replica-a to lead', async () =>
@@ -189,5 +189,32 @@ describe('a replica that loses its Lease', () => {
     await sleep(2_000);
 
     expect(await recorded(namespace, 'before-freeze')).toEqual(before);
+  });
+
+  it('on SIGTERM drains, releases the Lease and exits 0, so the standby leads at once', async () => {
+    const a = await start('replica-a');
+    const b = await start('replica-b');
+    const leader = await eventually('one leader', async () => {
+      const leading = await Promise.all([a.isLeader(), b.isLeader()]);
+      return leading.filter(Boolean).length === 1 ? (leading[0] ? a : b) : undefined;
+    });
+    const standby = leader === a ? b : a;
+
+    process.kill(leader.process.pid, 'SIGTERM');
+    const exit = await leader.exited;
+    const lease = await leases.readNamespacedLease({
+      name: setup.leaseName,
+      namespace: setup.namespace,
+    });
+    await eventually('the standby to lead', async () =>
+      (await standby.isLeader()) ? true : undefined,
+    );
+    const takeoverMs = Date.now() - exit.at;
+    console.log(`the standby led ${takeoverMs} ms after the leader exited`);
+
+    expect(exit.code).toBe(0);
+    // Released (emptied) or already taken by the standby; never left to expire.
+    expect(lease.spec?.holderIdentity ?? '').not.toMatch(new RegExp(`^${leader.name}-`));
+    expect(takeoverMs).toBeLessThan(LEASE_DURATION_MS);
   });
 });
