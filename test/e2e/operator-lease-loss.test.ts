@@ -1,6 +1,7 @@
-// Leadership ends cleanly. A replica that loses its Lease ends: the apiserver is frozen (SIGSTOP) for longer than
-// the renew deadline under one leading replica; the replica stops its workers and exits
-// non-zero by itself, a new replica takes over, and nothing is recorded twice.
+// Leadership ends cleanly. A replica that loses its Lease ends: the apiserver is frozen
+// (SIGSTOP) for longer than the renew deadline under one leading replica; the replica
+// stops its workers and exits non-zero by itself, a new replica takes over, and nothing
+// is recorded twice. A replica stopped by SIGTERM hands its Lease over at once.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationV1Api, type CoreV1Event } from '@kubernetes/client-node';
