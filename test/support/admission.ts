@@ -13,12 +13,24 @@ import {
   CHECKER_POD_POLICY,
   type AdmissionInstall,
 } from '../../operator/admission.ts';
+import { loadConfig } from '../../operator/config.ts';
 import { OPERATOR_ROLE_NAME } from '../../operator/rbac.ts';
 import { eventually } from './eventually.ts';
 import { kubeClients, statusOf } from './kube.ts';
 
 /** TEST_CHECKER_IMAGE is the checker image every test operator is configured with. */
 export const TEST_CHECKER_IMAGE = 'ghcr.io/awscheck/awscheck-operator:test';
+
+/**
+ * DEFAULT_TOKEN_AUDIENCE is the platform token audience the operator's configuration
+ * defaults to, read from the configuration itself.
+ */
+export const DEFAULT_TOKEN_AUDIENCE = loadConfig({
+  AWSCHECK_CHECKER_IMAGE: TEST_CHECKER_IMAGE,
+  AWSCHECK_NAMESPACE: 'unused',
+  AWSCHECK_ALLOW_PLATFORM_IDENTITY: 'true',
+  AWSCHECK_PLATFORM_ROLE_ARN: 'arn:aws:iam::210987654321:role/AwsCheckPlatform',
+}).platformIdentity?.audience;
 
 /** FENCE_DENIAL starts the message of every refusal by the policy. */
 export const FENCE_DENIAL = `ValidatingAdmissionPolicy '${CHECKER_POD_POLICY}'`;

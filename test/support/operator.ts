@@ -23,6 +23,7 @@ import {
   OPERATOR_ROLE_NAME,
   rbacManifests,
 } from '../../operator/rbac.ts';
+import { DEFAULT_TOKEN_AUDIENCE, installAdmission, TEST_CHECKER_IMAGE } from './admission.ts';
 import { installCrds } from './crds.ts';
 import { kubeClients } from './kube.ts';
 
@@ -36,7 +37,12 @@ export interface OperatorSetup {
   readonly leaseName: string;
 }
 
-/** installOperator installs the CRDs and the generated RBAC, bound to a minted user. */
+/**
+ * installOperator installs the CRDs and the generated RBAC, bound to a minted user, and
+ * fences that user at admission (operator/admission.ts): its own parameters (the user, the
+ * test checker image, the configuration's default platform token audience) and binding,
+ * enforced before it returns, so every operator under test runs inside the fence.
+ */
 export async function installOperator(env: TestEnvInfo): Promise<OperatorSetup> {
   await installCrds(env.kubeconfig);
   const admin = kubeClients(env.kubeconfig);
@@ -81,11 +87,19 @@ export async function installOperator(env: TestEnvInfo): Promise<OperatorSetup> 
       },
     },
   });
-  return {
-    namespace,
-    kubeconfig: await mintKubeconfig(env, OPERATOR_USER),
-    leaseName: 'awscheck-operator',
-  };
+  const kubeconfig = await mintKubeconfig(env, OPERATOR_USER);
+  await installAdmission(
+    env.kubeconfig,
+    {
+      namespace,
+      operatorUsername: OPERATOR_USER,
+      checkerImage: TEST_CHECKER_IMAGE,
+      platformTokenAudience: DEFAULT_TOKEN_AUDIENCE,
+      bindingName: `${namespace}-checker-pods`,
+    },
+    kubeconfig,
+  );
+  return { namespace, kubeconfig, leaseName: 'awscheck-operator' };
 }
 
 /** RunningOperator is one operator replica. */
