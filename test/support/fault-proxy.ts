@@ -68,6 +68,8 @@ export interface ProxiedRequest {
   aborted: boolean;
   /** Which page of a listing the proxy served itself (1-based), in paging mode. */
   page?: number;
+  /** The first page came from a snapshot of moto's answer, not from moto. */
+  fromSnapshot?: boolean;
 }
 
 /** FaultProxy is a running proxy; `url` is what a client uses as its endpoint. */
@@ -634,6 +636,7 @@ class Pager {
   ): Promise<Cursor | Upstream> {
     const key = this.snapshots && snapshotKey(listing, seen, exchange);
     const kept = key === undefined ? undefined : this.snapshots?.get(key);
+    seen.fromSnapshot = kept !== undefined;
     if (kept) return kept;
     const upstream = await fetchUpstream(this.target, exchange.req, exchange.body);
     if (upstream.status !== 200) return upstream;
