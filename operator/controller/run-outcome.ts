@@ -65,7 +65,9 @@ export function judgeRun({ job, pod }: RunObservation, now: Date): RunVerdict {
       : { state: 'Blocked', message: setupError };
   }
   if (container?.state?.terminated !== undefined) return fromTerminated(job, container);
-  if (deadlineExceeded(job)) return { state: 'Finished', run: deadlineRun(job, setupError) };
+  if (deadlineExceeded(job)) {
+    return { state: 'Finished', run: deadlineRun(job, setupError ?? neverStarted(container)) };
+  }
   const untilMs = settleBound(job);
   if (now.getTime() < untilMs) return { state: 'Settling', untilMs };
   const why = setupError ?? `the checker left no container status (Job ${finished})`;
@@ -75,6 +77,14 @@ export function judgeRun({ job, pod }: RunObservation, now: Date): RunVerdict {
 /** checkerContainer is the status of the container named `checker`, never just the first. */
 export function checkerContainer(pod: V1Pod | undefined): V1ContainerStatus | undefined {
   return pod?.status?.containerStatuses?.find((c) => c.name === CHECKER_CONTAINER);
+}
+
+// neverStarted: a checker still waiting at the end (no image, a volume not mounted) never ran.
+function neverStarted(container: V1ContainerStatus | undefined): string | undefined {
+  const waiting = container?.state?.waiting;
+  if (waiting === undefined) return undefined;
+  const detail = waiting.message === undefined ? '' : `: ${waiting.message}`;
+  return `the checker never started (${waiting.reason ?? 'waiting'}${detail})`;
 }
 
 function setupErrorOf(container: V1ContainerStatus | undefined): string | undefined {

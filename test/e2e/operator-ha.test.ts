@@ -1,5 +1,6 @@
 // Running the operator for real: one leader among replicas, failover when it dies, and a
 // restart in the middle of a run that neither loses the result nor repeats the run.
+import { generationJobName } from '../../operator/controller/names.ts';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AWS_TEST_KEYS, conditionOf, CustomObjects } from '../support/awscheck.ts';
 import { eventually } from '../support/eventually.ts';
@@ -99,8 +100,10 @@ describe('operator replicas', () => {
       return jobs.items.length > 0 ? jobs.items : undefined;
     });
     killProcessGroupNow(operator.process.pid);
+    const uid = (await objects.check(namespace, 'restarted')).metadata.uid ?? '';
+    const first = generationJobName('restarted', uid, 1);
     await eventually('the run to finish while no operator runs', async () => {
-      const job = await admin.batch.readNamespacedJob({ name: 'restarted-initial', namespace });
+      const job = await admin.batch.readNamespacedJob({ name: first, namespace });
       return job.status?.succeeded === 1 ? job : undefined;
     });
 
@@ -108,13 +111,13 @@ describe('operator replicas', () => {
     await healthyCheck(namespace, 'restarted');
 
     const check = await objects.check(namespace, 'restarted');
-    expect(check.status?.lastRun?.jobName).toBe('restarted-initial');
+    expect(check.status?.lastRun?.jobName).toBe(first);
     expect(check.status?.consecutiveFailures).toBe(0);
     const jobs = await admin.batch.listNamespacedJob({
       namespace,
       labelSelector: 'awscheck.io/check=restarted',
     });
-    expect(jobs.items.map((job) => job.metadata?.name)).toEqual(['restarted-initial']);
+    expect(jobs.items.map((job) => job.metadata?.name)).toEqual([first]);
     // The Event follows the status write, so it may arrive a moment after Healthy.
     const events = await eventually('the run Event', async () => {
       const list = await admin.core.listNamespacedEvent({

@@ -1,6 +1,7 @@
 // The operator end to end on the real control plane with moto: AwsCheck → CronJob → Job →
 // Pod (the local pod runner) → termination message → status, Events and metrics. The
 // operator runs as a user bound only to its generated RBAC.
+import { generationJobName } from '../../operator/controller/names.ts';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -128,7 +129,8 @@ describe('operator', () => {
     expect(check.status?.lastRun).toMatchObject({
       outcome: 'Succeeded',
       resources: 3,
-      jobName: 'instances-initial',
+      generation: 1,
+      jobName: generationJobName('instances', check.metadata.uid ?? '', 1),
     });
     expect(check.status?.consecutiveFailures).toBe(0);
     expect(check.status?.observedGeneration).toBe(1);
@@ -203,7 +205,11 @@ describe('operator', () => {
     { timeout: 150_000 },
     async () => {
       const namespace = await tenant();
-      await objects.create('awschecks', namespace, ec2Check('lifecycle', { firstRun: 'OnSchedule' }));
+      await objects.create(
+        'awschecks',
+        namespace,
+        ec2Check('lifecycle', { firstRun: 'OnSchedule' }),
+      );
       await eventually('the CronJob', () =>
         admin.batch.readNamespacedCronJob({ name: 'lifecycle', namespace }),
       );

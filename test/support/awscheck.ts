@@ -1,5 +1,5 @@
 // Typed access to our custom objects for tests, through the admin or a tenant identity.
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
 import type { AwsCredentialRef } from '../../operator/api/v1alpha1/awscredentialref.ts';
 import type { Condition } from '../../operator/api/v1alpha1/common.ts';
@@ -55,14 +55,38 @@ export class CustomObjects {
     );
   }
 
-  async delete(plural: Plural, namespace: string, name: string): Promise<void> {
+  /** delete deletes an object; `Orphan` leaves its children behind, without owner. */
+  async delete(
+    plural: Plural,
+    namespace: string,
+    name: string,
+    propagationPolicy?: 'Orphan' | 'Background' | 'Foreground',
+  ): Promise<void> {
     await this.api.deleteNamespacedCustomObject({
       group: GROUP,
       version: VERSION,
       plural,
       namespace,
       name,
+      ...(propagationPolicy !== undefined && { propagationPolicy }),
     });
+  }
+
+  /** exists tells whether an object of this kind and name exists. */
+  async exists(plural: Plural, namespace: string, name: string): Promise<boolean> {
+    try {
+      await this.api.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural,
+        namespace,
+        name,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return false;
+      throw error;
+    }
   }
 }
 
