@@ -23,7 +23,8 @@ const OPTIONS = {
   'max-attempts': { type: 'string' },
   'termination-log': { type: 'string' },
   'credentials-dir': { type: 'string' },
-  'default-chain': { type: 'boolean' },
+  'web-identity-token-file': { type: 'string' },
+  'platform-role-arn': { type: 'string' },
   'role-arn': { type: 'string' },
   'external-id': { type: 'string' },
   'role-session-name': { type: 'string' },
@@ -51,16 +52,18 @@ const tag = z
     return [text.slice(0, at), text.slice(at + 1)] as const;
   });
 
+const roleArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+    'a role ARN: arn:aws:iam::<account>:role/<name>',
+  );
+
 const credentialShape = {
   'credentials-dir': z.string().min(1).optional(),
-  'default-chain': z.boolean().default(false),
-  'role-arn': z
-    .string()
-    .regex(
-      /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
-      'a role ARN: arn:aws:iam::<account>:role/<name>',
-    )
-    .optional(),
+  'web-identity-token-file': z.string().min(1).optional(),
+  'platform-role-arn': roleArn.optional(),
+  'role-arn': roleArn.optional(),
   'external-id': z
     .string()
     .regex(/^[\w+=,.@:/-]{2,1224}$/, 'ExternalId: 2-1224 of [\\w+=,.@:/-]')
@@ -85,10 +88,30 @@ const roleRule = {
   message: '--role-arn and --external-id go together: the platform always sends its ExternalId',
 };
 
+interface SourceFlags {
+  'credentials-dir'?: string | undefined;
+  'web-identity-token-file'?: string | undefined;
+  'platform-role-arn'?: string | undefined;
+}
+const platformPair = (v: SourceFlags): boolean =>
+  (v['web-identity-token-file'] === undefined) === (v['platform-role-arn'] === undefined);
+const platformRule = {
+  message:
+    '--web-identity-token-file and --platform-role-arn go together: the platform identity is that token for that role',
+};
+const oneSource = (v: SourceFlags): boolean =>
+  v['credentials-dir'] === undefined || v['web-identity-token-file'] === undefined;
+const sourceRule = {
+  message:
+    'give --credentials-dir or --web-identity-token-file, not both: a run starts from one identity',
+};
+
 /** ValidateArgsSchema checks `checker validate`. */
 export const ValidateArgsSchema = z
   .strictObject(credentialShape)
-  .refine(roleNeedsExternalId, roleRule);
+  .refine(roleNeedsExternalId, roleRule)
+  .refine(platformPair, platformRule)
+  .refine(oneSource, sourceRule);
 
 /** RunArgsSchema checks `checker run`. */
 export const RunArgsSchema = z
@@ -103,6 +126,8 @@ export const RunArgsSchema = z
     concurrency: integer(1, 32).default(4),
   })
   .refine(roleNeedsExternalId, roleRule)
+  .refine(platformPair, platformRule)
+  .refine(oneSource, sourceRule)
   .superRefine((v, context) => {
     // Unlisted regions are refused by `region` itself; here: one partition per run.
     for (const asked of new Set(v.region)) {

@@ -8,7 +8,7 @@
 import type { HttpRequest, HttpResponse, MiddlewareStack } from '@smithy/types';
 import { checkAnswer } from './aws-answer.ts';
 import { classify } from './errors.ts';
-import type { ScanContext } from './service.ts';
+import type { AwsCredentials, CredentialProvider, ScanContext } from './service.ts';
 
 /** DEFAULT_REQUEST_TIMEOUT_MS bounds one HTTP attempt; a hung answer fails as TimeoutError. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -18,11 +18,7 @@ export interface ClientConfig {
   readonly region: string;
   readonly maxAttempts: number;
   readonly retryMode: 'standard';
-  readonly credentials?: {
-    readonly accessKeyId: string;
-    readonly secretAccessKey: string;
-    readonly sessionToken?: string;
-  };
+  readonly credentials?: AwsCredentials | CredentialProvider;
   readonly endpoint?: string;
   readonly requestHandler: {
     readonly connectionTimeout: number;

@@ -1,13 +1,18 @@
 // Where a run's AWS credentials come from, in one place and in a fixed order: mounted
-// Secret files, else the standard environment variables, else — only when explicitly
-// allowed — the SDK's default chain (the platform identity). AssumeRole, with the
-// platform's ExternalId, is applied on top of whichever base was chosen.
+// Secret files; else the platform identity, by the projected web-identity token and
+// role the operator names (--web-identity-token-file with --platform-role-arn); else the
+// standard environment variables (a shell user). Nothing else: never the SDK's default
+// chain, IMDS or any identity the node or namespace happens to have. AssumeRole, with the
+// platform's ExternalId, is applied on top of whichever base was chosen. Sessions (the
+// platform's and the assumed role's) are renewed before they expire, so a run longer than
+// a session never fails mid-way.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Credentials } from '@aws-sdk/client-sts';
 import type { ValidateArgs } from './args.ts';
 import { classifyErrors, clientConfig } from './clients.ts';
 import { CheckerError, invalidConfiguration } from './errors.ts';
-import type { AwsCredentials, ClientSettings } from './service.ts';
+import type { AwsCredentials, ClientSettings, CredentialProvider } from './service.ts';
 
 /** AssumeRoleOptions are the role a run assumes, with the ExternalId the platform derived. */
 export interface AssumeRoleOptions {
@@ -17,12 +22,19 @@ export interface AssumeRoleOptions {
   readonly durationSeconds: number;
 }
 
+/** WebIdentityOptions are the platform identity: its projected token and role. */
+export interface WebIdentityOptions {
+  readonly tokenFile: string;
+  readonly roleArn: string;
+  readonly sessionName: string;
+}
+
 /** CredentialOptions are the credential arguments of `checker run` and `checker validate`. */
 export interface CredentialOptions {
   readonly credentialsDir?: string;
-  readonly defaultChain: boolean;
+  readonly webIdentity?: WebIdentityOptions;
   readonly assumeRole?: AssumeRoleOptions;
-  /** The region STS is called in. */
+  /** The region STS is called in: the credential ref's region. */
   readonly stsRegion: string;
   readonly maxAttempts: number;
   readonly endpoint?: string;
@@ -34,6 +46,15 @@ export const SECRET_KEYS = {
   secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
   sessionToken: 'AWS_SESSION_TOKEN',
 } as const;
+
+/** REFRESH_WINDOW_MS: a session is renewed when it has less than this left (as the SDK does). */
+export const REFRESH_WINDOW_MS = 5 * 60_000;
+
+/** TemporaryCredentials are a session's credentials with the time they expire. */
+export interface TemporaryCredentials extends AwsCredentials {
+  readonly sessionToken: string;
+  readonly expiration: Date;
+}
 
 // readKey reads one Secret key file; undefined only when it is absent and optional.
 async function readKey(dir: string, key: string, required: boolean): Promise<string | undefined> {
@@ -85,45 +106,112 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): AwsCredentials | undefi
 }
 
 /**
- * baseCredentials chooses the starting identity. Undefined means the SDK's default chain,
- * which is only returned when `defaultChain` allows it; otherwise missing credentials are
- * an InvalidConfiguration that names every allowed source.
+ * refreshing makes a credential provider from a session issuer: every caller shares one
+ * session, which is renewed (once, however many callers ask at that moment) when it has
+ * less than REFRESH_WINDOW_MS left at `now`. A failed renewal fails the caller and the
+ * next caller tries again.
  */
-export async function baseCredentials(
-  options: CredentialOptions,
-  env: NodeJS.ProcessEnv,
-): Promise<AwsCredentials | undefined> {
-  if (options.credentialsDir !== undefined) return fromFiles(options.credentialsDir);
-  const fromEnv = fromEnvironment(env);
-  if (fromEnv) return fromEnv;
-  if (options.defaultChain) return undefined;
-  throw invalidConfiguration(
-    'NoCredentials',
-    `no credentials: pass --credentials-dir with the mounted Secret, set ${SECRET_KEYS.accessKeyId} and ${SECRET_KEYS.secretAccessKey}, or pass --default-chain where the platform identity is allowed`,
-  );
-}
-
-/** settingsFor makes client settings from credentials (undefined: the SDK's default chain). */
-export function settingsFor(
-  credentials: AwsCredentials | undefined,
-  options: Pick<CredentialOptions, 'maxAttempts' | 'endpoint'>,
-): ClientSettings {
-  return {
-    maxAttempts: options.maxAttempts,
-    ...(credentials && { credentials }),
-    ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
+export function refreshing(
+  issue: () => Promise<TemporaryCredentials>,
+  now: () => Date,
+): CredentialProvider {
+  let held: TemporaryCredentials | undefined;
+  let inFlight: Promise<TemporaryCredentials> | undefined;
+  return async () => {
+    if (held && held.expiration.getTime() - now().getTime() > REFRESH_WINDOW_MS) return held;
+    inFlight ??= issue().finally(() => {
+      inFlight = undefined;
+    });
+    held = await inFlight;
+    return held;
   };
 }
 
-/** assumeRole calls STS AssumeRole with the ExternalId and returns the role's credentials. */
+/** StsContext is where and under which signal STS is called. */
+export interface StsContext {
+  readonly region: string;
+  readonly signal: AbortSignal;
+  readonly now: () => Date;
+}
+
+function issued(
+  answer: { readonly Credentials?: Credentials | undefined },
+  operation: string,
+  context: StsContext,
+): TemporaryCredentials {
+  const given = answer.Credentials;
+  if (!given?.AccessKeyId || !given.SecretAccessKey || !given.SessionToken || !given.Expiration) {
+    throw new CheckerError({
+      category: 'ServiceError',
+      code: 'NoCredentialsIssued',
+      message: `${operation} answered without credentials and their expiration`,
+      region: context.region,
+      operation,
+    });
+  }
+  return {
+    accessKeyId: given.AccessKeyId,
+    secretAccessKey: given.SecretAccessKey,
+    sessionToken: given.SessionToken,
+    expiration: given.Expiration,
+  };
+}
+
+// NO_AMBIENT_CREDENTIALS stands where the SDK would otherwise look for credentials of its
+// own (environment, files, IMDS): AssumeRoleWithWebIdentity is unsigned and needs none.
+const NO_AMBIENT_CREDENTIALS: CredentialProvider = () =>
+  Promise.reject(
+    invalidConfiguration('NoAmbientCredentials', 'the checker never uses ambient credentials'),
+  );
+
+async function readToken(file: string): Promise<string> {
+  let token: string;
+  try {
+    token = (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    throw invalidConfiguration(
+      'WebIdentityTokenUnreadable',
+      `cannot read the platform identity token ${file} (${String(error)}); the pod must mount its projected ServiceAccount token there`,
+    );
+  }
+  if (token === '') throw invalidConfiguration('WebIdentityTokenEmpty', `${file} is empty`);
+  return token;
+}
+
+/**
+ * webIdentitySession calls STS AssumeRoleWithWebIdentity for the platform role with the
+ * projected token, read anew each time (the kubelet rotates it).
+ */
+export async function webIdentitySession(
+  options: Pick<CredentialOptions, 'maxAttempts' | 'endpoint'>,
+  identity: WebIdentityOptions,
+  context: StsContext,
+): Promise<TemporaryCredentials> {
+  const token = await readToken(identity.tokenFile);
+  const { AssumeRoleWithWebIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
+  const settings = { ...settingsFor(NO_AMBIENT_CREDENTIALS, options) };
+  const sts = new STSClient(clientConfig({ region: context.region, settings }));
+  classifyErrors(sts.middlewareStack, 'sts', context);
+  const answer = await sts.send(
+    new AssumeRoleWithWebIdentityCommand({
+      RoleArn: identity.roleArn,
+      RoleSessionName: identity.sessionName,
+      WebIdentityToken: token,
+    }),
+    { abortSignal: context.signal },
+  );
+  return issued(answer, 'sts:AssumeRoleWithWebIdentity', context);
+}
+
+/** assumeRole calls STS AssumeRole with the ExternalId and returns the role's session. */
 export async function assumeRole(
   base: ClientSettings,
   role: AssumeRoleOptions,
-  context: { readonly region: string; readonly signal: AbortSignal },
-): Promise<AwsCredentials> {
+  context: StsContext,
+): Promise<TemporaryCredentials> {
   // Imported here: most runs assume no role, and should not pay for loading STS.
   const { AssumeRoleCommand, STSClient } = await import('@aws-sdk/client-sts');
-  const sts = new STSClient(clientConfig({ ...context, settings: base }));
+  const sts = new STSClient(clientConfig({ region: context.region, settings: base }));
   classifyErrors(sts.middlewareStack, 'sts', context);
   const answer = await sts.send(
     new AssumeRoleCommand({
@@ -134,36 +222,61 @@ export async function assumeRole(
     }),
     { abortSignal: context.signal },
   );
-  const issued = answer.Credentials;
-  if (!issued?.AccessKeyId || !issued.SecretAccessKey || !issued.SessionToken) {
-    throw new CheckerError({
-      category: 'ServiceError',
-      code: 'NoCredentialsIssued',
-      message: `sts:AssumeRole of ${role.roleArn} answered without credentials`,
-      region: context.region,
-      operation: 'sts:AssumeRole',
-    });
+  return issued(answer, 'sts:AssumeRole', context);
+}
+
+/**
+ * baseCredentials chooses the starting identity, in the fixed order of this file. Missing
+ * credentials are an InvalidConfiguration that names every allowed source.
+ */
+export async function baseCredentials(
+  options: CredentialOptions,
+  env: NodeJS.ProcessEnv,
+  context: StsContext,
+): Promise<AwsCredentials | CredentialProvider> {
+  if (options.credentialsDir !== undefined) return fromFiles(options.credentialsDir);
+  const identity = options.webIdentity;
+  if (identity !== undefined) {
+    const provider = refreshing(() => webIdentitySession(options, identity, context), context.now);
+    await provider();
+    return provider;
   }
+  const fromEnv = fromEnvironment(env);
+  if (fromEnv) return fromEnv;
+  throw invalidConfiguration(
+    'NoCredentials',
+    `no credentials: pass --credentials-dir with the mounted Secret, --web-identity-token-file with --platform-role-arn for the platform identity, or set ${SECRET_KEYS.accessKeyId} and ${SECRET_KEYS.secretAccessKey}`,
+  );
+}
+
+/** settingsFor makes client settings from credentials or a credential provider. */
+export function settingsFor(
+  credentials: AwsCredentials | CredentialProvider,
+  options: Pick<CredentialOptions, 'maxAttempts' | 'endpoint'>,
+): ClientSettings {
   return {
-    accessKeyId: issued.AccessKeyId,
-    secretAccessKey: issued.SecretAccessKey,
-    sessionToken: issued.SessionToken,
+    maxAttempts: options.maxAttempts,
+    credentials,
+    ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
   };
 }
 
 /**
  * resolveSettings resolves a run's credentials once, before any region starts: the base,
- * then AssumeRole when configured. A failure here is the run's first error.
+ * then AssumeRole when configured, each proven by one call now (a failure here is the
+ * run's first error) and renewed by a refreshing provider while the run lasts.
  */
 export async function resolveSettings(
   options: CredentialOptions,
   env: NodeJS.ProcessEnv,
-  signal: AbortSignal,
+  context: StsContext,
 ): Promise<ClientSettings> {
-  const base = settingsFor(await baseCredentials(options, env), options);
-  if (!options.assumeRole) return base;
-  const role = await assumeRole(base, options.assumeRole, { region: options.stsRegion, signal });
-  return settingsFor(role, options);
+  const base = settingsFor(await baseCredentials(options, env, context), options);
+  const role = options.assumeRole;
+  if (!role) return base;
+  const provider = refreshing(() => assumeRole(base, role, context), context.now);
+  await provider();
+  return settingsFor(provider, options);
 }
 
 /** credentialOptions picks the credential arguments out of a validated command line. */
@@ -173,12 +286,21 @@ export function credentialOptions(
 ): CredentialOptions {
   const roleArn = args['role-arn'];
   const externalId = args['external-id'];
+  const tokenFile = args['web-identity-token-file'];
+  const platformRoleArn = args['platform-role-arn'];
   return {
-    defaultChain: args['default-chain'],
     stsRegion: args['sts-region'],
     maxAttempts: args['max-attempts'],
     ...(args['credentials-dir'] !== undefined && { credentialsDir: args['credentials-dir'] }),
     ...(endpoint !== undefined && { endpoint }),
+    ...(tokenFile !== undefined &&
+      platformRoleArn !== undefined && {
+        webIdentity: {
+          tokenFile,
+          roleArn: platformRoleArn,
+          sessionName: args['role-session-name'],
+        },
+      }),
     ...(roleArn !== undefined &&
       externalId !== undefined && {
         assumeRole: {

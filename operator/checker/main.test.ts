@@ -84,6 +84,25 @@ describe('refused command lines', () => {
       /--expect-min must not exceed --expect-max/,
     ],
     [['validate', '--role-arn', 'arn:aws:iam::123456789012:role/R'], /go together/],
+    // Platform identity: only the projected token for the platform role, never ambient.
+    [['validate', '--default-chain'], /Unknown option '--default-chain'/],
+    [['validate', '--web-identity-token-file', '/t'], /--platform-role-arn go together/],
+    [
+      ['validate', '--platform-role-arn', 'arn:aws:iam::123456789012:role/Platform'],
+      /--platform-role-arn go together/,
+    ],
+    [
+      [
+        'validate',
+        '--credentials-dir',
+        '/c',
+        '--web-identity-token-file',
+        '/t',
+        '--platform-role-arn',
+        'arn:aws:iam::123456789012:role/Platform',
+      ],
+      /not both/,
+    ],
     [['validate', '--bogus'], /Unknown option '--bogus'/],
     [['frobnicate'], /unknown command frobnicate/],
   ])('%j → InvalidConfiguration, exit 2', async (argv, message) => {
@@ -105,7 +124,9 @@ describe('refused command lines', () => {
 
     const result = await terminated();
     expect(result).toMatchObject({ kind: 'run', service: 'sts', error: { code: 'NoCredentials' } });
-    expect(result.message).toMatch(/--credentials-dir.*AWS_ACCESS_KEY_ID.*--default-chain/);
+    expect(result.message).toMatch(
+      /--credentials-dir.*--web-identity-token-file with --platform-role-arn.*AWS_ACCESS_KEY_ID/,
+    );
   });
 
   it('fails on a credential directory without the secret key file', async () => {
@@ -144,7 +165,6 @@ describe('parseCommandLine', () => {
         'expect-min': 1,
         'role-arn': 'arn:aws:iam::123456789012:role/ReadOnly',
         'external-id': 'ns-uid-1234',
-        'default-chain': false,
         'role-session-name': 'awscheck',
         'role-duration-seconds': 900,
         'sts-region': 'us-east-1',

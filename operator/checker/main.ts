@@ -8,8 +8,12 @@ import { loadService } from './registry.ts';
 import { RESULT_VERSION } from './result-limits.ts';
 import type { CheckerResult, RunResult, UsageResult, ValidateResult } from './result.ts';
 import { globalRegionFor } from './regions.ts';
-import { describeError, runCheck } from './run.ts';
+import { describeError, runCheck, type CredentialsCheck } from './run.ts';
+import type { ClientSettings } from './service.ts';
 import { writeTerminationMessage } from './termination.ts';
+
+/** CREDENTIALS_CHECK_TIMEOUT_MS bounds the STS call that tells a refused region from bad keys. */
+const CREDENTIALS_CHECK_TIMEOUT_MS = 30_000;
 
 /** MainIO is everything the checker takes from its process. */
 export interface MainIO {
@@ -62,9 +66,25 @@ async function settle<T>(
   }
 }
 
+// credentialsCheck asks STS in the credentials' own region whether it accepts them; only
+// called when another region refused them (run.ts reconsider).
+function credentialsCheck(settings: ClientSettings, region: string): CredentialsCheck {
+  const authenticated = async (): Promise<boolean> => {
+    const { callerIdentity } = await import('./validate.ts');
+    const signal = AbortSignal.timeout(CREDENTIALS_CHECK_TIMEOUT_MS);
+    return callerIdentity(settings, { region, signal }).then(
+      () => true,
+      () => false,
+    );
+  };
+  return { region, authenticated };
+}
+
 async function commandRun(args: RunArgs, io: MainIO, started: Date): Promise<RunResult> {
   const options = credentialOptions(args);
-  const settings = await settle(args.timeout, (signal) => resolveSettings(options, io.env, signal));
+  const settings = await settle(args.timeout, (signal) =>
+    resolveSettings(options, io.env, { region: args['sts-region'], signal, now: io.now }),
+  );
   if ('error' in settings) {
     const empty = { resources: 0, unhealthy: 0, regions: {}, findings: [] };
     const base = {
@@ -103,6 +123,7 @@ async function commandRun(args: RunArgs, io: MainIO, started: Date): Promise<Run
     settings: settings.value,
     emit,
     now: io.now,
+    credentialsCheck: credentialsCheck(settings.value, args['sts-region']),
   };
   const result = await runCheck(request, dependencies);
   return { ...result, ...stamp(io, started) };
@@ -117,7 +138,7 @@ async function commandValidate(
   // Imported here: only validate needs it, and a run should not pay for loading it.
   const { validateCredentials } = await import('./validate.ts');
   const validated = await settle(args.timeout, (signal) =>
-    validateCredentials(options, io.env, signal),
+    validateCredentials(options, io.env, { region: args['sts-region'], signal, now: io.now }),
   );
   const base = { kind: 'validate' as const, v: RESULT_VERSION, truncated: false };
   if ('error' in validated) return { ...base, ...failure(validated.error), ...stamp(io, started) };

@@ -20,7 +20,7 @@ export interface RegionPartition {
  */
 export function regionPartition(region: string): RegionPartition | undefined {
   if (!REGION_PATTERN.test(region)) return undefined;
-  const found = partition(region) as {
+  const found = partition(region) as unknown as {
     readonly name: string;
     readonly implicitGlobalRegion: string;
     readonly description?: string;

@@ -32,12 +32,56 @@ export interface RunRequest {
   readonly globalRegion?: string;
 }
 
+/**
+ * CredentialsCheck proves the run's credentials in their own region (STS
+ * GetCallerIdentity), so a region that refuses them can be told from bad credentials.
+ */
+export interface CredentialsCheck {
+  /** The credentials' own region (--sts-region). */
+  readonly region: string;
+  /** Resolves true when STS in `region` accepts the credentials now. */
+  readonly authenticated: () => Promise<boolean>;
+}
+
 /** RunDependencies are what a run uses from outside: the module, SDK settings, output, clock. */
 export interface RunDependencies {
   readonly module: ServiceModule;
   readonly settings: ClientSettings;
   readonly emit: Emit;
   readonly now: () => Date;
+  readonly credentialsCheck?: CredentialsCheck;
+}
+
+/** REGION_REFUSALS are the codes a region not enabled for the account refuses any keys with. */
+export const REGION_REFUSALS: ReadonlySet<string> = new Set([
+  'AuthFailure',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+]);
+
+/**
+ * reconsider turns an authentication failure in another region than the credentials'
+ * own into InvalidConfiguration RegionNotEnabled when STS still accepts the credentials
+ * in their own region: the region is not enabled for the account (opt-in regions refuse
+ * every key until enabled), and the shared credential ref must not be marked failed.
+ */
+export async function reconsider(
+  error: CheckerError,
+  region: string,
+  check: CredentialsCheck | undefined,
+): Promise<CheckerError> {
+  const { category, code } = error.detail;
+  if (category !== 'AuthenticationFailed' || !REGION_REFUSALS.has(code)) return error;
+  if (!check || region === check.region || !(await check.authenticated())) return error;
+  return new CheckerError(
+    {
+      ...error.detail,
+      category: 'InvalidConfiguration',
+      code: 'RegionNotEnabled',
+      message: `${region} refused credentials that STS accepts in ${check.region} (${code}: ${error.detail.message}): the region is not enabled for the account; enable it (an opt-in region) or remove it from the check's regions`,
+    },
+    { cause: error },
+  );
 }
 
 /** AWS_GLOBAL_REGION is the global region of the aws partition, for in-process tests. */
@@ -130,7 +174,8 @@ async function scanAll(
       await scanRegion(request, dependencies, context, tally);
     } catch (error) {
       if (signal.aborted && isAbort(error, signal)) return;
-      run.fail(classify(error, { region: global ? GLOBAL_REGION : region }));
+      const classified = classify(error, { region: global ? GLOBAL_REGION : region });
+      run.fail(await reconsider(classified, region, dependencies.credentialsCheck));
     }
   };
   await Promise.all(regions.map((region) => limit(() => scanOne(region))));

@@ -22,9 +22,15 @@ export interface Observed {
   readonly health?: Health;
 }
 
+/**
+ * CredentialProvider gives a session's credentials, renewed before they expire; the SDK
+ * asks it again when the `expiration` it returned comes near.
+ */
+export type CredentialProvider = () => Promise<AwsCredentials & { readonly expiration?: Date }>;
+
 /** ClientSettings are the SDK settings every client of a run shares. */
 export interface ClientSettings {
-  readonly credentials?: AwsCredentials;
+  readonly credentials?: AwsCredentials | CredentialProvider;
   readonly maxAttempts: number;
   /** Per-attempt limit on one HTTP request; DEFAULT_REQUEST_TIMEOUT_MS when absent. */
   readonly requestTimeoutMs?: number;

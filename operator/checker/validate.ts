@@ -2,7 +2,13 @@
 // identity, then AssumeRole with the ExternalId and GetCallerIdentity as the role.
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { classifyErrors, clientConfig } from './clients.ts';
-import { assumeRole, baseCredentials, settingsFor, type CredentialOptions } from './credentials.ts';
+import {
+  assumeRole,
+  baseCredentials,
+  settingsFor,
+  type CredentialOptions,
+  type StsContext,
+} from './credentials.ts';
 import { incompleteAnswer } from './errors.ts';
 import type { Identity } from './result.ts';
 import type { ClientSettings } from './service.ts';
@@ -31,10 +37,9 @@ export interface Validated {
 export async function validateCredentials(
   options: CredentialOptions,
   env: NodeJS.ProcessEnv,
-  signal: AbortSignal,
+  context: StsContext,
 ): Promise<Validated> {
-  const context = { region: options.stsRegion, signal };
-  const base = settingsFor(await baseCredentials(options, env), options);
+  const base = settingsFor(await baseCredentials(options, env, context), options);
   const baseIdentity = await callerIdentity(base, context);
   if (!options.assumeRole) return { identity: baseIdentity };
   const role = settingsFor(await assumeRole(base, options.assumeRole, context), options);

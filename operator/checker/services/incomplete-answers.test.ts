@@ -50,10 +50,10 @@ afterEach(() => {
 // stub answers `command` on every client of `client`'s class with `answer`.
 function stub(
   client: Parameters<typeof mockClient>[0],
-  ...answers: readonly [Parameters<ReturnType<typeof mockClient>['on']>[0], unknown][]
+  ...answers: readonly [unknown, unknown][]
 ): void {
   const mock = mockClient(client);
-  for (const [command, answer] of answers) mock.on(command).resolves(answer as never);
+  for (const [command, answer] of answers) mock.on(command as never).resolves(answer as never);
   restores.push(() => {
     mock.restore();
   });
@@ -297,7 +297,14 @@ const WITHOUT_ID: readonly (readonly [string, ServiceName, () => void, Record<st
   ];
 
 describe('a resource without an id fails the run', () => {
-  it.each(WITHOUT_ID)('%s (%s)', async (_, service, answer, tags) => {
+  const cases = WITHOUT_ID.map(([name, service, answer, tags]) => ({
+    name,
+    service,
+    answer,
+    tags,
+  }));
+
+  it.each(cases)('$name ($service)', async ({ service, answer, tags }) => {
     for (const type of ['resource_list', 'health_check'] as const) {
       answer();
       const result = await run(service, type, tags);
