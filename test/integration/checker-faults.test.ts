@@ -43,8 +43,9 @@ const STATUS: Record<ErrorCategory, number> = {
   InvalidConfiguration: 400,
 };
 
-// These two never come over the wire: the SDK raises them itself, and they are
-// exercised by their real causes below.
+// These two never come over the wire: the SDK raises them itself (TimeoutError is
+// exercised by its real cause below; CredentialsProviderError only if a provider of the
+// SDK's own were used, which the checker never does).
 const CLIENT_SIDE = ['TimeoutError', 'CredentialsProviderError'];
 const wireNames = Object.entries(ERROR_NAME_CATEGORIES).filter(
   ([name]) => !CLIENT_SIDE.includes(name),
@@ -108,7 +109,7 @@ describe('every error name of the classification table, parsed by the SDK from t
     expect(result.error).toMatchObject({ category: 'DeadlineExceeded', code: 'TimeoutError' });
   });
 
-  it('CredentialsProviderError: --default-chain finding nothing → InvalidConfiguration, exit 2', async () => {
+  it('the platform identity without its token file → InvalidConfiguration, exit 2, no call made', async () => {
     const run = await runCheckerCli(
       [
         'run',
@@ -118,17 +119,21 @@ describe('every error name of the classification table, parsed by the SDK from t
         'health_check',
         '--region',
         'us-east-1',
-        '--default-chain',
+        '--web-identity-token-file',
+        '/nonexistent/token',
+        '--platform-role-arn',
+        'arn:aws:iam::123456789012:role/Platform',
       ],
-      { AWS_ENDPOINT_URL: proxy.url },
+      // Ambient keys are present and must not be taken instead.
+      { ...awsEnvironment(proxy.url), AWS_EC2_METADATA_DISABLED: 'false' },
     );
 
     expect(run.code).toBe(2);
     expect(run.result.error).toMatchObject({
       category: 'InvalidConfiguration',
-      code: 'CredentialsProviderError',
-      operation: 'sts:GetCallerIdentity',
+      code: 'WebIdentityTokenUnreadable',
     });
+    expect(proxy.requests).toEqual([]);
   });
 });
 

@@ -421,3 +421,71 @@ describe('checker from a fresh clone, as the README shows it', () => {
     expect(run.lines.at(-1)).toMatchObject({ event: 'result', outcome: 'Succeeded', resources: 1 });
   });
 });
+
+describe('the platform identity (web identity)', () => {
+  it('assumes the platform role with the projected token, then the tenant role, for validate and run', async () => {
+    const iam = new IAMClient({ ...aws, region: 'us-east-1' });
+    const trust = (principal: Record<string, string>, action: string): string =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: principal, Action: action }],
+      });
+    const platform = await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'AwsCheckPlatform',
+        AssumeRolePolicyDocument: trust(
+          { Federated: 'arn:aws:iam::123456789012:oidc-provider/cluster.example' },
+          'sts:AssumeRoleWithWebIdentity',
+        ),
+      }),
+    );
+    const tenant = await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'TenantReadOnly',
+        AssumeRolePolicyDocument: trust({ AWS: platform.Role?.Arn ?? '' }, 'sts:AssumeRole'),
+      }),
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'identity-'));
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, 'eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhd3NjaGVjayJ9.c2ln\n');
+    const platformArgs = [
+      '--web-identity-token-file',
+      tokenFile,
+      '--platform-role-arn',
+      platform.Role?.Arn ?? '',
+      '--role-session-name',
+      'awscheck-tenant-a',
+    ];
+    const tenantArgs = ['--role-arn', tenant.Role?.Arn ?? '', '--external-id', 'tenant-a-uid'];
+    // No key variables: the token is the only source, and nothing ambient may stand in.
+    const noKeys = { AWS_ENDPOINT_URL: env.awsEndpointUrl };
+
+    const [asPlatform, asTenant, run] = await Promise.all([
+      runCheckerCli(['validate', ...platformArgs], noKeys),
+      runCheckerCli(['validate', ...platformArgs, ...tenantArgs], noKeys),
+      runCheckerCli(
+        ['run', '--service', 'sts', '--type', 'resource_list', '--region', 'eu-west-1'].concat(
+          platformArgs,
+          tenantArgs,
+        ),
+        noKeys,
+      ),
+    ]);
+
+    expect(asPlatform.code).toBe(0);
+    expect(asPlatform.result).toMatchObject({
+      identity: {
+        arn: 'arn:aws:sts::123456789012:assumed-role/AwsCheckPlatform/awscheck-tenant-a',
+      },
+    });
+    expect(asTenant.code).toBe(0);
+    expect(asTenant.result).toMatchObject({
+      assumedRoleArn: tenant.Role?.Arn,
+      identity: { arn: 'arn:aws:sts::123456789012:assumed-role/TenantReadOnly/awscheck-tenant-a' },
+    });
+    expect(run.code).toBe(0);
+    expect(run.lines.find((line) => line.event === 'resource')).toMatchObject({
+      id: 'arn:aws:sts::123456789012:assumed-role/TenantReadOnly/awscheck-tenant-a',
+    });
+  });
+});
