@@ -34,7 +34,10 @@ import {
   IDENTITY_VOLUME,
 } from './controller/checker-pod.ts';
 
-/** CHECKER_POD_POLICY names the policy, and by default its binding and parameters. */
+/**
+ * CHECKER_POD_POLICY names the parameter ConfigMap, and starts the names of the policies
+ * (one per kind) and of their bindings.
+ */
 export const CHECKER_POD_POLICY = 'awscheck-checker-pods';
 
 /** CHECKER_CONTAINER is the only container a checker pod has. */
@@ -61,7 +64,7 @@ export interface AdmissionInstall {
   readonly operatorUsername: string;
   readonly checkerImage: string;
   readonly platformTokenAudience?: string | undefined;
-  /** The binding's name; one per install when several share a cluster (tests). */
+  /** The bindings' base name; one per install when several share a cluster (tests). */
   readonly bindingName?: string;
 }
 
@@ -82,6 +85,9 @@ export interface CheckerPodRule {
 const cel = (value: string): string => JSON.stringify(value);
 const celList = (values: readonly string[]): string => `[${values.map(cel).join(', ')}]`;
 
+// The rules read the pod as POD and its volumes as VOLUMES; rulesFor puts in each kind's
+// path, so that the apiserver type-checks every field a rule reads against the kind's
+// schema (it does not follow fields through a policy's variables).
 const POD = 'variables.pod';
 const CONTAINERS = `${POD}.containers`;
 const VOLUMES = 'variables.volumes';
@@ -107,7 +113,8 @@ const MOUNT = [
 
 /**
  * CHECKER_POD_RULES are the rules a pod template of the operator's must keep, in the order
- * the apiserver reports them (it names the first that fails).
+ * the apiserver reports them (it names the first that fails). They read the pod as
+ * `variables.pod`; rulesFor writes them for one kind.
  */
 export const CHECKER_POD_RULES: readonly CheckerPodRule[] = [
   {
@@ -222,18 +229,51 @@ export const CHECKER_POD_RULES: readonly CheckerPodRule[] = [
   },
 ];
 
+/** rulesFor is CHECKER_POD_RULES for one kind, reading the pod where that kind holds it. */
+export function rulesFor(fenced: FencedKind): CheckerPodRule[] {
+  const pod = `${fenced.template}.spec`;
+  return CHECKER_POD_RULES.map((rule) => ({
+    ...rule,
+    expression: rule.expression
+      .replaceAll(VOLUMES, `${POD}.?volumes.orValue([])`)
+      .replaceAll(POD, pod),
+  }));
+}
+
 const validation = (rule: CheckerPodRule): V1Validation => ({
   expression: rule.expression,
   message: `awscheck-operator may write only checker-shaped Jobs and CronJobs (${rule.name}): ${rule.message}`,
   reason: 'Forbidden',
 });
 
-/** checkerPodPolicy is the cluster-scoped policy, the same for every install. */
-export function checkerPodPolicy(): V1ValidatingAdmissionPolicy {
+/** FencedKind is a kind the operator writes whose pod template the fence checks. */
+export interface FencedKind {
+  readonly kind: 'Job' | 'CronJob';
+  readonly resource: string;
+  /** Where the pod template is, in CEL. */
+  readonly template: string;
+}
+
+/**
+ * FENCED_KINDS get one policy each, with the same rules: one policy per kind lets the
+ * apiserver type-check every expression against that kind's schema without warnings.
+ */
+export const FENCED_KINDS: readonly FencedKind[] = [
+  { kind: 'Job', resource: 'jobs', template: 'object.spec.template' },
+  { kind: 'CronJob', resource: 'cronjobs', template: 'object.spec.jobTemplate.spec.template' },
+];
+
+/** fencedName is the name of a kind's policy, or of its binding from a binding's base name. */
+export function fencedName(fenced: FencedKind, base: string = CHECKER_POD_POLICY): string {
+  return `${base}-${fenced.resource}`;
+}
+
+/** checkerPodPolicy is the cluster-scoped policy of one kind, the same for every install. */
+export function checkerPodPolicy(fenced: FencedKind): V1ValidatingAdmissionPolicy {
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicy',
-    metadata: { name: CHECKER_POD_POLICY },
+    metadata: { name: fencedName(fenced) },
     spec: {
       failurePolicy: 'Fail',
       paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
@@ -241,9 +281,9 @@ export function checkerPodPolicy(): V1ValidatingAdmissionPolicy {
         resourceRules: [
           {
             apiGroups: ['batch'],
-            apiVersions: ['*'],
+            apiVersions: ['v1'],
             operations: ['CREATE', 'UPDATE'],
-            resources: ['jobs', 'cronjobs'],
+            resources: [fenced.resource],
           },
         ],
       },
@@ -253,16 +293,7 @@ export function checkerPodPolicy(): V1ValidatingAdmissionPolicy {
           expression: `request.userInfo.username == ${param('operatorUsername')}.orValue('')`,
         },
       ],
-      variables: [
-        {
-          name: 'template',
-          expression:
-            "object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template : object.spec.template",
-        },
-        { name: 'pod', expression: 'variables.template.spec' },
-        { name: 'volumes', expression: `${POD}.?volumes.orValue([])` },
-      ],
-      validations: CHECKER_POD_RULES.map(validation),
+      validations: rulesFor(fenced).map(validation),
     },
   };
 }
@@ -283,14 +314,20 @@ export function checkerPodParams(install: AdmissionInstall): V1ConfigMap {
   };
 }
 
-/** checkerPodBinding binds the policy to one install's parameters, denying what fails. */
-export function checkerPodBinding(install: AdmissionInstall): V1ValidatingAdmissionPolicyBinding {
+/**
+ * checkerPodBinding binds one kind's policy to one install's parameters, denying what
+ * fails. A missing parameter ConfigMap denies too.
+ */
+export function checkerPodBinding(
+  fenced: FencedKind,
+  install: AdmissionInstall,
+): V1ValidatingAdmissionPolicyBinding {
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name: install.bindingName ?? CHECKER_POD_POLICY },
+    metadata: { name: fencedName(fenced, install.bindingName) },
     spec: {
-      policyName: CHECKER_POD_POLICY,
+      policyName: fencedName(fenced),
       paramRef: {
         name: CHECKER_POD_POLICY,
         namespace: install.namespace,
@@ -301,9 +338,20 @@ export function checkerPodBinding(install: AdmissionInstall): V1ValidatingAdmiss
   };
 }
 
-/** admissionManifests are the policy, one install's parameters and its binding, in apply order. */
+/** AdmissionManifest is one object of the fence. */
+export type AdmissionManifest =
+  V1ValidatingAdmissionPolicy | V1ConfigMap | V1ValidatingAdmissionPolicyBinding;
+
+/**
+ * admissionManifests are the policies, one install's parameters and its bindings, in
+ * apply order.
+ */
 export function admissionManifests(
   install: AdmissionInstall = DEFAULT_INSTALL,
-): [V1ValidatingAdmissionPolicy, V1ConfigMap, V1ValidatingAdmissionPolicyBinding] {
-  return [checkerPodPolicy(), checkerPodParams(install), checkerPodBinding(install)];
+): AdmissionManifest[] {
+  return [
+    ...FENCED_KINDS.map(checkerPodPolicy),
+    checkerPodParams(install),
+    ...FENCED_KINDS.map((fenced) => checkerPodBinding(fenced, install)),
+  ];
 }

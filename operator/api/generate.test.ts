@@ -4,7 +4,14 @@ import { parse, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_NAMES } from '../checker/service-names.ts';
-import { CHECKER_POD_POLICY, CHECKER_POD_RULES, DEFAULT_INSTALL } from '../admission.ts';
+import {
+  CHECKER_POD_POLICY,
+  CHECKER_POD_RULES,
+  DEFAULT_INSTALL,
+  FENCED_KINDS,
+  fencedName,
+  rulesFor,
+} from '../admission.ts';
 import { CHECKER_COMMAND } from '../controller/checker-pod.ts';
 import { TENANT_ROLE_NAME } from '../rbac.ts';
 import {
@@ -124,40 +131,60 @@ describe('generatedFiles', () => {
     expect(tenant).toMatchObject({ kind: 'ClusterRole', metadata: { name: TENANT_ROLE_NAME } });
   });
 
-  it('fences the operator’s Jobs with the checker’s command and every rule, bound to its parameters', () => {
-    const [policy, params, binding] = documentsOf(ADMISSION_FILE) as [Node, Node, Node];
-    const spec = policy.spec as { validations: { expression: string; message: string }[] };
+  it('fences the operator’s Jobs and CronJobs with the checker’s command and every rule, bound to its parameters', () => {
+    const documents = documentsOf(ADMISSION_FILE);
+    const policies = documents.filter((d) => d.kind === 'ValidatingAdmissionPolicy');
+    const bindings = documents.filter((d) => d.kind === 'ValidatingAdmissionPolicyBinding');
+    const params = documents.filter((d) => d.kind === 'ConfigMap');
 
-    expect(policy).toMatchObject({
-      kind: 'ValidatingAdmissionPolicy',
-      metadata: { name: CHECKER_POD_POLICY },
-      spec: { failurePolicy: 'Fail', paramKind: { apiVersion: 'v1', kind: 'ConfigMap' } },
-    });
-    expect(spec.validations.map((v) => v.expression)).toEqual(
-      CHECKER_POD_RULES.map((rule) => rule.expression),
-    );
-    expect(spec.validations.every((v) => v.message.includes('awscheck-operator'))).toBe(true);
-    const command = spec.validations.find((v) => v.message.includes('(checker-command)'));
-    expect(command?.expression).toContain(
-      `[${CHECKER_COMMAND.map((part) => JSON.stringify(part)).join(', ')}]`,
-    );
-    expect(params).toMatchObject({
-      kind: 'ConfigMap',
-      metadata: { name: CHECKER_POD_POLICY, namespace: DEFAULT_INSTALL.namespace },
-      data: { operatorUsername: DEFAULT_INSTALL.operatorUsername },
-    });
-    expect(binding).toMatchObject({
-      kind: 'ValidatingAdmissionPolicyBinding',
-      spec: {
-        policyName: CHECKER_POD_POLICY,
-        paramRef: {
-          name: CHECKER_POD_POLICY,
-          namespace: DEFAULT_INSTALL.namespace,
-          parameterNotFoundAction: 'Deny',
+    expect(policies).toHaveLength(FENCED_KINDS.length);
+    FENCED_KINDS.forEach((fenced, i) => {
+      const policy = policies[i] as Node;
+      const spec = policy.spec as { validations: { expression: string; message: string }[] };
+      expect(policy).toMatchObject({
+        metadata: { name: fencedName(fenced) },
+        spec: {
+          failurePolicy: 'Fail',
+          paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+          matchConstraints: {
+            resourceRules: [{ apiVersions: ['v1'], resources: [fenced.resource] }],
+          },
         },
-        validationActions: ['Deny'],
-      },
+      });
+      expect(spec.validations.map((v) => v.expression)).toEqual(
+        rulesFor(fenced).map((rule) => rule.expression),
+      );
+      expect(spec.validations).toHaveLength(CHECKER_POD_RULES.length);
+      expect(spec.validations.every((v) => !v.expression.includes('variables.'))).toBe(true);
+      expect(spec.validations.every((v) => v.expression.includes(`${fenced.template}.spec`))).toBe(
+        true,
+      );
+      const command = spec.validations.find((v) => v.message.includes('(checker-command)'));
+      expect(command?.expression).toContain(
+        `[${CHECKER_COMMAND.map((part) => JSON.stringify(part)).join(', ')}]`,
+      );
+      expect(bindings[i]).toMatchObject({
+        metadata: { name: fencedName(fenced) },
+        spec: {
+          policyName: fencedName(fenced),
+          paramRef: {
+            name: CHECKER_POD_POLICY,
+            namespace: DEFAULT_INSTALL.namespace,
+            parameterNotFoundAction: 'Deny',
+          },
+          validationActions: ['Deny'],
+        },
+      });
     });
+    expect(params).toEqual([
+      expect.objectContaining({
+        metadata: { name: CHECKER_POD_POLICY, namespace: DEFAULT_INSTALL.namespace },
+        data: {
+          operatorUsername: DEFAULT_INSTALL.operatorUsername,
+          checkerImage: DEFAULT_INSTALL.checkerImage,
+        },
+      }),
+    ]);
   });
 
   it('takes the service enum from the one service list', () => {

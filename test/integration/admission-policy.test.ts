@@ -4,7 +4,9 @@
 // and nobody else is affected. Writes are server-side dry runs (admission runs in full,
 // nothing is stored) except where an update needs a stored object.
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import {
+  AdmissionregistrationV1Api,
   PatchStrategy,
   setHeaderOptions,
   type V1CronJob,
@@ -14,7 +16,7 @@ import {
   type V1PodSpec,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type AdmissionInstall } from '../../operator/admission.ts';
+import { FENCED_KINDS, fencedName, type AdmissionInstall } from '../../operator/admission.ts';
 import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
 import type { AwsCredentialRef } from '../../operator/api/v1alpha1/awscredentialref.ts';
 import { loadConfig, type OperatorConfig } from '../../operator/config.ts';
@@ -25,16 +27,19 @@ import {
 } from '../../operator/controller/credential-plan.ts';
 import { desiredCronJob, desiredRunJob } from '../../operator/controller/cronjob.ts';
 import { rbacManifests } from '../../operator/rbac.ts';
+import { ensureBinaries } from '../env/binaries.ts';
 import { mintKubeconfig } from '../env/environment.ts';
+import { startProcess, stopProcessGroup } from '../env/processes.ts';
 import {
   applyObject,
   bindOperatorRole,
   FENCE_DENIAL,
   installAdmission,
-  removeAdmissionBinding,
+  removeAdmissionBindings,
   TEST_CHECKER_IMAGE,
 } from '../support/admission.ts';
 import { CustomObjects } from '../support/awscheck.ts';
+import { eventually } from '../support/eventually.ts';
 import { installCrds } from '../support/crds.ts';
 import { createNamespace, kubeClients, statusOf, type KubeClients } from '../support/kube.ts';
 
@@ -101,7 +106,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const { fence } of installs) {
     if (fence.bindingName !== undefined) {
-      await removeAdmissionBinding(env.kubeconfig, fence.bindingName);
+      await removeAdmissionBindings(env.kubeconfig, fence.bindingName);
     }
   }
 });
@@ -415,6 +420,42 @@ describe.each([
     expect(refused.message).toMatch(
       /\(not-privileged\)|securityContext\.privileged: Forbidden: disallowed by cluster policy/,
     );
+  });
+});
+
+// The apiserver type-checks a policy's expressions against the schemas of the kinds it
+// matches and reports problems as warnings in its status; kube-controller-manager's
+// validatingadmissionpolicy-status-controller (on in real clusters, not in the shared
+// environment) writes them, so this test runs one beside the environment.
+describe('the policies', () => {
+  it('type-check against the Job and CronJob schemas with no warnings', async () => {
+    const binaries = await ensureBinaries(() => undefined);
+    const controller = startProcess({
+      name: 'vap-status-controller',
+      command: binaries.kubeControllerManager,
+      args: [
+        `--kubeconfig=${env.kubeconfig}`,
+        '--controllers=validatingadmissionpolicy-status-controller',
+        '--leader-elect=false',
+        '--secure-port=0',
+      ],
+      logFile: join(env.runDir, 'vap-status-controller.log'),
+      tiedToParent: true,
+    });
+    try {
+      const api = admin.config.makeApiClient(AdmissionregistrationV1Api);
+      for (const fenced of FENCED_KINDS) {
+        const policy = await eventually(`the type check of ${fencedName(fenced)}`, async () => {
+          const read = await api.readValidatingAdmissionPolicy({ name: fencedName(fenced) });
+          const checked = read.status?.observedGeneration === read.metadata?.generation;
+          return checked ? read : undefined;
+        });
+
+        expect(policy.status?.typeChecking?.expressionWarnings ?? []).toEqual([]);
+      }
+    } finally {
+      await stopProcessGroup(controller.pid);
+    }
   });
 });
 

@@ -11,6 +11,8 @@ import {
 import {
   admissionManifests,
   CHECKER_POD_POLICY,
+  FENCED_KINDS,
+  fencedName,
   type AdmissionInstall,
 } from '../../operator/admission.ts';
 import { loadConfig } from '../../operator/config.ts';
@@ -32,8 +34,8 @@ export const DEFAULT_TOKEN_AUDIENCE = loadConfig({
   AWSCHECK_PLATFORM_ROLE_ARN: 'arn:aws:iam::210987654321:role/AwsCheckPlatform',
 }).platformIdentity?.audience;
 
-/** FENCE_DENIAL starts the message of every refusal by the policy. */
-export const FENCE_DENIAL = `ValidatingAdmissionPolicy '${CHECKER_POD_POLICY}'`;
+/** FENCE_DENIAL starts the message of every refusal by the fence's policies. */
+export const FENCE_DENIAL = `ValidatingAdmissionPolicy '${CHECKER_POD_POLICY}-`;
 
 /** applyObject server-side applies one object as the kubeconfig's user. */
 export async function applyObject(kubeconfig: string, object: KubernetesObject): Promise<void> {
@@ -70,35 +72,47 @@ export async function bindOperatorRole(
 }
 
 // A Job that is nothing like a checker run: the fence refuses it once it is enforced.
-function probeJob(namespace: string): object {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name: 'admission-probe', namespace },
+const PROBE_JOB_SPEC = {
+  template: {
     spec: {
-      template: {
-        spec: {
-          restartPolicy: 'Never',
-          containers: [{ name: 'probe', image: 'busybox', command: ['cat', '/etc/shadow'] }],
-        },
-      },
+      restartPolicy: 'Never',
+      containers: [{ name: 'probe', image: 'busybox', command: ['cat', '/etc/shadow'] }],
     },
-  };
-}
+  },
+};
 
 /**
- * awaitFence waits until the apiserver refuses, as the operator's identity, a Job that is
- * not a checker run (policies and bindings reach the admission plugin through informers).
+ * awaitFence waits until the apiserver refuses, as the operator's identity, a Job and a
+ * CronJob that are not checker runs (policies and bindings reach the admission plugin
+ * through informers, so they are enforced a moment after they are written).
  */
 export async function awaitFence(operatorKubeconfig: string, namespace: string): Promise<void> {
   const { batch } = kubeClients(operatorKubeconfig);
-  await eventually(`the admission fence to refuse the operator a non-checker Job`, async () => {
-    const refusal = await statusOf(
-      batch.createNamespacedJob({ namespace, body: probeJob(namespace), dryRun: 'All' }),
+  const metadata = { name: 'admission-probe', namespace };
+  const probes = {
+    Job: () =>
+      batch.createNamespacedJob({
+        namespace,
+        dryRun: 'All',
+        body: { metadata, spec: PROBE_JOB_SPEC },
+      }),
+    CronJob: () =>
+      batch.createNamespacedCronJob({
+        namespace,
+        dryRun: 'All',
+        body: { metadata, spec: { schedule: '@daily', jobTemplate: { spec: PROBE_JOB_SPEC } } },
+      }),
+  };
+  for (const [kind, probe] of Object.entries(probes)) {
+    await eventually(
+      `the admission fence to refuse the operator a non-checker ${kind}`,
+      async () => {
+        const refusal = await statusOf(probe());
+        if (!refusal.message.includes(FENCE_DENIAL)) throw new Error(refusal.message);
+        return true;
+      },
     );
-    if (!refusal.message.includes(FENCE_DENIAL)) throw new Error(refusal.message);
-    return true;
-  });
+  }
 }
 
 /**
@@ -116,11 +130,13 @@ export async function installAdmission(
   await awaitFence(operatorKubeconfig, install.namespace);
 }
 
-/** removeAdmissionBinding deletes one install's binding (before its namespace goes). */
-export async function removeAdmissionBinding(
+/** removeAdmissionBindings deletes one install's bindings (before its namespace goes). */
+export async function removeAdmissionBindings(
   adminKubeconfig: string,
   bindingName: string,
 ): Promise<void> {
   const api = kubeClients(adminKubeconfig).config.makeApiClient(AdmissionregistrationV1Api);
-  await api.deleteValidatingAdmissionPolicyBinding({ name: bindingName });
+  for (const fenced of FENCED_KINDS) {
+    await api.deleteValidatingAdmissionPolicyBinding({ name: fencedName(fenced, bindingName) });
+  }
 }
