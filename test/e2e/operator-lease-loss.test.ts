@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AWS_TEST_KEYS, conditionOf, CustomObjects } from '../support/awscheck.ts';
+import { logTail } from '../env/processes.ts';
 import { eventually } from '../support/eventually.ts';
 import { createNamespace, kubeClients } from '../support/kube.ts';
 import { installOperator, type OperatorSetup } from '../support/operator.ts';
@@ -16,11 +17,18 @@ const env = inject('testenv');
 const admin = kubeClients(env.kubeconfig);
 const objects = new CustomObjects(env.kubeconfig);
 const leases = admin.config.makeApiClient(CoordinationV1Api);
-// The replicas run with a 3 s Lease, a 2 s renew deadline and a 1 s retry period.
-const RENEW_DEADLINE_MS = 2_000;
-const LEASE_DURATION_MS = 3_000;
+// Lease timings roomier than the other e2e files' (3 s / 2 s / 1 s), so a loaded machine
+// does not lose the Lease before the freeze does: requests time out after half the renew
+// deadline, 2.5 s.
+const LEASE_DURATION_MS = 8_000;
+const RENEW_DEADLINE_MS = 5_000;
+const LEASE_ENV = {
+  AWSCHECK_LEASE_DURATION_SECONDS: String(LEASE_DURATION_MS / 1000),
+  AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: String(RENEW_DEADLINE_MS / 1000),
+  AWSCHECK_LEASE_RETRY_SECONDS: '1',
+};
 // Loss is noticed by the renew deadline; the workers then have (lease − deadline, at least
-// 1 s) to stop. A second of slack for process start-up of the exit path and the log.
+// 1 s) to stop; a second of slack for the exit path.
 const EXIT_BOUND_MS =
   RENEW_DEADLINE_MS + Math.max(1_000, LEASE_DURATION_MS - RENEW_DEADLINE_MS) + 1_000;
 let setup: OperatorSetup;
@@ -59,7 +67,7 @@ afterAll(() => {
 });
 
 async function start(name: string): Promise<OperatorProcess> {
-  const operator = await startOperatorProcess(env, setup, name);
+  const operator = await startOperatorProcess(env, setup, name, LEASE_ENV);
   running.push(operator);
   return operator;
 }
@@ -131,11 +139,27 @@ async function recorded(namespace: string, name: string): Promise<Recorded> {
 }
 
 async function healthyWithEvent(namespace: string, name: string): Promise<Recorded> {
-  return eventually(`${name} Healthy with its run Event`, async () => {
-    const now = await recorded(namespace, name);
-    const healthy = (now.healthy as { status?: string }).status === 'True';
-    return healthy && now.events.some((e) => e.startsWith('RunSucceeded')) ? now : undefined;
-  });
+  return eventually(
+    `${name} Healthy with its run Event`,
+    async () => {
+      const now = await recorded(namespace, name);
+      const healthy = (now.healthy as { status?: string }).status === 'True';
+      return healthy && now.events.some((e) => e.startsWith('RunSucceeded')) ? now : undefined;
+    },
+    60_000,
+  );
+}
+
+// explained adds the replica's log to a failure, which is where a lost Lease shows.
+async function explained<T>(operator: OperatorProcess, step: Promise<T>): Promise<T> {
+  try {
+    return await step;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`${why}\n--- ${operator.name}\n${logTail(operator.process.logFile, 40)}`, {
+      cause: error,
+    });
+  }
 }
 
 describe('a replica whose leadership ends', () => {
@@ -146,10 +170,11 @@ describe('a replica whose leadership ends', () => {
     );
     const namespace = await tenant();
     await tenantWithCheck(namespace, 'before-freeze');
-    await healthyWithEvent(namespace, 'before-freeze');
+    await explained(first, healthyWithEvent(namespace, 'before-freeze'));
     // Let a few resyncs pass, so what is compared later is the steady state.
     await sleep(2_000);
     const before = await recorded(namespace, 'before-freeze');
+    expect(await first.isLeader()).toBe(true);
 
     const pid = apiServerPid();
     const frozenAt = Date.now();
@@ -182,15 +207,15 @@ describe('a replica whose leadership ends', () => {
     await eventually(
       'replica-b to lead',
       async () => ((await second.isLeader()) ? true : undefined),
-      20_000,
+      LEASE_DURATION_MS + 20_000,
     );
     await tenantWithCheck(namespace, 'after-takeover');
-    await healthyWithEvent(namespace, 'after-takeover');
+    await explained(second, healthyWithEvent(namespace, 'after-takeover'));
     // replica-b has resynced the frozen-over check several times by now.
     await sleep(2_000);
 
     expect(await recorded(namespace, 'before-freeze')).toEqual(before);
-  });
+  }, 180_000);
 
   it('on SIGTERM drains, releases the Lease and exits 0, so the standby leads at once', async () => {
     const a = await start('replica-a');
@@ -217,5 +242,5 @@ describe('a replica whose leadership ends', () => {
     // Released (emptied) or already taken by the standby; never left to expire.
     expect(lease.spec?.holderIdentity ?? '').not.toMatch(new RegExp(`^${leader.name}-`));
     expect(takeoverMs).toBeLessThan(LEASE_DURATION_MS);
-  });
+  }, 90_000);
 });
