@@ -28,6 +28,7 @@ import type {
 } from '@kubernetes/client-node';
 import {
   CHECKER_COMMAND,
+  CHECKER_CONTAINER,
   CREDENTIALS_DIR,
   CREDENTIALS_VOLUME,
   IDENTITY_DIR,
@@ -39,9 +40,6 @@ import {
  * (one per kind) and of their bindings.
  */
 export const CHECKER_POD_POLICY = 'awscheck-checker-pods';
-
-/** CHECKER_CONTAINER is the only container a checker pod has. */
-export const CHECKER_CONTAINER = 'checker';
 
 /** PARAM_KEYS are the keys of the parameter ConfigMap. */
 export const PARAM_KEYS = {
