@@ -131,8 +131,10 @@ export async function startOperator(
       POD_NAME: name,
       AWSCHECK_HTTP_HOST: '127.0.0.1',
       AWSCHECK_HTTP_PORT: String(port),
-      AWSCHECK_LEASE_DURATION_SECONDS: '3',
-      AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: '2',
+      // Short enough for failover tests, roomy enough that a loaded 2-core CI machine
+      // (every request times out at half the renew deadline) does not lose the Lease.
+      AWSCHECK_LEASE_DURATION_SECONDS: '8',
+      AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: '5',
       AWSCHECK_LEASE_RETRY_SECONDS: '1',
       AWSCHECK_LOG_LEVEL: 'debug',
       AWSCHECK_RESYNC_SECONDS: '1',
