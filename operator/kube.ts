@@ -11,12 +11,10 @@ import {
   PatchStrategy,
   ServerConfiguration,
   createConfiguration,
-  setHeaderOptions,
   type Configuration,
   type KubeConfig,
   type KubernetesObject,
   type Middleware,
-  type V1Job,
 } from '@kubernetes/client-node';
 import { GROUP, VERSION } from './api/v1alpha1/common.ts';
 import { FIELD_MANAGER } from './labels.ts';
@@ -106,34 +104,6 @@ export async function apply<T extends KubernetesObject>(
   );
 }
 
-/** createJobIfAbsent creates a Job; an existing Job of that name is the same run. */
-export async function createJobIfAbsent(clients: KubeClients, job: V1Job): Promise<boolean> {
-  try {
-    await clients.batch.createNamespacedJob({
-      namespace: job.metadata?.namespace ?? '',
-      body: job,
-      fieldManager: FIELD_MANAGER,
-    });
-    return true;
-  } catch (error) {
-    if (isStatus(error, 409)) return false;
-    throw error;
-  }
-}
-
-/** deleteJob deletes a Job and its Pods; one already gone is fine. */
-export async function deleteJob(
-  clients: KubeClients,
-  namespace: string,
-  name: string,
-): Promise<void> {
-  try {
-    await clients.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
-  } catch (error) {
-    if (!isStatus(error, 404)) throw error;
-  }
-}
-
 /** CustomObjectRef names one of our custom objects at the version its status was computed from. */
 export interface CustomObjectRef {
   readonly plural: string;
@@ -156,21 +126,4 @@ export async function replaceStatus(
     body: { ...ref.object, status },
     fieldManager: FIELD_MANAGER,
   });
-}
-
-/** labelJob adds labels to a Job; a Job already gone needs none. */
-export async function labelJob(
-  clients: KubeClients,
-  namespace: string,
-  name: string,
-  labels: Readonly<Record<string, string>>,
-): Promise<void> {
-  try {
-    await clients.batch.patchNamespacedJob(
-      { name, namespace, body: { metadata: { labels } }, fieldManager: FIELD_MANAGER },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-  } catch (error) {
-    if (!isStatus(error, 404)) throw error;
-  }
 }
