@@ -16,10 +16,12 @@
 // cannot edit its parameters (its RBAC has no ConfigMaps) nor the policy or binding (no
 // admissionregistration.k8s.io), and every other identity is not matched at all.
 //
-// The apiserver reads a binding's parameters before its match conditions, and a missing
-// parameter ConfigMap denies (parameterNotFoundAction: Deny, failurePolicy: Fail): fail
-// closed. So delete the binding before the operator's namespace when uninstalling, or
-// every Job and CronJob write in the cluster is refused until the binding is gone.
+// The apiserver reads a binding's parameters before its match conditions. A binding whose
+// parameter ConfigMap is missing does not apply (parameterNotFoundAction: Allow): denying
+// would refuse every Job and CronJob write in the cluster, by anyone, the moment the
+// operator's namespace is deleted. This opens nothing to the operator: it cannot delete
+// its parameters (no ConfigMaps in its RBAC), and whoever can could delete the policy too.
+// Install the ConfigMap before the bindings.
 import type {
   V1ConfigMap,
   V1ValidatingAdmissionPolicy,
@@ -329,7 +331,7 @@ export function checkerPodBinding(
       paramRef: {
         name: CHECKER_POD_POLICY,
         namespace: install.namespace,
-        parameterNotFoundAction: 'Deny',
+        parameterNotFoundAction: 'Allow',
       },
       validationActions: ['Deny'],
     },

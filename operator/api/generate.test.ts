@@ -170,7 +170,7 @@ describe('generatedFiles', () => {
           paramRef: {
             name: CHECKER_POD_POLICY,
             namespace: DEFAULT_INSTALL.namespace,
-            parameterNotFoundAction: 'Deny',
+            parameterNotFoundAction: 'Allow',
           },
           validationActions: ['Deny'],
         },

@@ -16,7 +16,12 @@ import {
   type V1PodSpec,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FENCED_KINDS, fencedName, type AdmissionInstall } from '../../operator/admission.ts';
+import {
+  FENCED_KINDS,
+  admissionManifests,
+  fencedName,
+  type AdmissionInstall,
+} from '../../operator/admission.ts';
 import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
 import type { AwsCredentialRef } from '../../operator/api/v1alpha1/awscredentialref.ts';
 import { loadConfig, type OperatorConfig } from '../../operator/config.ts';
@@ -468,6 +473,29 @@ describe('identities', () => {
     checker(pod).env = SECRET_ENV;
 
     await expect(submit(admin, job)).resolves.toBeDefined();
+  });
+
+  it('a binding whose parameters are gone refuses nobody (no cluster-wide outage)', async () => {
+    const gone: AdmissionInstall = {
+      namespace: `gone-${randomBytes(3).toString('hex')}`,
+      operatorUsername: 'system:serviceaccount:gone:awscheck-operator',
+      checkerImage: 'img',
+      bindingName: `gone-${randomBytes(3).toString('hex')}`,
+    };
+    const bindings = admissionManifests(gone).filter(
+      (object) => object.kind === 'ValidatingAdmissionPolicyBinding',
+    );
+    for (const binding of bindings) await applyObject(env.kubeconfig, binding);
+    try {
+      // The admission plugin sees a new binding within a second; give it three.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const job = runJob('secret');
+      checker(podOf(job)).image = 'busybox';
+      await expect(submit(admin, job)).resolves.toBeDefined();
+      await expect(submit(operator.operator, runJob('secret'))).resolves.toBeDefined();
+    } finally {
+      await removeAdmissionBindings(env.kubeconfig, gone.bindingName ?? '');
+    }
   });
 
   it('an install that does not allow the platform identity admits no token at all', async () => {
