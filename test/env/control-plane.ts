@@ -78,6 +78,8 @@ export async function startApiServer(
     `--tls-private-key-file=${input.serving.key}`,
     `--client-ca-file=${input.pki.ca.cert}`,
     '--authorization-mode=RBAC',
+    // As kubeadm and most clusters: privileged pods are a matter for admission policy.
+    '--allow-privileged=true',
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${input.serviceAccount.cert}`,
     `--service-account-signing-key-file=${input.serviceAccount.key}`,
