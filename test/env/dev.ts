@@ -32,10 +32,7 @@ const SAMPLE_CHECKS: readonly [string, Record<string, unknown>][] = [
       expect: { min: 1, max: 10 },
     },
   ],
-  [
-    'instance-health',
-    { service: 'ec2', type: 'HealthCheck', regions: ['us-east-1', 'eu-west-1'] },
-  ],
+  ['instance-health', { service: 'ec2', type: 'HealthCheck', regions: ['us-east-1', 'eu-west-1'] }],
   ['tables', { service: 'dynamodb', type: 'ResourceList', expect: { min: 1 } }],
   ['too-many-instances', { service: 'ec2', type: 'ResourceList', expect: { max: 2 } }],
 ];

@@ -15,7 +15,15 @@ import {
 import { SCHEDULE_MAX_LENGTH, SCHEDULE_MESSAGE, SCHEDULE_PATTERN } from './cron.ts';
 import { AGE_COLUMN, CATEGORIES, conditionColumn, type KindDefinition } from './kind.ts';
 import { FAILURE_REASONS, ERROR_CATEGORIES } from './reasons.ts';
-import { boundedRecord, codePoints, mapList, matching, text, uniqueSet, withRules } from './rules.ts';
+import {
+  boundedRecord,
+  codePoints,
+  mapList,
+  matching,
+  text,
+  uniqueSet,
+  withRules,
+} from './rules.ts';
 
 /** CHECK_TYPES: judge the resources' health, or count them (CamelCase, as API enums are). */
 export const CHECK_TYPES = ['HealthCheck', 'ResourceList'] as const;
