@@ -4,7 +4,12 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAwsCheck } from './api/v1alpha1/parse.ts';
 import type { CacheKind, Caches } from './caches.ts';
-import { CHECK_NAME_ANNOTATION, CREDENTIAL_NAME_ANNOTATION } from './labels.ts';
+import {
+  CHECK_LABEL,
+  CHECK_NAME_ANNOTATION,
+  CREDENTIAL_LABEL,
+  CREDENTIAL_NAME_ANNOTATION,
+} from './labels.ts';
 import type { Metrics } from './metrics.ts';
 import type { InformerEvent } from './runtime/informer.ts';
 import type { WorkQueue } from './runtime/workqueue.ts';
@@ -30,14 +35,23 @@ export function route(
   else routeChild(routes, object);
 }
 
-// A child names its owner in an annotation (label values cannot hold every object name).
+// A child names its owner in an annotation (label values cannot hold every object name);
+// children made before the annotation existed name it in their label. A wrong name only
+// costs a reconcile of an object that says no child is its own.
 function routeChild(routes: Routes, object: KubernetesObject): void {
   const namespace = object.metadata?.namespace ?? '';
-  const annotations = object.metadata?.annotations ?? {};
-  const check = annotations[CHECK_NAME_ANNOTATION];
-  const credential = annotations[CREDENTIAL_NAME_ANNOTATION];
+  const check = ownerName(object, CHECK_NAME_ANNOTATION, CHECK_LABEL);
+  const credential = ownerName(object, CREDENTIAL_NAME_ANNOTATION, CREDENTIAL_LABEL);
   if (check !== undefined) routes.checks.add(`${namespace}/${check}`);
   if (credential !== undefined) routes.credentials.add(`${namespace}/${credential}`);
+}
+
+function ownerName(
+  object: KubernetesObject,
+  annotation: string,
+  label: string,
+): string | undefined {
+  return object.metadata?.annotations?.[annotation] ?? object.metadata?.labels?.[label];
 }
 
 // A check's run is evidence about its credentials, so its credential ref is looked at too.

@@ -1,0 +1,105 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import type { Caches } from './caches.ts';
+import { Metrics } from './metrics.ts';
+import { route, type Routes } from './routing.ts';
+import type { Informer } from './runtime/informer.ts';
+import { WorkQueue } from './runtime/workqueue.ts';
+
+// fixed is an informer over a fixed list of objects.
+function fixed<T extends KubernetesObject>(objects: readonly T[]): Informer<T> {
+  const inNamespace = (namespace?: string): readonly T[] =>
+    objects.filter((o) => namespace === undefined || o.metadata?.namespace === namespace);
+  return {
+    get: (name, namespace) => inNamespace(namespace).find((o) => o.metadata?.name === name),
+    list: inNamespace,
+    synced: Promise.resolve(),
+    isSynced: () => true,
+    stop: () => Promise.resolve(),
+  };
+}
+
+const check = (name: string, ref: string): KubernetesObject & { spec: object } => ({
+  apiVersion: 'awscheck.io/v1alpha1',
+  kind: 'AwsCheck',
+  metadata: { name, namespace: 'team-a' },
+  spec: { credentialRef: { name: ref }, service: 'sts', type: 'HealthCheck' },
+});
+
+function routes(): Routes {
+  const caches = {
+    checks: fixed([check('web', 'prod'), check('db', 'prod'), check('other', 'dev')]),
+    credentials: fixed([]),
+    namespaces: fixed([]),
+    cronJobs: fixed([]),
+    jobs: fixed([]),
+    pods: fixed([]),
+  } as unknown as Caches;
+  return { caches, checks: new WorkQueue(), credentials: new WorkQueue(), metrics: new Metrics() };
+}
+
+async function drain(queue: WorkQueue): Promise<string[]> {
+  const keys: string[] = [];
+  while (queue.depth > 0) {
+    const key = await queue.get();
+    if (key === undefined) break;
+    keys.push(key);
+    queue.done(key);
+  }
+  return keys.sort();
+}
+
+describe('route', () => {
+  const long = 'x'.repeat(120);
+  it.each<[string, KubernetesObject, string[], string[]]>([
+    [
+      'a run routes to its check by the name annotation, however long',
+      {
+        metadata: {
+          namespace: 'team-a',
+          annotations: { 'awscheck.io/check-name': long },
+          labels: { 'awscheck.io/check': 'x-hashed' },
+        },
+      },
+      [`team-a/${long}`],
+      [],
+    ],
+    [
+      'a child made before the annotation routes by its label',
+      { metadata: { namespace: 'team-a', labels: { 'awscheck.io/check': 'web' } } },
+      ['team-a/web'],
+      [],
+    ],
+    [
+      'a validation run routes to its credential ref',
+      {
+        metadata: {
+          namespace: 'team-a',
+          annotations: { 'awscheck.io/credential-ref-name': 'prod' },
+        },
+      },
+      [],
+      ['team-a/prod'],
+    ],
+    ['a child naming nothing routes nowhere', { metadata: { namespace: 'team-a' } }, [], []],
+  ])('%s', async (_rule, child, checks, credentials) => {
+    const r = routes();
+    route(r, 'jobs', 'add', child);
+    expect(await drain(r.checks)).toEqual(checks);
+    expect(await drain(r.credentials)).toEqual(credentials);
+  });
+
+  it('a check routes to itself and to its credential ref', async () => {
+    const r = routes();
+    route(r, 'checks', 'update', check('web', 'prod'));
+    expect(await drain(r.checks)).toEqual(['team-a/web']);
+    expect(await drain(r.credentials)).toEqual(['team-a/prod']);
+  });
+
+  it('a credential ref routes to itself and to every check that uses it', async () => {
+    const r = routes();
+    route(r, 'credentials', 'update', { metadata: { name: 'prod', namespace: 'team-a' } });
+    expect(await drain(r.checks)).toEqual(['team-a/db', 'team-a/web']);
+    expect(await drain(r.credentials)).toEqual(['team-a/prod']);
+  });
+});
