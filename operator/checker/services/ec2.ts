@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { classifyErrors, clientConfig } from '../clients.ts';
 import { required } from '../errors.ts';
+import { readSuccessFast } from '../fast-answer.ts';
 import { judged, stateProblem } from '../health.ts';
 import {
   wantsTags,
@@ -21,6 +22,7 @@ import {
   type ServiceModule,
 } from '../service.ts';
 import { ec2TagFilters, tagsFromList } from '../tags.ts';
+import { readStatusIds } from './ec2-status-ids.ts';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 const STATUS_BATCH = 100;
@@ -89,6 +91,31 @@ function makeClient(context: ScanContext): EC2Client {
   return client;
 }
 
+/** statusIdsOnly is a DescribeInstanceStatus page as the fast reader gives it: ids and the token. */
+function statusIdsOnly(
+  body: string,
+): Pick<DescribeInstanceStatusCommandOutput, 'InstanceStatuses' | 'NextToken' | '$metadata'> {
+  const { instanceIds, nextToken } = readStatusIds(body);
+  return {
+    $metadata: {},
+    InstanceStatuses: instanceIds.map((InstanceId) => ({ InstanceId })),
+    ...(nextToken !== undefined && { NextToken: nextToken }),
+  };
+}
+
+// An inventory without a tag filter needs only the ids: its client reads
+// DescribeInstanceStatus answers with the fast reader (ec2-status-ids.ts), which is exact
+// or fails the run. A health check keeps the SDK's full decode.
+function makeIdsClient(context: ScanContext): EC2Client {
+  const client = makeClient(context);
+  readSuccessFast(client.middlewareStack, {
+    commandName: 'DescribeInstanceStatusCommand',
+    operation: 'ec2:DescribeInstanceStatus',
+    read: statusIdsOnly,
+  });
+  return client;
+}
+
 // allStatuses pages through DescribeInstanceStatus for every live instance: state,
 // status checks and events in one small answer per 1,000 instances, without the full
 // instance descriptions DescribeInstances carries.
@@ -112,7 +139,8 @@ export function judgeStatus(status: InstanceStatus): Health {
 // only: both come from DescribeInstanceStatus. With a tag filter, DescribeInstances
 // selects the instances server-side and their statuses follow in batches.
 async function* statusScan(context: ScanContext, withHealth: boolean): AsyncIterable<Observed> {
-  for await (const page of allStatuses(context, makeClient(context))) {
+  const client = withHealth ? makeClient(context) : makeIdsClient(context);
+  for await (const page of allStatuses(context, client)) {
     for (const status of page.InstanceStatuses ?? []) {
       const id = required(status.InstanceId, 'ec2:DescribeInstanceStatus', 'an InstanceId');
       yield { id, tags: {}, ...(withHealth && { health: judgeStatus(status) }) };
