@@ -3,6 +3,8 @@
 import { z } from 'zod';
 
 const seconds = z.coerce.number().int().positive();
+/** A period a timer waits for: Node's timers hold at most 2^31 − 1 ms, so at most a week. */
+const period = seconds.max(7 * 24 * 3600);
 const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const ConfigSchema = z.object({
@@ -13,7 +15,7 @@ const ConfigSchema = z.object({
   AWSCHECK_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   AWSCHECK_HTTP_HOST: z.string().default('0.0.0.0'),
   AWSCHECK_WORKERS: z.coerce.number().int().min(1).max(64).default(4),
-  AWSCHECK_RESYNC_SECONDS: seconds.default(300),
+  AWSCHECK_RESYNC_SECONDS: period.default(300),
   AWSCHECK_LEASE_NAME: z.string().min(1).default('awscheck-operator'),
   AWSCHECK_LEASE_DURATION_SECONDS: seconds.default(15),
   AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: seconds.default(10),
@@ -28,7 +30,7 @@ const ConfigSchema = z.object({
   AWSCHECK_CHECKER_CPU_LIMIT: z.string().default('1'),
   AWSCHECK_CHECKER_MEMORY: z.string().default('256Mi'),
   AWSCHECK_JOB_HISTORY: z.coerce.number().int().min(1).max(20).default(3),
-  AWSCHECK_REVALIDATE_SECONDS: seconds.default(3600),
+  AWSCHECK_REVALIDATE_SECONDS: period.default(3600),
   AWSCHECK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 

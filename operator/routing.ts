@@ -2,7 +2,7 @@
 // routed by the owner it names; whether it really belongs to that owner is judged by the
 // controller's owner UID when the owner reconciles, never here.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { parseAwsCheck } from './api/v1alpha1/parse.ts';
+import { readAwsCheck } from './api/v1alpha1/parse.ts';
 import type { CacheKind, Caches } from './caches.ts';
 import {
   CHECK_LABEL,
@@ -57,7 +57,7 @@ function ownerName(
 // A check's run is evidence about its credentials, so its credential ref is looked at too.
 function routeCheck(routes: Routes, event: InformerEvent, object: KubernetesObject): void {
   routes.checks.add(keyOf(object));
-  const parsed = parseAwsCheck(object);
+  const parsed = readAwsCheck(object);
   if (!parsed.ok) return;
   const { namespace } = parsed.value.metadata;
   routes.credentials.add(`${namespace}/${parsed.value.spec.credentialRef.name}`);

@@ -1,7 +1,7 @@
 // The AwsCheck controller: gather from the caches, plan (pure), write what differs.
 import type { V1CronJob, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { AwsCheck } from '../api/v1alpha1/awscheck.ts';
-import { parseAwsCheck, parseAwsCredentialRef } from '../api/v1alpha1/parse.ts';
+import { readAwsCheck, readAwsCredentialRef } from '../api/v1alpha1/parse.ts';
 import { recordEvent } from '../events.ts';
 import { apply, isStatus } from '../kube.ts';
 import { planCheck, refusedStatus, type CheckFacts, type CheckPlan } from './check-plan.ts';
@@ -21,7 +21,7 @@ export async function reconcileCheck(
   const { namespace, name } = splitKey(key);
   const raw = context.caches.checks.get(name, namespace) as RawObject | undefined;
   if (raw === undefined) return {}; // Deleted: its children go with it (owner references).
-  const parsed = parseAwsCheck(raw);
+  const parsed = readAwsCheck(raw);
   if (!parsed.ok) {
     await writeInvalid(context, 'awschecks', raw, `the AwsCheck is invalid: ${parsed.message}`);
     return {};
@@ -41,7 +41,7 @@ function gatherCheck(
   const { namespace } = check.metadata;
   const refName = check.spec.credentialRef.name;
   const rawRef = caches.credentials.get(refName, namespace);
-  const ref = rawRef === undefined ? undefined : parseAwsCredentialRef(rawRef);
+  const ref = rawRef === undefined ? undefined : readAwsCredentialRef(rawRef);
   const credential =
     ref === undefined
       ? { problem: `AwsCredentialRef ${refName} does not exist in namespace ${namespace}` }
@@ -123,8 +123,9 @@ async function writeCheck(
           check.metadata.generation ?? 0,
           context.clock.now(),
         );
-  const changed = await writeStatusIfChanged(context, 'awschecks', observed.raw, status);
-  if (changed) await reportRuns(context, check, plan);
+  const written = await writeStatusIfChanged(context, 'awschecks', observed.raw, status);
+  if (written === 'refused') return {};
+  if (written === 'written') await reportRuns(context, check, plan);
   for (const name of plan.deletions) await deleteRun(context, check.metadata.namespace, name);
   context.metrics.observeCheck({ ...check, status });
   return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
@@ -155,8 +156,9 @@ function identity(check: AwsCheck): { namespace: string; name: string } {
   return { namespace: check.metadata.namespace, name: check.metadata.name };
 }
 
-// reportRuns records an Event and counts every run the status now includes. It runs only
-// after the status write succeeded, so a retried reconcile never counts a run twice.
+// reportRuns counts and logs every run the status now records, and records its Event. It
+// runs only after the status write succeeded, so a retried reconcile never counts a run
+// twice; for the same reason an Event the apiserver does not take is logged, not retried.
 async function reportRuns(
   context: ControllerContext,
   check: AwsCheck,
@@ -168,12 +170,20 @@ async function reportRuns(
     ...identity(check),
     uid: check.metadata.uid ?? '',
   };
+  const { service, type } = check.spec;
   for (const event of plan.events) {
-    await recordEvent(context.clients.core, subject, event, context.clock.now());
     const outcome = event.type === 'Normal' ? 'Succeeded' : 'Failed';
-    const { service, type } = check.spec;
     context.metrics.runs.inc({ ...identity(check), service, type, outcome, reason: event.reason });
     context.log.info({ ...identity(check), outcome, reason: event.reason }, 'run finished');
+    await recordEvent(context.clients.core, subject, event, context.clock.now()).catch(
+      (error: unknown) => {
+        const err = error instanceof Error ? error.message : String(error);
+        context.log.warn(
+          { ...identity(check), event: event.key, err },
+          'could not record an Event',
+        );
+      },
+    );
   }
 }
 

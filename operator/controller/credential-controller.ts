@@ -1,6 +1,6 @@
 // The AwsCredentialRef controller: gather, plan (pure), write what differs.
 import type { AwsCredentialRef } from '../api/v1alpha1/awscredentialref.ts';
-import { parseAwsCheck, parseAwsCredentialRef } from '../api/v1alpha1/parse.ts';
+import { readAwsCheck, readAwsCredentialRef } from '../api/v1alpha1/parse.ts';
 import { externalIdOf, runsOf } from './check-controller.ts';
 import { splitKey, type ControllerContext, type ReconcileResult } from './context.ts';
 import { planCredential, type CredentialFacts, type CredentialPlan } from './credential-plan.ts';
@@ -17,7 +17,7 @@ export async function reconcileCredential(
   const { namespace, name } = splitKey(key);
   const raw = context.caches.credentials.get(name, namespace) as RawObject | undefined;
   if (raw === undefined) return {};
-  const parsed = parseAwsCredentialRef(raw);
+  const parsed = readAwsCredentialRef(raw);
   if (!parsed.ok) {
     const message = `the AwsCredentialRef is invalid: ${parsed.message}`;
     await writeInvalid(context, 'awscredentialrefs', raw, message);
@@ -27,7 +27,8 @@ export async function reconcileCredential(
   const plan = planCredential(gatherCredential(context, ref), context.config);
   const refusal = await startValidation(context, ref, plan);
   const status = refusal === undefined ? plan.status : refusedStatus(context, ref, plan, refusal);
-  await writeStatusIfChanged(context, 'awscredentialrefs', raw, status);
+  const written = await writeStatusIfChanged(context, 'awscredentialrefs', raw, status);
+  if (written === 'refused') return {};
   for (const job of plan.deletions) await deleteRun(context, namespace, job);
   return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
 }
@@ -46,7 +47,9 @@ async function startValidation(
     }
     return undefined;
   } catch (error) {
-    return refusalOf(error, 'the validation Job');
+    const refusal = refusalOf(error, 'the validation Job');
+    if (refusal === undefined) throw error;
+    return refusal;
   }
 }
 
@@ -93,7 +96,7 @@ function checkRunsUsing(
   refName: string,
 ): CredentialFacts['checkRuns'] {
   return context.caches.checks.list(namespace).flatMap((raw) => {
-    const parsed = parseAwsCheck(raw);
+    const parsed = readAwsCheck(raw);
     if (!parsed.ok || parsed.value.spec.credentialRef.name !== refName) return [];
     const lastRun = parsed.value.status?.lastRun;
     return lastRun === undefined ? [] : [{ check: parsed.value.metadata.name, lastRun }];

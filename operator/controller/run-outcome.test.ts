@@ -278,10 +278,10 @@ describe('runOutcome', () => {
     });
   });
 
-  it('never waits past the run’s own deadline', () => {
-    const theJob = job([done('Complete')], { completionTime: FINISHED, activeDeadlineSeconds: 60 });
+  it('waits the whole settle time though the run ended just before its deadline', () => {
+    const theJob = job([done('Complete')], { completionTime: FINISHED, activeDeadlineSeconds: 43 });
     const verdict = judgeRun({ job: theJob, pod: undefined }, FINISHED);
-    expect(verdict).toEqual({ state: 'Settling', untilMs: STARTED.getTime() + 60_000 });
+    expect(verdict).toEqual({ state: 'Settling', untilMs: FINISHED.getTime() + POD_SETTLE_MS });
   });
 
   it('reads the container named checker, not the first one', () => {

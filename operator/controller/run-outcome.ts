@@ -29,7 +29,7 @@ const SETUP_ERRORS = new Set([
 
 /**
  * POD_SETTLE_MS is how long after its Job finished a run waits for its Pod's end to be
- * seen (never past the run's deadline) before it is recorded as having left none.
+ * seen before it is recorded as having left none.
  */
 export const POD_SETTLE_MS = 60_000;
 
@@ -93,14 +93,10 @@ function setupErrorOf(container: V1ContainerStatus | undefined): string | undefi
   return `the checker could not start: ${waiting.reason}: ${waiting.message ?? ''}`;
 }
 
-// settleBound: the Job's end plus the settle time, but never past the run's own deadline.
+// settleBound: the Job's end plus the settle time. A Pod the Job controller saw end is
+// seen by the operator too within that time, however close to its deadline the run ended.
 function settleBound(job: V1Job): number {
-  const end = Date.parse(completionTime(job) ?? new Date(0).toISOString());
-  const start = Date.parse(toKubeTime(job.status?.startTime ?? new Date(end)));
-  const deadlineSeconds = job.spec?.activeDeadlineSeconds;
-  const settled = end + POD_SETTLE_MS;
-  if (deadlineSeconds === undefined) return settled;
-  return Math.max(end, Math.min(settled, start + deadlineSeconds * 1000));
+  return Date.parse(completionTime(job) ?? new Date(0).toISOString()) + POD_SETTLE_MS;
 }
 
 function deadlineExceeded(job: V1Job): boolean {

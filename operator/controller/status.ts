@@ -13,21 +13,25 @@ export type RawObject = KubernetesObject & {
   status?: { conditions?: Condition[] } & Record<string, unknown>;
 };
 
+/** StatusWrite says what became of a status: written, already so, or refused (422). */
+export type StatusWrite = 'written' | 'unchanged' | 'refused';
+
 /**
- * writeStatusIfChanged writes `status` unless the object already has exactly it, and tells
- * whether it wrote it. A status the apiserver refuses (422) is reported instead: the last
- * status it accepted, with Ready False and Stalled giving the apiserver's words.
+ * writeStatusIfChanged writes `status` unless the object already has exactly it. A status
+ * the apiserver refuses (422) is reported instead: the last status it accepted, with Ready
+ * False and Stalled giving the apiserver's words. Only a status that is `written` or
+ * `unchanged` is on record: nothing that depends on it may happen after a refusal.
  */
 export async function writeStatusIfChanged(
   context: ControllerContext,
   plural: string,
   object: RawObject,
   status: object,
-): Promise<boolean> {
-  if (isDeepStrictEqual(normalized(object.status ?? {}), normalized(status))) return false;
+): Promise<StatusWrite> {
+  if (isDeepStrictEqual(normalized(object.status ?? {}), normalized(status))) return 'unchanged';
   try {
     await replaceStatus(context.clients, { plural, object }, status);
-    return true;
+    return 'written';
   } catch (error) {
     if (!(error instanceof ApiException) || error.code !== 422) throw error;
     const message = `the apiserver refused the status (HTTP 422): ${apiMessage(error)}`;
@@ -35,7 +39,7 @@ export async function writeStatusIfChanged(
     if (!isDeepStrictEqual(normalized(object.status ?? {}), normalized(refused))) {
       await replaceStatus(context.clients, { plural, object }, refused);
     }
-    return false;
+    return 'refused';
   }
 }
 

@@ -8,7 +8,13 @@ import {
   VALID_CHECK_SPEC,
   VALID_CREDENTIAL_SPEC,
 } from '../testing/invalid-objects.ts';
-import { parseAwsCheck, parseAwsCredentialRef, parseAwsCheckSpec, type Parsed } from './parse.ts';
+import {
+  parseAwsCheck,
+  parseAwsCheckSpec,
+  parseAwsCredentialRef,
+  readAwsCheck,
+  type Parsed,
+} from './parse.ts';
 
 const parse = (kind: string, object: unknown): Parsed<unknown> =>
   kind === 'AwsCheck' ? parseAwsCheck(object) : parseAwsCredentialRef(object);
@@ -41,6 +47,29 @@ describe('parseAwsCheck and parseAwsCredentialRef', () => {
       region: 'us-east-1',
       assumeRole: { roleArn: 'arn:aws:iam::123456789012:role/R', durationSeconds: 900 },
     });
+  });
+
+  it('read an object whose status an earlier version wrote in another shape as having none', () => {
+    const oldStatus = {
+      lastRun: {
+        jobName: 'web-initial',
+        startTime: '2024-06-01T00:00:00Z',
+        outcome: 'Succeeded',
+        message: 'found 3',
+        regions: { 'us-east-1': { resources: 3, unhealthy: 0 } },
+      },
+    };
+    const object = objectOf('AwsCheck', 'x', 'y', { spec: VALID_CHECK_SPEC });
+    const parsed = readAwsCheck({ ...object, status: oldStatus });
+    expect(parseAwsCheck({ ...object, status: oldStatus }).ok).toBe(false);
+    expect(parsed.ok && parsed.value.status).toBeUndefined();
+    expect(parsed.ok && parsed.value.spec.service).toBe(VALID_CHECK_SPEC.service);
+  });
+
+  it('still reject a bad spec whose status is unreadable too', () => {
+    const object = objectOf('AwsCheck', 'x', 'y', { spec: { ...VALID_CHECK_SPEC, type: 'x' } });
+    const parsed = readAwsCheck({ ...object, status: { lastRun: 5 } });
+    expect(parsed.ok ? '' : parsed.message).toMatch(/spec\.type/);
   });
 
   it.each(INVALID_CASES.map((c) => [`${c.kind} ${c.why}`, c] as const))(

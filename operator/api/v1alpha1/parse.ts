@@ -32,9 +32,32 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown): Parse
   return { ok: false, message: z.prettifyError(result.error) };
 }
 
+/**
+ * withoutUnreadableStatus parses an object, and if only its status fails to parse (written
+ * by an earlier version of the operator, before a field changed shape), parses it without
+ * one: the operator then rebuilds the status from the cluster, as for a new object. A spec
+ * that does not parse is still reported.
+ */
+function withoutUnreadableStatus<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+): Parsed<z.output<S>> {
+  const parsed = parseWith(schema, input);
+  if (parsed.ok || typeof input !== 'object' || input === null || !('status' in input)) {
+    return parsed;
+  }
+  const bare = parseWith(schema, { ...input, status: undefined });
+  return bare.ok ? bare : parsed;
+}
+
 /** parseAwsCheck parses a whole AwsCheck (metadata, spec, status), defaults applied. */
 export function parseAwsCheck(input: unknown): Parsed<AwsCheck> {
   return parseWith(AwsCheck, input);
+}
+
+/** readAwsCheck is parseAwsCheck for the controllers: a status it cannot read counts as none. */
+export function readAwsCheck(input: unknown): Parsed<AwsCheck> {
+  return withoutUnreadableStatus(AwsCheck, input);
 }
 
 /** parseAwsCheckSpec parses only an AwsCheck's spec; paths in the message start at the spec. */
@@ -45,6 +68,11 @@ export function parseAwsCheckSpec(input: unknown): Parsed<AwsCheckSpec> {
 /** parseAwsCredentialRef parses a whole AwsCredentialRef (metadata, spec, status). */
 export function parseAwsCredentialRef(input: unknown): Parsed<AwsCredentialRef> {
   return parseWith(AwsCredentialRef, input);
+}
+
+/** readAwsCredentialRef is readAwsCheck for credential refs. */
+export function readAwsCredentialRef(input: unknown): Parsed<AwsCredentialRef> {
+  return withoutUnreadableStatus(AwsCredentialRef, input);
 }
 
 /** parseAwsCredentialRefSpec parses only an AwsCredentialRef's spec. */
