@@ -74,6 +74,7 @@ async function checkWhen(
 }
 
 const healthy = (c: AwsCheck): boolean => conditionOf(c, 'Healthy')?.status === 'True';
+const stalled = (c: AwsCheck): boolean => conditionOf(c, 'Stalled')?.status === 'True';
 
 async function jobsOf(namespace: string, labelSelector?: string): Promise<V1Job[]> {
   const selector = labelSelector === undefined ? {} : { labelSelector };
@@ -129,6 +130,26 @@ describe('runs belong to the spec they ran for (item 3)', () => {
     expect(await metrics()).toMatch(upSeries(namespace, 'switch', 'iam'));
   });
 });
+
+// expectOwnRunAndCronJob: the new incarnation ran its own first run and controls the CronJob.
+async function expectOwnRunAndCronJob(second: AwsCheck, first: AwsCheck): Promise<void> {
+  const { namespace, name, uid = '' } = second.metadata;
+  const lastRun = second.status?.lastRun;
+  expect(lastRun?.jobName).toBe(generationJobName(name, uid, 1));
+  expect(lastRun?.jobName).not.toBe(first.status?.lastRun?.jobName);
+  const cronJob = await admin.batch.readNamespacedCronJob({ name, namespace });
+  expect(cronJob.metadata?.ownerReferences?.map((o) => o.uid)).toEqual([uid]);
+}
+
+// recreateLeavingChildren deletes a check but orphans its children, as a slow garbage
+// collector leaves them for a while, and creates the check again.
+async function recreateLeavingChildren(namespace: string, name: string): Promise<void> {
+  await objects.delete('awschecks', namespace, name, 'Orphan');
+  await eventually('the check to be gone', async () =>
+    (await objects.exists('awschecks', namespace, name)) ? undefined : true,
+  );
+  await objects.create('awschecks', namespace, check(name));
+}
 
 describe('children are matched by controller UID (item 4)', () => {
   it('ignores a Job that carries a check’s labels but is not its own', async () => {
@@ -193,23 +214,22 @@ describe('children are matched by controller UID (item 4)', () => {
     expect(stalled.status?.runNowToken).toBeUndefined();
   });
 
-  it('gives a check created again under the same name its own first run', async () => {
+  it('never takes over a predecessor’s CronJob or runs, and starts its own first run', async () => {
     const namespace = await tenant();
     await objects.create('awschecks', namespace, check('again'));
     const first = await checkWhen(namespace, 'again', 'the first incarnation’s run', healthy);
-    // Orphan the children, as a slow garbage collector would leave them for a while.
-    await objects.delete('awschecks', namespace, 'again', 'Orphan');
-    await eventually('the check to be gone', async () =>
-      (await objects.exists('awschecks', namespace, 'again')) ? undefined : true,
-    );
-    await objects.create('awschecks', namespace, check('again'));
-    const second = await checkWhen(namespace, 'again', 'the new incarnation’s own run', (c) => {
-      return c.metadata.uid !== first.metadata.uid && healthy(c);
+    await recreateLeavingChildren(namespace, 'again');
+    const waiting = await checkWhen(namespace, 'again', 'the takeover to be refused', (c) => {
+      return c.metadata.uid !== first.metadata.uid && stalled(c);
     });
-    expect(second.status?.lastRun?.jobName).toBe(
-      generationJobName('again', second.metadata.uid ?? '', 1),
+    expect(conditionOf(waiting, 'Ready')?.message).toMatch(
+      /CronJob again already exists .* is not controlled by this check/,
     );
-    expect(second.status?.lastRun?.jobName).not.toBe(first.status?.lastRun?.jobName);
+    expect(waiting.status?.lastRun).toBeUndefined();
+    // The predecessor's CronJob goes, as the garbage collector would delete it.
+    await admin.batch.deleteNamespacedCronJob({ name: 'again', namespace });
+    const second = await checkWhen(namespace, 'again', 'the new incarnation’s own run', healthy);
+    await expectOwnRunAndCronJob(second, first);
   });
 });
 
