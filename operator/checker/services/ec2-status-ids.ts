@@ -27,7 +27,19 @@ export class AnswerShapeError extends Error {
 
 const ROOT = 'DescribeInstanceStatusResponse';
 const SET = 'instanceStatusSet';
-const NAME = /[A-Za-z_:][-\w:.]*/y;
+// Character codes of `>`, `/`, `?` and `!`.
+const GT = 62;
+const SLASH = 47;
+const QUESTION = 63;
+const BANG = 33;
+
+// XML's whitespace: space, tab, line feed, carriage return.
+const isSpace = (code: number): boolean => code === 32 || code === 9 || code === 10 || code === 13;
+// Names as AWS writes them (ASCII letters, digits, `_ : - .`); anything else is refused.
+const isNameStart = (code: number): boolean =>
+  (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 58;
+const isNameChar = (code: number): boolean =>
+  isNameStart(code) || (code >= 48 && code <= 57) || code === 45 || code === 46;
 const SPACE = /^\s*$/;
 const ENTITY = /&(?:(lt|gt|amp|quot|apos)|#(\d+)|#x([0-9a-fA-F]+));|&/g;
 const NAMED: Readonly<Record<string, string>> = {
@@ -105,19 +117,22 @@ class StatusReader {
 
   // Text between tags: kept inside a captured element; where the reader looks (outside
   // the root, in the root, the set and its items) only whitespace, as AWS sends it.
+  // Elsewhere it is skipped unread, which keeps the reader from copying the answer.
   private takeText(end: number): void {
-    this.addText(this.xml.slice(this.at, end));
+    if (this.capture !== undefined) this.text += this.xml.slice(this.at, end);
+    else if (end > this.at && this.strictHere()) this.onlySpace(this.at, end);
     this.at = end;
   }
 
-  private addText(raw: string): void {
-    if (this.capture !== undefined) this.text += raw;
-    else if (this.strictHere() && !SPACE.test(raw))
-      throw unparseable(`has unexpected text "${raw.trim().slice(0, 40)}"`);
+  private onlySpace(from: number, end: number): void {
+    for (let at = from; at < end; at += 1) {
+      if (!isSpace(this.xml.charCodeAt(at)))
+        throw unparseable(`has unexpected text "${this.xml.slice(at, end).trim().slice(0, 40)}"`);
+    }
   }
 
   private strictHere(): boolean {
-    return this.open.length <= 1 || (this.open[1] === SET && this.open.length <= 3);
+    return this.open.length <= 1 || (this.open.length <= 3 && this.open[1] === SET);
   }
 
   private until(end: string, what: string): number {
@@ -127,30 +142,45 @@ class StatusReader {
   }
 
   private markup(): void {
-    const xml = this.xml;
-    if (xml.startsWith('<?', this.at)) this.at = this.until('?>', 'a processing instruction');
-    else if (xml.startsWith('<!--', this.at)) this.at = this.until('-->', 'a comment');
-    else if (xml.startsWith('<![CDATA[', this.at)) this.cdata();
-    else if (xml.startsWith('<!', this.at)) throw unparseable('has a document type or declaration');
-    else if (xml.startsWith('</', this.at)) this.endTag();
+    const next = this.xml.charCodeAt(this.at + 1);
+    if (next === SLASH) this.endTag();
+    else if (next === QUESTION) this.at = this.until('?>', 'a processing instruction');
+    else if (next === BANG) this.declaration();
     else this.startTag();
+  }
+
+  private declaration(): void {
+    const xml = this.xml;
+    if (xml.startsWith('<!--', this.at)) this.at = this.until('-->', 'a comment');
+    else if (xml.startsWith('<![CDATA[', this.at)) this.cdata();
+    else if (this.at + 9 >= xml.length) throw unparseable('is truncated inside a declaration');
+    else throw unparseable('has a document type or declaration');
   }
 
   private cdata(): void {
     const start = this.at + '<![CDATA['.length;
     this.at = this.until(']]>', 'a CDATA section');
     // CDATA is literal: escaped here so that decodeText gives it back unchanged.
-    this.addText(this.xml.slice(start, this.at - 3).replaceAll('&', '&amp;'));
+    const raw = this.xml.slice(start, this.at - 3);
+    if (this.capture !== undefined) this.text += raw.replaceAll('&', '&amp;');
+    else if (this.strictHere() && !SPACE.test(raw))
+      throw unparseable(`has unexpected text "${raw.trim().slice(0, 40)}"`);
   }
 
-  private name(from: number): string {
-    NAME.lastIndex = from;
-    const match = NAME.exec(this.xml);
-    if (match === null)
+  private nameEnd(from: number): number {
+    let at = from;
+    while (at < this.xml.length && isNameChar(this.xml.charCodeAt(at))) at += 1;
+    if (at === from || !isNameStart(this.xml.charCodeAt(from)))
       throw unparseable(
-        this.xml.length <= from ? 'is truncated inside a tag' : 'has a malformed tag',
+        at >= this.xml.length ? 'is truncated inside a tag' : 'has a malformed tag',
       );
-    return match[0];
+    return at;
+  }
+
+  private skipSpace(from: number): number {
+    let at = from;
+    while (at < this.xml.length && isSpace(this.xml.charCodeAt(at))) at += 1;
+    return at;
   }
 
   // Attributes are checked for form only (quoted values may hold `>`); none is read.
@@ -158,48 +188,67 @@ class StatusReader {
     const xml = this.xml;
     let at = from;
     for (;;) {
-      while (at < xml.length && /\s/.test(xml.charAt(at))) at += 1;
+      at = this.skipSpace(at);
       if (at >= xml.length) throw unparseable('is truncated inside a tag');
-      if (xml.startsWith('/>', at)) return { end: at + 2, empty: true };
-      if (xml.charAt(at) === '>') return { end: at + 1, empty: false };
+      const code = xml.charCodeAt(at);
+      if (code === GT) return { end: at + 1, empty: false };
+      if (code === SLASH && xml.charCodeAt(at + 1) === GT) return { end: at + 2, empty: true };
       at = this.attribute(at);
     }
   }
 
   private attribute(from: number): number {
     const xml = this.xml;
-    const name = this.name(from);
-    const eq = from + name.length;
+    const eq = this.nameEnd(from);
     const quote = xml.charAt(eq + 1);
     if (eq + 1 >= xml.length) throw unparseable('is truncated inside a tag');
     if (xml.charAt(eq) !== '=' || (quote !== '"' && quote !== "'"))
-      throw unparseable(`has a malformed attribute ${name}`);
+      throw unparseable(`has a malformed attribute ${xml.slice(from, eq)}`);
     const close = xml.indexOf(quote, eq + 2);
     if (close === -1) throw unparseable('is truncated inside a tag');
     return close + 1;
   }
 
   private startTag(): void {
-    const name = this.name(this.at + 1);
-    const { end, empty } = this.tagEnd(this.at + 1 + name.length);
+    const nameEnd = this.nameEnd(this.at + 1);
+    const name = this.xml.slice(this.at + 1, nameEnd);
+    if (this.xml.charCodeAt(nameEnd) === GT) {
+      this.at = nameEnd + 1;
+      this.enter(name);
+      return;
+    }
+    const { end, empty } = this.tagEnd(nameEnd);
     this.at = end;
     this.enter(name);
     if (empty) this.leave(name);
   }
 
+  // The end tag of the element open, compared in place; anything else is read out for
+  // the error.
   private endTag(): void {
-    const name = this.name(this.at + 2);
-    let at = this.at + 2 + name.length;
-    while (at < this.xml.length && /\s/.test(this.xml.charAt(at))) at += 1;
-    if (at >= this.xml.length) throw unparseable('is truncated inside an end tag');
-    if (this.xml.charAt(at) !== '>') throw unparseable(`has a malformed end tag </${name}`);
     const expected = this.open.at(-1);
-    if (expected !== name)
-      throw unparseable(
-        `closes </${name}> where ${expected === undefined ? 'nothing is open' : `</${expected}> is expected`}`,
-      );
-    this.at = at + 1;
-    this.leave(name);
+    const from = this.at + 2;
+    if (expected !== undefined && this.xml.startsWith(expected, from)) {
+      const at = this.skipSpace(from + expected.length);
+      if (this.xml.charCodeAt(at) === GT) {
+        this.at = at + 1;
+        this.leave(expected);
+        return;
+      }
+    }
+    this.wrongEndTag(expected);
+  }
+
+  private wrongEndTag(expected: string | undefined): never {
+    const nameEnd = this.nameEnd(this.at + 2);
+    const name = this.xml.slice(this.at + 2, nameEnd);
+    const at = this.skipSpace(nameEnd);
+    if (at >= this.xml.length) throw unparseable('is truncated inside an end tag');
+    if (this.xml.charCodeAt(at) !== GT || name === expected)
+      throw unparseable(`has a malformed end tag </${name}`);
+    throw unparseable(
+      `closes </${name}> where ${expected === undefined ? 'nothing is open' : `</${expected}> is expected`}`,
+    );
   }
 
   private enter(name: string): void {
