@@ -2,7 +2,12 @@
 // so every rule is a table test: the CronJob to apply, the Jobs to start and delete, the
 // status to write and the Events to record.
 import type { V1CronJob, V1Job } from '@kubernetes/client-node';
-import { MAX_RUN_NOW_TOKEN, type AwsCheck, type AwsCheckStatus } from '../api/v1alpha1/awscheck.ts';
+import {
+  MAX_RECORDED_RUNS,
+  MAX_RUN_NOW_TOKEN,
+  type AwsCheck,
+  type AwsCheckStatus,
+} from '../api/v1alpha1/awscheck.ts';
 import type { AwsCredentialRef } from '../api/v1alpha1/awscredentialref.ts';
 import type { OperatorConfig } from '../config.ts';
 import { GENERATION_ANNOTATION, RUN_NOW_ANNOTATION } from '../labels.ts';
@@ -225,46 +230,92 @@ interface Folded {
 }
 
 /**
- * foldRuns adds to the status every run that is over and newer than `status.lastRun`, in
- * the order they ended (ties broken by Job name): lastRun, consecutiveFailures and
- * lastSuccessfulTime. The status is the only record of what was counted: a run at or before
- * lastRun is never counted again and a run older than lastRun never replaces it, whatever
- * order Jobs and Pods arrive in and however often the operator restarts between writes.
- * A run whose Pod's end is not seen yet holds back every run that ended after it, so it is
- * not overtaken and then dropped.
+ * foldRuns counts every run that is over and not yet counted, in the order they ended
+ * (ties broken by Job name). The status alone says what was counted: `recordedRuns` names
+ * the Jobs still in the cluster whose runs are in it, so whatever order Jobs and Pods
+ * arrive in and however often the operator restarts between writes, no run is counted
+ * twice and none is skipped. A run becomes `lastRun` (and moves consecutiveFailures and
+ * lastSuccessfulTime) only if it ended after it and ran for a spec at least as new; a run
+ * that arrives late still gets its Event. A run whose Pod's end is not seen yet holds back
+ * every run that ended after it.
  */
 export function foldRuns(current: AwsCheckStatus, judged: readonly JudgedRun[]): Folded {
+  const finished = judged.flatMap(({ verdict }) =>
+    verdict.state === 'Finished' ? [verdict.run] : [],
+  );
+  const recorded = recordedSet(current, finished);
   const settling = judged
     .map(({ observed, verdict }) =>
       verdict.state === 'Settling' ? settlingKey(observed) : undefined,
     )
     .filter((key): key is RunKey => key !== undefined)
     .sort(compareKeys)[0];
-  const fresh = judged
-    .flatMap(({ verdict }) => (verdict.state === 'Finished' ? [verdict.run] : []))
-    .filter(
-      (run) => current.lastRun === undefined || compareKeys(keyOf(run), keyOf(current.lastRun)) > 0,
-    )
+  const fresh = finished
+    .filter((run) => !recorded.has(run.jobName))
     .filter((run) => settling === undefined || compareKeys(keyOf(run), settling) < 0)
     .sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
   let status = current;
-  const events: RecordedEvent[] = [];
   for (const run of fresh) {
-    const succeeded = run.outcome === 'Succeeded';
-    status = {
-      ...status,
-      lastRun: run,
-      consecutiveFailures: succeeded ? 0 : (status.consecutiveFailures ?? 0) + 1,
-      ...(succeeded && { lastSuccessfulTime: endOf(run) }),
-    };
-    events.push({
-      type: succeeded ? 'Normal' : 'Warning',
-      reason: succeeded ? 'RunSucceeded' : (run.reason ?? 'RunFailed'),
-      message: `${run.jobName}: ${describeRun(run)}`,
-      key: run.jobName,
-    });
+    recorded.add(run.jobName);
+    if (replaces(run, status.lastRun)) status = withLastRun(status, run);
   }
-  return { status, events };
+  return {
+    status: { ...status, ...recordedRunsOf(recorded, finished) },
+    events: fresh.map(runEvent),
+  };
+}
+
+// recordedSet: the Jobs already counted. A status from before recordedRuns existed counted
+// every run up to its lastRun.
+function recordedSet(current: AwsCheckStatus, finished: readonly LastRun[]): Set<string> {
+  if (current.recordedRuns !== undefined) return new Set(current.recordedRuns);
+  const last = current.lastRun;
+  if (last === undefined) return new Set();
+  const counted = finished.filter((run) => compareKeys(keyOf(run), keyOf(last)) <= 0);
+  return new Set(counted.map((run) => run.jobName));
+}
+
+// recordedRunsOf keeps the names of counted Jobs that still exist (a deleted Job never comes
+// back), the newest first when there are more than the status holds.
+function recordedRunsOf(
+  recorded: ReadonlySet<string>,
+  finished: readonly LastRun[],
+): AwsCheckStatus {
+  const names = finished
+    .filter((run) => recorded.has(run.jobName))
+    .sort((a, b) => compareKeys(keyOf(b), keyOf(a)))
+    .slice(0, MAX_RECORDED_RUNS)
+    .map((run) => run.jobName)
+    .sort();
+  return names.length === 0 ? {} : { recordedRuns: names };
+}
+
+// replaces: a run takes lastRun's place when it ended later and ran for a spec at least as
+// new, so a run of an old spec that ends late never overrides a run of the current one.
+function replaces(run: LastRun, last: LastRun | undefined): boolean {
+  if (last === undefined) return true;
+  if ((run.generation ?? -1) < (last.generation ?? -1)) return false;
+  return compareKeys(keyOf(run), keyOf(last)) > 0;
+}
+
+function withLastRun(status: AwsCheckStatus, run: LastRun): AwsCheckStatus {
+  const succeeded = run.outcome === 'Succeeded';
+  return {
+    ...status,
+    lastRun: run,
+    consecutiveFailures: succeeded ? 0 : (status.consecutiveFailures ?? 0) + 1,
+    ...(succeeded && { lastSuccessfulTime: endOf(run) }),
+  };
+}
+
+function runEvent(run: LastRun): RecordedEvent {
+  const succeeded = run.outcome === 'Succeeded';
+  return {
+    type: succeeded ? 'Normal' : 'Warning',
+    reason: succeeded ? 'RunSucceeded' : (run.reason ?? 'RunFailed'),
+    message: `${run.jobName}: ${describeRun(run)}`,
+    key: run.jobName,
+  };
 }
 
 /** RunKey orders runs: by the time they ended, then by Job name. */

@@ -220,6 +220,9 @@ export const LastRun = z.object({
   }),
 });
 
+/** MAX_RECORDED_RUNS bounds status.recordedRuns: more than the Jobs a check keeps (3 × 20 at most). */
+export const MAX_RECORDED_RUNS = 64;
+
 /** MAX_RUN_NOW_TOKEN bounds the run-now annotation's value; a longer one is refused in status. */
 export const MAX_RUN_NOW_TOKEN = 253;
 
@@ -243,6 +246,10 @@ export const AwsCheckStatus = z
     }),
     consecutiveFailures: count.optional().meta({
       description: 'How many runs in a row failed; 0 after a success.',
+    }),
+    recordedRuns: uniqueSet(z.array(ObjectName).max(MAX_RECORDED_RUNS)).optional().meta({
+      description:
+        'The Jobs still in the cluster whose runs are counted, so none is counted twice, whatever order runs are seen in.',
     }),
     runNowToken: text(MAX_RUN_NOW_TOKEN).optional().meta({
       description:
