@@ -78,6 +78,8 @@ describe('loadConfig', () => {
     ['AWSCHECK_IMAGE_PULL_POLICY', 'Sometimes'],
     ['AWSCHECK_PLATFORM_ROLE_ARN', 'arn:aws:iam::123:user/someone'],
     ['AWSCHECK_REVALIDATE_SECONDS', '0'],
+    ['AWSCHECK_CHECKER_MEMORY', '256MB'],
+    ['AWSCHECK_CHECKER_CPU_LIMIT', '0'],
     ['AWSCHECK_REVALIDATE_SECONDS', '2592000'],
     ['AWSCHECK_RESYNC_SECONDS', '2592000'],
     ['AWSCHECK_LOG_LEVEL', 'verbose'],

@@ -1,10 +1,22 @@
 // The operator's configuration: one source (the environment), parsed once with zod at
 // start-up. A bad value stops the operator with a message naming the variable.
 import { z } from 'zod';
+import { parseQuantity } from './quantity.ts';
 
 const seconds = z.coerce.number().int().positive();
 /** A period a timer waits for: Node's timers hold at most 2^31 − 1 ms, so at most a week. */
 const period = seconds.max(7 * 24 * 3600);
+/** quantity is a Kubernetes resource quantity (100m, 1, 256Mi), refused at start if not one. */
+const quantity = z.string().refine(
+  (text) => {
+    try {
+      return parseQuantity(text) > 0;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a positive Kubernetes quantity such as 100m, 1, 256Mi or 1Gi' },
+);
 const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const ConfigSchema = z.object({
@@ -26,9 +38,9 @@ const ConfigSchema = z.object({
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
     .optional(),
   AWSCHECK_PLATFORM_TOKEN_AUDIENCE: z.string().min(1).default('awscheck.io/checker'),
-  AWSCHECK_CHECKER_CPU: z.string().default('100m'),
-  AWSCHECK_CHECKER_CPU_LIMIT: z.string().default('1'),
-  AWSCHECK_CHECKER_MEMORY: z.string().default('256Mi'),
+  AWSCHECK_CHECKER_CPU: quantity.default('100m'),
+  AWSCHECK_CHECKER_CPU_LIMIT: quantity.default('1'),
+  AWSCHECK_CHECKER_MEMORY: quantity.default('256Mi'),
   AWSCHECK_JOB_HISTORY: z.coerce.number().int().min(1).max(20).default(3),
   AWSCHECK_REVALIDATE_SECONDS: period.default(3600),
   AWSCHECK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),

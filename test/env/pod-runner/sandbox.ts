@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { V1Container, V1Pod, V1Secret } from '@kubernetes/client-node';
-import { cpuMillis, memoryBytes } from './quantity.ts';
+import { cpuMillis, memoryBytes } from '../../../operator/quantity.ts';
 
 /** DEFAULT_TERMINATION_MESSAGE_PATH is the kubelet's default. */
 export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';

@@ -1,5 +1,7 @@
-// Kubernetes resource quantities (k8s.io/apimachinery/pkg/api/resource), as the kubelet
-// reads a container's limits: 128Mi, 1G, 500M, 1.5Gi, 129e6, 500m, plain numbers.
+// Kubernetes resource quantities (k8s.io/apimachinery/pkg/api/resource): 128Mi, 1G, 500M,
+// 1.5Gi, 129e6, 500m, plain numbers. The operator checks its configured checker resources
+// with them and compares the quantities the apiserver stores in canonical form; the test
+// environment's pod runner reads limits with them as a kubelet does.
 
 const BINARY: Readonly<Record<string, number>> = {
   Ki: 2 ** 10,
