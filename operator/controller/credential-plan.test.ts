@@ -441,6 +441,16 @@ describe('planCredential: validating again', () => {
     });
   });
 
+  it('looks again when a finished validation’s Pod end is due, not only at the next resync', () => {
+    const job = validationJob('prod-v8', 1, {
+      startTime: new Date('2024-06-01T10:29:00Z'),
+      completionTime: new Date('2024-06-01T10:29:50Z'),
+      conditions: [{ type: 'Complete', status: 'True' }],
+    });
+    const plan = planCredential(facts(ref({ status: succeeded }), { job, pod: undefined }), config);
+    expect(plan.requeueAfterMs).toBe(Date.parse('2024-06-01T10:30:50Z') - NOW.getTime());
+  });
+
   it('records a validation stopped at its deadline, Pod gone, as DeadlineExceeded', () => {
     const job = validationJob('prod-v9', 1, {
       startTime: new Date('2024-06-01T10:00:00Z'),

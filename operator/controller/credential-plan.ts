@@ -92,8 +92,18 @@ export function planCredential(facts: CredentialFacts, config: OperatorConfig): 
     validationJob: next.start ? desiredValidationJob(facts, config, recorded) : undefined,
     deletions: validationsToDelete(judged, recorded, generation),
     status,
-    requeueAfterMs: next.start ? undefined : next.due && next.due.getTime() - now.getTime(),
+    requeueAfterMs: lookAgain(judged, next, now),
   };
+}
+
+// lookAgain: when the next validation is due, or sooner when a validation waits for its
+// Pod's end to be seen.
+function lookAgain(judged: readonly JudgedValidation[], next: Next, now: Date): number | undefined {
+  const times = judged.flatMap(({ verdict }) =>
+    verdict.state === 'Settling' ? [verdict.untilMs] : [],
+  );
+  if (!next.start && next.due !== undefined) times.push(next.due.getTime());
+  return times.length === 0 ? undefined : Math.max(0, Math.min(...times) - now.getTime());
 }
 
 // scheduleStatus: when the next validation is due, or the revalidate token it handles.
