@@ -27,16 +27,16 @@ export const OPERATOR_RULES: readonly (V1PolicyRule & { readonly why: string })[
     verbs: ['update'],
   },
   {
-    why: 'apply each check’s CronJob, and delete it when the check cannot be scheduled',
+    why: 'apply each check’s CronJob, and suspend it while the check cannot be scheduled',
     apiGroups: ['batch'],
     resources: ['cronjobs'],
-    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch'],
   },
   {
-    why: 'start first runs, run-now runs and validations; mark runs recorded; delete stale validations',
+    why: 'start first runs, run-now runs and validations; delete them once recorded',
     apiGroups: ['batch'],
     resources: ['jobs'],
-    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+    verbs: ['get', 'list', 'watch', 'create', 'delete'],
   },
   {
     why: 'read run results from the termination messages of its Pods',

@@ -1,9 +1,16 @@
 // The AwsCheck controller: gather from the caches, plan (pure), write what differs.
-import type { V1CronJob, V1Job, V1Pod } from '@kubernetes/client-node';
+import {
+  PatchStrategy,
+  setHeaderOptions,
+  type V1CronJob,
+  type V1Job,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import type { AwsCheck } from '../api/v1alpha1/awscheck.ts';
 import { readAwsCheck, readAwsCredentialRef } from '../api/v1alpha1/parse.ts';
 import { recordEvent } from '../events.ts';
 import { apply, isStatus } from '../kube.ts';
+import { FIELD_MANAGER } from '../labels.ts';
 import { planCheck, refusedStatus, type CheckFacts, type CheckPlan } from './check-plan.ts';
 import { splitKey, type ControllerContext, type ReconcileResult } from './context.ts';
 import { isControlledBy } from './ownership.ts';
@@ -189,14 +196,17 @@ async function reportRuns(
 
 // syncCronJob applies the desired CronJob whenever the observed one differs from it in a
 // field the operator sets (someone suspended or edited it by hand: drift is corrected),
-// and deletes it while the check cannot be scheduled.
+// and suspends it while the check cannot be scheduled: a run in flight finishes and is
+// recorded, and the CronJob's finished runs stay; the check's deletion removes it.
 async function syncCronJob(
   context: ControllerContext,
   check: AwsCheck,
   { observed, desired }: { observed: V1CronJob | undefined; desired: V1CronJob | undefined },
 ): Promise<void> {
   if (desired === undefined) {
-    if (observed !== undefined) await deleteCronJob(context, check.metadata.namespace, observed);
+    if (observed !== undefined && observed.spec.suspend !== true) {
+      await suspendCronJob(context, check.metadata.namespace, observed);
+    }
     return;
   }
   if (observed !== undefined && containsDesired(observed, desired)) return;
@@ -227,20 +237,18 @@ async function refuseTakeover(
   );
 }
 
-async function deleteCronJob(
+async function suspendCronJob(
   context: ControllerContext,
   namespace: string,
   cronJob: V1CronJob,
 ): Promise<void> {
   const name = cronJob.metadata?.name ?? '';
   try {
-    await context.clients.batch.deleteNamespacedCronJob({
-      name,
-      namespace,
-      propagationPolicy: 'Background',
-      body: { preconditions: { uid: cronJob.metadata?.uid ?? '' } },
-    });
+    await context.clients.batch.patchNamespacedCronJob(
+      { name, namespace, body: { spec: { suspend: true } }, fieldManager: FIELD_MANAGER },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
   } catch (error) {
-    if (!isStatus(error, 404) && !isStatus(error, 409)) throw error;
+    if (!isStatus(error, 404)) throw error;
   }
 }

@@ -254,6 +254,37 @@ describe('the CronJob stays as the operator made it (item 6)', () => {
   });
 });
 
+describe('a check that cannot be scheduled keeps its CronJob, suspended', () => {
+  it('suspends the CronJob while the credential ref is gone, and resumes it when it returns', async () => {
+    const namespace = await tenant();
+    await objects.create('awschecks', namespace, check('paused', { firstRun: 'OnSchedule' }));
+    await eventually('the CronJob', () =>
+      admin.batch.readNamespacedCronJob({ name: 'paused', namespace }),
+    );
+    await objects.delete('awscredentialrefs', namespace, 'readonly');
+    const suspended = await eventually('the CronJob to be suspended', async () => {
+      const cronJob = await admin.batch.readNamespacedCronJob({ name: 'paused', namespace });
+      return cronJob.spec.suspend === true ? cronJob : undefined;
+    });
+    expect(suspended.metadata?.uid).toBeDefined();
+    const stalled = await objects.check(namespace, 'paused');
+    expect(conditionOf(stalled, 'Ready')?.message).toContain(
+      'AwsCredentialRef readonly does not exist',
+    );
+    await objects.create('awscredentialrefs', namespace, {
+      apiVersion: 'awscheck.io/v1alpha1',
+      kind: 'AwsCredentialRef',
+      metadata: { name: 'readonly' },
+      spec: { region: 'us-east-1', secretRef: { name: 'aws-keys' } },
+    });
+    const resumed = await eventually('the CronJob to run again', async () => {
+      const cronJob = await admin.batch.readNamespacedCronJob({ name: 'paused', namespace });
+      return cronJob.spec.suspend === false ? cronJob : undefined;
+    });
+    expect(resumed.metadata?.uid).toBe(suspended.metadata?.uid);
+  });
+});
+
 describe('long names and tokens are reported, not retried (item 7)', () => {
   it('runs a check whose name is too long for a label value', async () => {
     const namespace = await tenant();
