@@ -87,7 +87,7 @@ export function planCheck(facts: CheckFacts, config: OperatorConfig): CheckPlan 
   return {
     cronJob,
     jobs,
-    deletions: recordedToDelete(facts, judged, folded.status.lastRun, config.jobHistory),
+    deletions: recordedToDelete(facts, judged, folded.status.recordedRuns, config.jobHistory),
     status,
     events: folded.events,
     requeueAfterMs: settleDelay(judged, now),
@@ -342,20 +342,20 @@ function endOf(run: LastRun): string {
 }
 
 // recordedToDelete: runs started outside the schedule (the CronJob prunes its own) are
-// deleted once recorded, keeping the newest `history` of them.
+// deleted once counted, keeping the newest `history` of them.
 function recordedToDelete(
   facts: CheckFacts,
   judged: readonly JudgedRun[],
-  lastRun: LastRun | undefined,
+  recordedRuns: readonly string[] | undefined,
   history: number,
 ): string[] {
-  if (lastRun === undefined) return [];
+  const counted = new Set(recordedRuns);
   const uid = facts.check.metadata.uid;
   return judged
     .flatMap(({ observed, verdict }) =>
       verdict.state === 'Finished' && isControlledBy(observed.job, uid) ? [verdict.run] : [],
     )
-    .filter((run) => compareKeys(keyOf(run), keyOf(lastRun)) <= 0)
+    .filter((run) => counted.has(run.jobName))
     .sort((a, b) => compareKeys(keyOf(b), keyOf(a)))
     .slice(history)
     .map((run) => run.jobName);
