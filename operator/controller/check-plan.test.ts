@@ -506,6 +506,8 @@ describe('foldRuns', () => {
     const both = fold({}, [ok1, bad2]);
     expect(both.status.recordedRuns).toEqual(['web-1', 'web-2']);
     expect(fold(both.status, [bad2]).status.recordedRuns).toEqual(['web-2']);
+    expect(fold(both.status, []).status.recordedRuns).toEqual([]);
+    expect(fold({}, []).status).toEqual({});
     const legacy = { ...both.status };
     delete legacy.recordedRuns;
     expect(fold(legacy, [ok1, bad2]).events).toEqual([]);

@@ -260,7 +260,7 @@ export function foldRuns(current: AwsCheckStatus, judged: readonly JudgedRun[]):
     if (replaces(run, status.lastRun)) status = withLastRun(status, run);
   }
   return {
-    status: { ...status, ...recordedRunsOf(recorded, finished) },
+    status: withRecordedRuns(status, recordedRunsOf(recorded, finished)),
     events: fresh.map(runEvent),
   };
 }
@@ -277,17 +277,23 @@ function recordedSet(current: AwsCheckStatus, finished: readonly LastRun[]): Set
 
 // recordedRunsOf keeps the names of counted Jobs that still exist (a deleted Job never comes
 // back), the newest first when there are more than the status holds.
-function recordedRunsOf(
-  recorded: ReadonlySet<string>,
-  finished: readonly LastRun[],
-): AwsCheckStatus {
-  const names = finished
+function recordedRunsOf(recorded: ReadonlySet<string>, finished: readonly LastRun[]): string[] {
+  return finished
     .filter((run) => recorded.has(run.jobName))
     .sort((a, b) => compareKeys(keyOf(b), keyOf(a)))
     .slice(0, MAX_RECORDED_RUNS)
     .map((run) => run.jobName)
     .sort();
-  return names.length === 0 ? {} : { recordedRuns: names };
+}
+
+// withRecordedRuns sets the list once a run was counted, empty when none of those Jobs
+// remains (no list at all means a status from before the list existed).
+function withRecordedRuns(status: AwsCheckStatus, names: string[]): AwsCheckStatus {
+  const kept = { ...status };
+  delete kept.recordedRuns;
+  return status.lastRun === undefined && names.length === 0
+    ? kept
+    : { ...kept, recordedRuns: names };
 }
 
 // replaces: a run takes lastRun's place when it ended later and ran for a spec at least as
