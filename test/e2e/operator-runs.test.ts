@@ -61,16 +61,27 @@ function check(name: string, spec: Record<string, unknown> = {}): object {
   };
 }
 
+// checkWhen waits for the check to pass `test`; on timeout it says what it last saw.
 async function checkWhen(
   namespace: string,
   name: string,
   what: string,
   test: (check: AwsCheck) => boolean,
 ): Promise<AwsCheck> {
-  return eventually(what, async () => {
-    const found = await objects.check(namespace, name);
-    return test(found) ? found : undefined;
-  });
+  let last: AwsCheck | undefined;
+  try {
+    return await eventually(
+      what,
+      async () => {
+        last = await objects.check(namespace, name);
+        return test(last) ? last : undefined;
+      },
+      60_000,
+    );
+  } catch (error) {
+    const seen = JSON.stringify({ uid: last?.metadata.uid, status: last?.status });
+    throw new Error(`${String(error)}; last seen: ${seen}`, { cause: error });
+  }
 }
 
 const healthy = (c: AwsCheck): boolean => conditionOf(c, 'Healthy')?.status === 'True';
