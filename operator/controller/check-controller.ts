@@ -27,7 +27,9 @@ export async function reconcileCheck(
 ): Promise<ReconcileResult> {
   const { namespace, name } = splitKey(key);
   const raw = context.caches.checks.get(name, namespace) as RawObject | undefined;
-  if (raw === undefined) return {}; // Deleted: its children go with it (owner references).
+  // Gone or going: its children go with it (owner references), or are orphaned as its
+  // deleter asked; writing to them now would undo that.
+  if (raw === undefined || raw.metadata?.deletionTimestamp !== undefined) return {};
   const parsed = readAwsCheck(raw);
   if (!parsed.ok) {
     await writeInvalid(context, 'awschecks', raw, `the AwsCheck is invalid: ${parsed.message}`);

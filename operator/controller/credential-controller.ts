@@ -16,7 +16,7 @@ export async function reconcileCredential(
 ): Promise<ReconcileResult> {
   const { namespace, name } = splitKey(key);
   const raw = context.caches.credentials.get(name, namespace) as RawObject | undefined;
-  if (raw === undefined) return {};
+  if (raw === undefined || raw.metadata?.deletionTimestamp !== undefined) return {};
   const parsed = readAwsCredentialRef(raw);
   if (!parsed.ok) {
     const message = `the AwsCredentialRef is invalid: ${parsed.message}`;

@@ -159,6 +159,8 @@ async function recreateLeavingChildren(namespace: string, name: string): Promise
   await eventually('the check to be gone', async () =>
     (await objects.exists('awschecks', namespace, name)) ? undefined : true,
   );
+  const orphaned = await admin.batch.readNamespacedCronJob({ name, namespace });
+  expect(orphaned.metadata?.ownerReferences ?? []).toEqual([]);
   await objects.create('awschecks', namespace, check(name));
 }
 
