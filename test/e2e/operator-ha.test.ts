@@ -2,9 +2,10 @@
 // restart in the middle of a run that neither loses the result nor repeats the run.
 import { generationJobName } from '../../operator/controller/names.ts';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AWS_TEST_KEYS, conditionOf, CustomObjects } from '../support/awscheck.ts';
+import { conditionOf, CustomObjects } from '../support/awscheck.ts';
 import { eventually } from '../support/eventually.ts';
-import { createNamespace, kubeClients } from '../support/kube.ts';
+import { kubeClients } from '../support/kube.ts';
+import { createTenant } from '../support/tenant.ts';
 import {
   installOperator,
   startOperator,
@@ -33,23 +34,8 @@ async function start(name: string): Promise<RunningOperator> {
   return operator;
 }
 
-async function isLeader(operator: RunningOperator): Promise<boolean> {
-  const text = await (await fetch(`${operator.url}/metrics`)).text();
-  return /^awscheck_leader 1$/m.test(text);
-}
-
 async function tenantWithCheck(name: string): Promise<string> {
-  const namespace = await createNamespace(admin.core, 'tenant');
-  await admin.core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: 'aws-keys' }, stringData: AWS_TEST_KEYS },
-  });
-  await objects.create('awscredentialrefs', namespace, {
-    apiVersion: 'awscheck.io/v1alpha1',
-    kind: 'AwsCredentialRef',
-    metadata: { name: 'readonly' },
-    spec: { secretRef: { name: 'aws-keys' } },
-  });
+  const namespace = await createTenant(admin, objects);
   await objects.create('awschecks', namespace, {
     apiVersion: 'awscheck.io/v1alpha1',
     kind: 'AwsCheck',
@@ -72,17 +58,17 @@ describe('operator replicas', () => {
     const second = await start('replica-b');
 
     const leader = await eventually('one leader', async () => {
-      const leading = await Promise.all([first, second].map(isLeader));
+      const leading = await Promise.all([first, second].map((replica) => replica.isLeader()));
       return leading.filter(Boolean).length === 1 ? (leading[0] ? first : second) : undefined;
     });
     const standby = leader === first ? second : first;
-    expect(await isLeader(standby)).toBe(false);
+    expect(await standby.isLeader()).toBe(false);
     expect((await fetch(`${standby.url}/readyz`)).status).toBe(200);
 
     killProcessGroupNow(leader.process.pid);
     await eventually(
       'the standby to lead',
-      async () => ((await isLeader(standby)) ? true : undefined),
+      async () => ((await standby.isLeader()) ? true : undefined),
       20_000,
     );
     const namespace = await tenantWithCheck('after-failover');

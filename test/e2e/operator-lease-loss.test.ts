@@ -6,12 +6,17 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AWS_TEST_KEYS, conditionOf, CustomObjects } from '../support/awscheck.ts';
+import { conditionOf, CustomObjects } from '../support/awscheck.ts';
 import { logTail } from '../env/processes.ts';
 import { eventually } from '../support/eventually.ts';
-import { createNamespace, kubeClients } from '../support/kube.ts';
-import { installOperator, type OperatorSetup } from '../support/operator.ts';
-import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.ts';
+import { kubeClients } from '../support/kube.ts';
+import { createTenant } from '../support/tenant.ts';
+import {
+  installOperator,
+  startOperator,
+  type OperatorSetup,
+  type RunningOperator,
+} from '../support/operator.ts';
 
 const env = inject('testenv');
 const admin = kubeClients(env.kubeconfig);
@@ -32,7 +37,7 @@ const LEASE_ENV = {
 const EXIT_BOUND_MS =
   RENEW_DEADLINE_MS + Math.max(1_000, LEASE_DURATION_MS - RENEW_DEADLINE_MS) + 1_000;
 let setup: OperatorSetup;
-const running: OperatorProcess[] = [];
+const running: RunningOperator[] = [];
 
 function apiServerPid(): number {
   const server = env.processes.find((p) => p.name === 'kube-apiserver');
@@ -66,8 +71,8 @@ afterAll(() => {
   thaw();
 });
 
-async function start(name: string): Promise<OperatorProcess> {
-  const operator = await startOperatorProcess(env, setup, name, LEASE_ENV);
+async function start(name: string): Promise<RunningOperator> {
+  const operator = await startOperator(env, setup, name, LEASE_ENV);
   running.push(operator);
   return operator;
 }
@@ -79,21 +84,6 @@ async function tenantWithCheck(namespace: string, name: string): Promise<void> {
     metadata: { name },
     spec: { credentialRef: { name: 'readonly' }, service: 'sts', type: 'HealthCheck' },
   });
-}
-
-async function tenant(): Promise<string> {
-  const namespace = await createNamespace(admin.core, 'tenant');
-  await admin.core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: 'aws-keys' }, stringData: AWS_TEST_KEYS },
-  });
-  await objects.create('awscredentialrefs', namespace, {
-    apiVersion: 'awscheck.io/v1alpha1',
-    kind: 'AwsCredentialRef',
-    metadata: { name: 'readonly' },
-    spec: { secretRef: { name: 'aws-keys' } },
-  });
-  return namespace;
 }
 
 // runEvents lists the Events about a check, each with how often it was counted.
@@ -151,7 +141,7 @@ async function healthyWithEvent(namespace: string, name: string): Promise<Record
 }
 
 // explained adds the replica's log to a failure, which is where a lost Lease shows.
-async function explained<T>(operator: OperatorProcess, step: Promise<T>): Promise<T> {
+async function explained<T>(operator: RunningOperator, step: Promise<T>): Promise<T> {
   try {
     return await step;
   } catch (error) {
@@ -168,7 +158,7 @@ describe('a replica whose leadership ends', () => {
     await eventually('replica-a to lead', async () =>
       (await first.isLeader()) ? true : undefined,
     );
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects);
     await tenantWithCheck(namespace, 'before-freeze');
     await explained(first, healthyWithEvent(namespace, 'before-freeze'));
     // Let a few resyncs pass, so what is compared later is the steady state.

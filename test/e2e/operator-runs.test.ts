@@ -10,9 +10,10 @@ import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
 import { loadConfig } from '../../operator/config.ts';
 import { desiredRunJob } from '../../operator/controller/cronjob.ts';
 import { generationJobName, runNowJobName } from '../../operator/controller/names.ts';
-import { AWS_TEST_KEYS, conditionOf, CustomObjects } from '../support/awscheck.ts';
+import { conditionOf, CustomObjects } from '../support/awscheck.ts';
 import { eventually } from '../support/eventually.ts';
-import { createNamespace, kubeClients } from '../support/kube.ts';
+import { kubeClients } from '../support/kube.ts';
+import { createTenant } from '../support/tenant.ts';
 import { installOperator, startOperator, type RunningOperator } from '../support/operator.ts';
 
 const env = inject('testenv');
@@ -27,24 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await operator.stop();
 });
-
-/** tenant makes a namespace with a credential ref, and its Secret unless `withSecret` is false. */
-async function tenant(withSecret = true): Promise<string> {
-  const namespace = await createNamespace(admin.core, 'runs');
-  if (withSecret) {
-    await admin.core.createNamespacedSecret({
-      namespace,
-      body: { metadata: { name: 'aws-keys' }, stringData: AWS_TEST_KEYS },
-    });
-  }
-  await objects.create('awscredentialrefs', namespace, {
-    apiVersion: 'awscheck.io/v1alpha1',
-    kind: 'AwsCredentialRef',
-    metadata: { name: 'readonly' },
-    spec: { region: 'us-east-1', secretRef: { name: 'aws-keys' } },
-  });
-  return namespace;
-}
 
 function check(name: string, spec: Record<string, unknown> = {}): object {
   return {
@@ -105,7 +88,7 @@ function upSeries(namespace: string, name: string, service: string): RegExp {
 
 describe('runs belong to the spec they ran for (item 3)', () => {
   it('withdraws Healthy and the old series on a spec change, and runs the new spec once', async () => {
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects, { prefix: 'runs' });
     await objects.create('awschecks', namespace, check('switch', { service: 'sts' }));
     const first = await checkWhen(namespace, 'switch', 'the first run', healthy);
     expect(first.status?.lastRun).toMatchObject({ generation: 1, resources: 1 });
@@ -166,7 +149,7 @@ async function recreateLeavingChildren(namespace: string, name: string): Promise
 
 describe('children are matched by controller UID (item 4)', () => {
   it('ignores a Job that carries a check’s labels but is not its own', async () => {
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects, { prefix: 'runs' });
     await objects.create('awschecks', namespace, check('target', { firstRun: 'OnSchedule' }));
     const target = await checkWhen(namespace, 'target', 'the check to be Ready', (c) => {
       return conditionOf(c, 'Ready')?.status === 'True';
@@ -198,7 +181,7 @@ describe('children are matched by controller UID (item 4)', () => {
   });
 
   it('refuses to treat a Job of the same name that is not its own as its run', async () => {
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects, { prefix: 'runs' });
     await objects.create('awschecks', namespace, check('taken', { firstRun: 'OnSchedule' }));
     const taken = await checkWhen(namespace, 'taken', 'the check to be Ready', (c) => {
       return conditionOf(c, 'Ready')?.status === 'True';
@@ -228,7 +211,7 @@ describe('children are matched by controller UID (item 4)', () => {
   });
 
   it('never takes over a predecessor’s CronJob or runs, and starts its own first run', async () => {
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects, { prefix: 'runs' });
     await objects.create('awschecks', namespace, check('again'));
     const first = await checkWhen(namespace, 'again', 'the first incarnation’s run', healthy);
     await recreateLeavingChildren(namespace, 'again');
@@ -248,7 +231,7 @@ describe('children are matched by controller UID (item 4)', () => {
 
 describe('the CronJob stays as the operator made it (item 6)', () => {
   it('puts back a CronJob suspended by hand', async () => {
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects, { prefix: 'runs' });
     await objects.create('awschecks', namespace, check('drift', { firstRun: 'OnSchedule' }));
     await eventually('the CronJob', () =>
       admin.batch.readNamespacedCronJob({ name: 'drift', namespace }),
@@ -269,7 +252,7 @@ describe('the CronJob stays as the operator made it (item 6)', () => {
 
 describe('a check that cannot be scheduled keeps its CronJob, suspended', () => {
   it('suspends the CronJob while the credential ref is gone, and resumes it when it returns', async () => {
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects, { prefix: 'runs' });
     await objects.create('awschecks', namespace, check('paused', { firstRun: 'OnSchedule' }));
     await eventually('the CronJob', () =>
       admin.batch.readNamespacedCronJob({ name: 'paused', namespace }),
@@ -300,7 +283,7 @@ describe('a check that cannot be scheduled keeps its CronJob, suspended', () => 
 
 describe('long names and tokens are reported, not retried (item 7)', () => {
   it('runs a check whose name is too long for a label value', async () => {
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects, { prefix: 'runs' });
     const name = `long-${'x'.repeat(120)}`;
     await objects.create('awschecks', namespace, check(name));
     const done = await checkWhen(namespace, name, 'the long-named check’s run', healthy);
@@ -308,7 +291,7 @@ describe('long names and tokens are reported, not retried (item 7)', () => {
   });
 
   it('refuses a run-now token over 253 characters in Ready, and recovers when it is removed', async () => {
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects, { prefix: 'runs' });
     await objects.create('awschecks', namespace, check('token', { firstRun: 'OnSchedule' }));
     await checkWhen(namespace, 'token', 'Ready', (c) => conditionOf(c, 'Ready')?.status === 'True');
     await objects.mergePatch('awschecks', namespace, 'token', {
@@ -336,7 +319,7 @@ describe('recorded runs do not pile up (item 8)', () => {
     'keeps no more run-now Jobs than the history once they are recorded',
     { timeout: 120_000 },
     async () => {
-      const namespace = await tenant();
+      const namespace = await createTenant(admin, objects, { prefix: 'runs' });
       await objects.create('awschecks', namespace, check('many'));
       await checkWhen(namespace, 'many', 'the first run', healthy);
       for (const token of ['a', 'b', 'c', 'd']) {
@@ -367,7 +350,7 @@ describe('a run that never starts is recorded at its deadline (item 2)', () => {
     'records a run whose Secret is missing as failed once its Job ends',
     { timeout: 120_000 },
     async () => {
-      const namespace = await tenant(false);
+      const namespace = await createTenant(admin, objects, { prefix: 'runs', keys: null });
       await objects.create('awschecks', namespace, check('nosecret'));
       const ended = await eventually(
         'the run to end at its deadline',
@@ -389,7 +372,7 @@ describe('a run that never starts is recorded at its deadline (item 2)', () => {
 
 describe('credential refs are validated again (item 9)', () => {
   it('validates again on the revalidate annotation, with a new run', async () => {
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects, { prefix: 'runs' });
     const first = await eventually('the first validation', async () => {
       const ref = await objects.credential(namespace, 'readonly');
       return ref.status?.lastValidation?.outcome === 'Succeeded' ? ref : undefined;

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
-import { AWS_TEST_KEYS, conditionOf, CustomObjects } from '../support/awscheck.ts';
+import { conditionOf, CustomObjects } from '../support/awscheck.ts';
 import { eventually } from '../support/eventually.ts';
 import { createNamespace, kubeClients, statusOf } from '../support/kube.ts';
+import { createTenant } from '../support/tenant.ts';
 import { installOperator, startOperator, type RunningOperator } from '../support/operator.ts';
 
 const env = inject('testenv');
@@ -34,21 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await operator.stop();
 });
-
-async function tenant(keys: Record<string, string> = AWS_TEST_KEYS): Promise<string> {
-  const namespace = await createNamespace(admin.core, 'tenant');
-  await admin.core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: 'aws-keys' }, stringData: keys },
-  });
-  await objects.create('awscredentialrefs', namespace, {
-    apiVersion: 'awscheck.io/v1alpha1',
-    kind: 'AwsCredentialRef',
-    metadata: { name: 'readonly' },
-    spec: { region: 'us-east-1', secretRef: { name: 'aws-keys' } },
-  });
-  return namespace;
-}
 
 function ec2Check(name: string, spec: Record<string, unknown> = {}): object {
   return {
@@ -112,7 +98,7 @@ async function checkerStdout(namespace: string): Promise<string[]> {
 
 describe('operator', () => {
   it('schedules an AwsCheck, runs it at once and reports Ready, Healthy and the count', async () => {
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects);
     await objects.create(
       'awschecks',
       namespace,
@@ -143,7 +129,7 @@ describe('operator', () => {
   });
 
   it('fails fast with CountOutOfRange when the count is outside expect, with an Event', async () => {
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects);
     await objects.create('awschecks', namespace, ec2Check('too-few', { expect: { min: 5 } }));
 
     const check = await checkWhen(
@@ -187,7 +173,7 @@ describe('operator', () => {
   });
 
   it('reports a schedule the CronJob controller refuses as InvalidConfiguration, not a crash', async () => {
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects);
     await objects.create('awschecks', namespace, ec2Check('reversed', { schedule: '5-3 * * * *' }));
 
     const check = await checkWhen(
@@ -204,7 +190,7 @@ describe('operator', () => {
     'updates the CronJob on a spec change, runs on demand, suspends, and deletes children with the check',
     { timeout: 150_000 },
     async () => {
-      const namespace = await tenant();
+      const namespace = await createTenant(admin, objects);
       await objects.create(
         'awschecks',
         namespace,
@@ -258,7 +244,7 @@ describe('operator', () => {
   );
 
   it('writes nothing at steady state, though it resyncs every second', async () => {
-    const namespace = await tenant();
+    const namespace = await createTenant(admin, objects);
     await objects.create('awschecks', namespace, ec2Check('steady'));
     const settledWhen = (c: AwsCheck): boolean =>
       conditionOf(c, 'Healthy')?.status === 'True' && conditionOf(c, 'Ready')?.status === 'True';
@@ -275,9 +261,11 @@ describe('operator', () => {
 
   it('cannot read Secrets, and no credential reaches its log, status, Events or metrics', async () => {
     const secret = `sekret-${randomBytes(6).toString('hex')}`;
-    const namespace = await tenant({
-      AWS_ACCESS_KEY_ID: 'AKIATESTING',
-      AWS_SECRET_ACCESS_KEY: secret,
+    const namespace = await createTenant(admin, objects, {
+      keys: {
+        AWS_ACCESS_KEY_ID: 'AKIATESTING',
+        AWS_SECRET_ACCESS_KEY: secret,
+      },
     });
     await objects.create('awschecks', namespace, ec2Check('quiet'));
     const check = await checkWhen(

@@ -102,22 +102,29 @@ export async function installOperator(env: TestEnvInfo): Promise<OperatorSetup> 
   return { namespace, kubeconfig, leaseName: 'awscheck-operator' };
 }
 
-/** RunningOperator is one operator replica. */
+/** RunningOperator is one operator replica, its end observed. */
 export interface RunningOperator {
   readonly process: RunningProcess;
   readonly url: string;
   readonly name: string;
+  /** exited settles with the exit code and the wall-clock time the process ended. */
+  readonly exited: Promise<{ code: number | null; at: number }>;
+  isLeader(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
-/** startOperator starts a replica and waits until its caches are synced (/readyz). */
+/**
+ * startOperator starts a replica under the setup's identity, with `extra` environment on
+ * top of the defaults, and waits until its caches are synced (/readyz).
+ */
 export async function startOperator(
   env: TestEnvInfo,
   setup: OperatorSetup,
   name = 'replica-a',
+  extra: Readonly<Record<string, string>> = {},
 ): Promise<RunningOperator> {
   const port = await freePort();
-  const process_ = startProcess({
+  const running = startProcess({
     name,
     command: process.execPath,
     args: [repoPath('operator/main.ts')],
@@ -138,13 +145,22 @@ export async function startOperator(
       AWSCHECK_LEASE_RETRY_SECONDS: '1',
       AWSCHECK_LOG_LEVEL: 'debug',
       AWSCHECK_RESYNC_SECONDS: '1',
+      ...extra,
     },
   });
+  const exited = running.exit.then((code) => ({ code, at: Date.now() }));
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(async () => (await fetch(`${url}/readyz`)).ok, {
     what: `operator ${name}`,
     timeoutMs: 30_000,
-    process: process_,
+    process: running,
   });
-  return { process: process_, url, name, stop: () => stopProcessGroup(process_.pid) };
+  return {
+    process: running,
+    url,
+    name,
+    exited,
+    isLeader: async () => /^awscheck_leader 1$/m.test(await (await fetch(`${url}/metrics`)).text()),
+    stop: () => stopProcessGroup(running.pid),
+  };
 }
