@@ -1,6 +1,7 @@
 // Running the checker as its own process, the way a Pod runs it: Node 24 on
 // operator/checker/cli.ts with a clean environment, a termination-log file and stdout.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,18 +58,7 @@ export async function runCheckerCli(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-  const lines = stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const { code, lines, stderr } = await finished(child);
   const message = await readFile(terminationLog, 'utf8').catch((error: unknown) => {
     throw new Error(
       `checker ${args.join(' ')} wrote no termination message (exit ${String(code)}):\n${stderr}`,
@@ -107,6 +97,12 @@ export async function runCheckerAsShellUser(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return finished(child);
+}
+
+// finished waits for a checker process to end and gathers its exit code, its JSON lines
+// on stdout and its stderr.
+async function finished(child: ChildProcessByStdio<null, Readable, Readable>): Promise<ShellRun> {
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
