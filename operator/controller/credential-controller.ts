@@ -6,8 +6,7 @@ import { splitKey, type ControllerContext, type ReconcileResult } from './contex
 import { planCredential, type CredentialFacts, type CredentialPlan } from './credential-plan.ts';
 import { refusalOf } from './refusal.ts';
 import { deleteRun, startRun } from './runs.ts';
-import { writeInvalid, writeStatusIfChanged, type RawObject } from './status.ts';
-import { setConditions } from './conditions.ts';
+import { stalledStatus, writeInvalid, writeStatusIfChanged, type RawObject } from './status.ts';
 
 /** reconcileCredential validates one AwsCredentialRef and keeps its Ready current. */
 export async function reconcileCredential(
@@ -62,17 +61,7 @@ function refusedStatus(
   message: string,
 ): CredentialPlan['status'] {
   const generation = ref.metadata.generation ?? 0;
-  const reason = 'InvalidConfiguration';
-  const conditions = setConditions(
-    plan.status.conditions,
-    [
-      { type: 'Ready', status: 'False', reason, message },
-      { type: 'Stalled', status: 'True', reason, message },
-    ],
-    generation,
-    context.clock.now(),
-  );
-  const status = { ...plan.status, conditions };
+  const status = stalledStatus({ ...plan.status }, message, generation, context.clock.now());
   if (ref.status?.revalidateToken === undefined) delete status.revalidateToken;
   else status.revalidateToken = ref.status.revalidateToken;
   return status;

@@ -35,7 +35,12 @@ export async function writeStatusIfChanged(
   } catch (error) {
     if (!(error instanceof ApiException) || error.code !== 422) throw error;
     const message = `the apiserver refused the status (HTTP 422): ${apiMessage(error)}`;
-    const refused = stalledStatus(context, object, message);
+    const refused = stalledStatus(
+      object.status ?? {},
+      message,
+      generation(object),
+      context.clock.now(),
+    );
     if (!isDeepStrictEqual(normalized(object.status ?? {}), normalized(refused))) {
       await replaceStatus(context.clients, { plural, object }, refused);
     }
@@ -53,24 +58,40 @@ export async function writeInvalid(
   object: RawObject,
   message: string,
 ): Promise<void> {
-  await writeStatusIfChanged(context, plural, object, stalledStatus(context, object, message));
+  const stalled = stalledStatus(
+    object.status ?? {},
+    message,
+    generation(object),
+    context.clock.now(),
+  );
+  await writeStatusIfChanged(context, plural, object, stalled);
 }
 
-// stalledStatus: the object's last status with Ready False and Stalled saying `message`.
-function stalledStatus(context: ControllerContext, object: RawObject, message: string): object {
-  const generation = object.metadata?.generation ?? 0;
+/** stalledStatus is `status` with Ready False and Stalled saying `message` (InvalidConfiguration). */
+export function stalledStatus<S extends object>(
+  status: S & { conditions?: unknown },
+  message: string,
+  generation: number,
+  now: Date,
+): S & { observedGeneration: number; conditions: Condition[] } {
   const reason = 'InvalidConfiguration';
-  const previous = object.status?.conditions;
+  const previous = Array.isArray(status.conditions)
+    ? (status.conditions as Condition[])
+    : undefined;
   const conditions = setConditions(
-    Array.isArray(previous) ? previous : undefined,
+    previous,
     [
       { type: 'Ready', status: 'False', reason, message },
       { type: 'Stalled', status: 'True', reason, message },
     ],
     generation,
-    context.clock.now(),
+    now,
   );
-  return { ...object.status, observedGeneration: generation, conditions };
+  return { ...status, observedGeneration: generation, conditions };
+}
+
+function generation(object: RawObject): number {
+  return object.metadata?.generation ?? 0;
 }
 
 // normalized drops undefined fields, as JSON on the wire does.
