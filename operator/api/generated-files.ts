@@ -9,6 +9,8 @@ import type { KindDefinition } from './v1alpha1/kind.ts';
 import { parseWith } from './v1alpha1/parse.ts';
 import { admissionManifests } from '../admission.ts';
 import { rbacManifests, tenantRoleManifest } from '../rbac.ts';
+import { catalogConfigMap } from '../plans/configmap.ts';
+import { CATALOG_SOURCE } from '../plans/catalog.ts';
 
 /** RBAC_DIR receives the RBAC and the admission fence beside it. */
 export const RBAC_DIR = 'crds/rbac';
@@ -35,6 +37,13 @@ function rbacFiles(): [string, string][] {
     documentsOf(TENANT_RBAC_FILE, [tenantRoleManifest()], 'operator/rbac.ts'),
     documentsOf(ADMISSION_FILE, admissionManifests(), 'operator/admission.ts'),
   ];
+}
+
+/** PLANS_FILE receives the plan catalog as the ConfigMap the operator and the portal read. */
+export const PLANS_FILE = 'crds/plans/awscheck-plans.yaml';
+
+function planFiles(): [string, string][] {
+  return [documentsOf(PLANS_FILE, [catalogConfigMap()], CATALOG_SOURCE)];
 }
 
 /** KINDS are the kinds of the API; each becomes one CRD per target directory. */
@@ -85,5 +94,5 @@ function checkedSample(sample: Sample): [string, string] {
  */
 export function generatedFiles(): Map<string, string> {
   const samples = [...credentialRefSamples(), ...checkSamples()].map(checkedSample);
-  return new Map([...crdFiles(), ...samples, ...rbacFiles()]);
+  return new Map([...crdFiles(), ...samples, ...rbacFiles(), ...planFiles()]);
 }
