@@ -32,3 +32,12 @@ export function tenantNamespace(tenantId: string): string {
   const digest = createHash('sha256').update(tenantId).digest('hex').slice(0, 16);
   return `tenant-${digest}`;
 }
+
+/**
+ * externalIdFor is the ExternalId the platform sends with AssumeRole on a namespace's
+ * behalf: derived from the namespace's UID, so it is stable, unguessable, and no tenant
+ * can choose another's (the confused-deputy rule). The portal shows it; the operator sends it.
+ */
+export function externalIdFor(namespaceUid: string): string {
+  return `awscheck-${namespaceUid}`;
+}
