@@ -15,6 +15,8 @@ export interface Binaries {
   readonly etcd: string;
   readonly kubeApiserver: string;
   readonly kubeControllerManager: string;
+  /** kubectl of the same release, for tenants' kubeconfigs and a developer's shell. */
+  readonly kubectl: string;
   readonly stripeMock: string;
   /** The python of moto's virtualenv; moto runs as `python -m moto.server`. */
   readonly motoPython: string;
@@ -34,7 +36,9 @@ export async function ensureBinaries(progress: Progress): Promise<Binaries> {
     installStripeMock(progress),
     installMoto(progress),
   ]);
-  return { ...control, stripeMock, motoPython };
+  // After the control plane: two big Go builds at once are slower than in turn.
+  const kubectl = await buildKubectl(progress);
+  return { ...control, kubectl, stripeMock, motoPython };
 }
 
 type ControlPlaneBinaries = Pick<Binaries, 'etcd' | 'kubeApiserver' | 'kubeControllerManager'>;
@@ -87,6 +91,16 @@ async function goBuild(moduleDir: string, output: string, packages: string[]): P
   const ldflags = `-s -w -X k8s.io/component-base/version.gitVersion=${versions.kubernetes}`;
   const args = ['build', '-trimpath', `-ldflags=${ldflags}`, '-o', output, ...packages];
   await runLogged('go', args, { cwd: moduleDir });
+}
+
+// kubectl is cached apart from the control plane, so adding it rebuilt nothing else.
+async function buildKubectl(progress: Progress): Promise<string> {
+  requireTools(['go']);
+  const dir = cachePath('kubectl', versions.kubernetes);
+  await buildLocked(dir, progress, `kubectl ${versions.kubernetes}`, (out) =>
+    goBuild(repoPath('test/env/go/kube'), join(out, 'kubectl'), ['k8s.io/kubernetes/cmd/kubectl']),
+  );
+  return join(dir, 'kubectl');
 }
 
 async function installStripeMock(progress: Progress): Promise<string> {

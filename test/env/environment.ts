@@ -1,6 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ensureBinaries, type Binaries, type Progress } from './binaries.ts';
 import { startApiServer, startControllerManager, startEtcd } from './control-plane.ts';
 import { TestEnvError } from './errors.ts';
@@ -32,6 +32,8 @@ export interface TestEnvInfo {
   readonly kubeconfig: string;
   readonly apiServerUrl: string;
   readonly caCert: string;
+  /** kubectl of the control plane's release. */
+  readonly kubectl: string;
   /** moto: one endpoint for every AWS service and region. */
   readonly awsEndpointUrl: string;
   readonly stripeApiBase: string;
@@ -94,6 +96,7 @@ async function startAll(binaries: Binaries, context: ServerContext): Promise<Tes
     kubeconfig: cluster.kubeconfig,
     apiServerUrl: cluster.url,
     caCert: cluster.pki.ca.cert,
+    kubectl: binaries.kubectl,
     awsEndpointUrl: moto.url,
     stripeApiBase: stripe.url,
     stripeApiKey: STRIPE_MOCK_API_KEY,
@@ -190,7 +193,7 @@ export function shellExports(info: TestEnvInfo): string {
     STRIPE_API_BASE: info.stripeApiBase,
     STRIPE_API_KEY: info.stripeApiKey,
   };
-  return Object.entries(vars)
-    .map(([name, value]) => `export ${name}='${value}'`)
-    .join('\n');
+  const exports = Object.entries(vars).map(([name, value]) => `export ${name}='${value}'`);
+  // kubectl of the control plane's release first on PATH, expanded by the shell that evals.
+  return [...exports, `export PATH='${dirname(info.kubectl)}':"$PATH"`].join('\n');
 }
