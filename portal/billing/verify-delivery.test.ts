@@ -15,6 +15,8 @@ const event = {
   data: { object: { id: 'sub_1', object: 'subscription' } },
 };
 
+type Make = (payload: string) => [string, string | string[] | undefined];
+
 function signed(payload: string, timestamp = nowSeconds, key = secret): string {
   return webhooks.generateTestHeaderString({ payload, secret: key, timestamp });
 }
@@ -31,7 +33,7 @@ describe('verifyDelivery', () => {
     ['no signature header', (p: string) => [p, undefined]],
     ['an empty signature header', (p: string) => [p, '']],
     ['a header sent twice', (p: string) => [p, [signed(p), signed(p)]]],
-  ] as const)('refuses %s as missing signature', (_, make) => {
+  ] satisfies [string, Make][])('refuses %s as missing signature', (_, make: Make) => {
     const [payload, header] = make(JSON.stringify(event));
     expect(verifyDelivery(Buffer.from(payload), header, check)).toEqual({
       refused: 'missing signature',
@@ -44,7 +46,7 @@ describe('verifyDelivery', () => {
     ['a header without a v1 signature', (p: string) => [p, `t=${nowSeconds}`]],
     ['a garbage header', (p: string) => [p, 'garbage']],
     ['an empty body', (p: string) => ['', signed(p)]],
-  ] as const)('refuses a delivery %s as invalid signature', (_, make) => {
+  ] satisfies [string, Make][])('refuses a delivery %s as invalid signature', (_, make: Make) => {
     const [payload, header] = make(JSON.stringify(event));
     expect(verifyDelivery(Buffer.from(payload), header, check)).toEqual({
       refused: 'invalid signature',
