@@ -10,6 +10,7 @@ import { parseWith } from './v1alpha1/parse.ts';
 import { admissionManifests } from '../admission.ts';
 import { rbacManifests, tenantRoleManifest } from '../rbac.ts';
 import { catalogConfigMap } from '../plans/configmap.ts';
+import { portalRbacManifests } from '../../portal/rbac.ts';
 import { CATALOG_SOURCE } from '../plans/catalog.ts';
 
 /** RBAC_DIR receives the RBAC and the admission fence beside it. */
@@ -20,6 +21,9 @@ export const RBAC_FILE = `${RBAC_DIR}/awscheck-operator.yaml`;
 
 /** TENANT_RBAC_FILE receives the tenants' ClusterRole. */
 export const TENANT_RBAC_FILE = `${RBAC_DIR}/awscheck-tenant.yaml`;
+
+/** PORTAL_RBAC_FILE receives the portal's ClusterRole, catalog Role and their bindings. */
+export const PORTAL_RBAC_FILE = `${RBAC_DIR}/awscheck-portal.yaml`;
 
 /**
  * ADMISSION_FILE receives the admission fence of the operator's Jobs and CronJobs: the
@@ -36,6 +40,7 @@ function rbacFiles(): [string, string][] {
     documentsOf(RBAC_FILE, rbacManifests(), 'operator/rbac.ts'),
     documentsOf(TENANT_RBAC_FILE, [tenantRoleManifest()], 'operator/rbac.ts'),
     documentsOf(ADMISSION_FILE, admissionManifests(), 'operator/admission.ts'),
+    documentsOf(PORTAL_RBAC_FILE, portalRbacManifests(), 'portal/rbac.ts'),
   ];
 }
 
