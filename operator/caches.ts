@@ -3,6 +3,7 @@
 import type {
   KubernetesListObject,
   KubernetesObject,
+  V1ConfigMap,
   V1CronJob,
   V1Job,
   V1Namespace,
@@ -10,6 +11,7 @@ import type {
 } from '@kubernetes/client-node';
 import { GROUP, VERSION } from './api/v1alpha1/common.ts';
 import type { KubeClients } from './kube.ts';
+import { CATALOG_CONFIGMAP } from './plans/catalog.ts';
 import { MANAGED_SELECTOR } from './labels.ts';
 import { startInformer, type Informer, type InformerEvent } from './runtime/informer.ts';
 
@@ -21,6 +23,8 @@ export interface Caches {
   readonly cronJobs: Informer<V1CronJob>;
   readonly jobs: Informer<V1Job>;
   readonly pods: Informer<V1Pod>;
+  /** The plan catalog ConfigMap, alone, in the operator's namespace. */
+  readonly catalog: Informer<V1ConfigMap>;
 }
 
 /** CacheKind names one of the caches. */
@@ -33,9 +37,13 @@ export type CacheListener = (
   object: KubernetesObject,
 ) => void;
 
-/** startCaches starts every informer; `synced` resolves when all have listed. */
+/**
+ * startCaches starts every informer; `synced` resolves when all have listed. The catalog
+ * is watched by name in `namespace` (the operator's), which its RBAC allows by name only.
+ */
 export function startCaches(
   clients: KubeClients,
+  namespace: string,
   listener: CacheListener,
   onError: (kind: CacheKind, error: unknown, retryInMs: number) => void,
 ): { caches: Caches; synced: Promise<void>; stop: () => Promise<void> } {
@@ -44,12 +52,12 @@ export function startCaches(
     kind: CacheKind,
     path: string,
     list: () => Promise<KubernetesListObject<T>>,
-    labelSelector?: string,
+    selectors: { labelSelector?: string; fieldSelector?: string } = {},
   ): Informer<T> =>
     startInformer<T>(config, {
       path,
       list,
-      ...(labelSelector !== undefined && { labelSelector }),
+      ...selectors,
       onEvent: (event, object) => {
         listener(kind, event, object);
       },
@@ -65,6 +73,7 @@ export function startCaches(
         plural,
       })) as KubernetesListObject<KubernetesObject>;
   const selector = MANAGED_SELECTOR;
+  const catalogSelector = `metadata.name=${CATALOG_CONFIGMAP}`;
   const caches: Caches = {
     checks: start('checks', `/apis/${GROUP}/${VERSION}/awschecks`, listCustom('awschecks')),
     credentials: start(
@@ -77,19 +86,25 @@ export function startCaches(
       'cronJobs',
       '/apis/batch/v1/cronjobs',
       () => batch.listCronJobForAllNamespaces({ labelSelector: selector }),
-      selector,
+      { labelSelector: selector },
     ),
     jobs: start(
       'jobs',
       '/apis/batch/v1/jobs',
       () => batch.listJobForAllNamespaces({ labelSelector: selector }),
-      selector,
+      { labelSelector: selector },
     ),
     pods: start(
       'pods',
       '/api/v1/pods',
       () => core.listPodForAllNamespaces({ labelSelector: selector }),
-      selector,
+      { labelSelector: selector },
+    ),
+    catalog: start(
+      'catalog',
+      `/api/v1/namespaces/${namespace}/configmaps`,
+      () => core.listNamespacedConfigMap({ namespace, fieldSelector: catalogSelector }),
+      { fieldSelector: catalogSelector },
     ),
   };
   const informers = Object.values(caches) as Informer<KubernetesObject>[];

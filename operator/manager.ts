@@ -7,6 +7,7 @@ import type { OperatorConfig } from './config.ts';
 import { reconcileCheck } from './controller/check-controller.ts';
 import type { ControllerContext, ReconcileResult } from './controller/context.ts';
 import { reconcileCredential } from './controller/credential-controller.ts';
+import { reportCatalog } from './controller/plan-facts.ts';
 import type { KubeClients } from './kube.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
@@ -77,11 +78,15 @@ export function startManager(input: ManagerInput): Manager {
   const router = (kind: CacheKind, event: InformerEvent, object: KubernetesObject): void => {
     const queues = { checks: checks.queue, credentials: credentials.queue };
     route({ caches: started.caches, ...queues, metrics }, kind, event, object);
+    if (kind === 'catalog' && synced) catalogReport();
   };
-  const started = startCaches(input.clients, router, (kind, error, retry) => {
+  const started = startCaches(input.clients, config.namespace, router, (kind, error, retry) => {
     log.warn({ cache: kind, retryInMs: retry, err: describe(error) }, 'watch failed; retrying');
   });
   const { caches } = started;
+  const catalogReport = (): void => {
+    reportCatalog({ caches, namespace: config.namespace, log, metrics });
+  };
   const context: ControllerContext = {
     config,
     clients: input.clients,
@@ -94,6 +99,7 @@ export function startManager(input: ManagerInput): Manager {
   void started.synced.then(() => {
     synced = true;
     log.info('caches synced');
+    catalogReport();
   });
   const elector = new LeaderElector({
     api: input.clients.coordination,
@@ -201,8 +207,9 @@ async function aborted(signal: AbortSignal): Promise<void> {
 }
 
 /**
- * work is one worker: take a key, reconcile it, retry with backoff on error, and requeue
- * it after a success that asks to be looked at again.
+ * work is one worker: take a key, reconcile it, retry with backoff on error or when the
+ * reconcile asks for backoff (a quota holds a run back), and requeue it after a success
+ * that asks to be looked at again.
  */
 export async function work(controller: Controller, context: ControllerContext): Promise<void> {
   const { queue, kind } = controller;
@@ -210,7 +217,8 @@ export async function work(controller: Controller, context: ControllerContext): 
     const stopTimer = context.metrics.reconcileDuration.startTimer({ kind });
     try {
       const result = await controller.reconcile(context, key);
-      queue.forget(key);
+      if (result?.backoff === true) queue.addRateLimited(key);
+      else queue.forget(key);
       const requeueAfterMs = result ? result.requeueAfterMs : undefined;
       if (requeueAfterMs !== undefined) queue.addAfter(key, requeueAfterMs);
       context.metrics.reconciles.inc({ kind, result: 'success' });

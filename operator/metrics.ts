@@ -67,6 +67,11 @@ export class Metrics {
     help: 'Whether this replica is the leader (1) or standing by (0).',
     registers: [this.registry],
   });
+  readonly planCatalogValid = new Gauge({
+    name: 'awscheck_plan_catalog_valid',
+    help: 'Whether the plan catalog ConfigMap exists and is valid (1) or not (0): while 0, no check in a tenant namespace runs.',
+    registers: [this.registry],
+  });
 
   #gauge(name: string, help: string): Gauge<CheckLabel> {
     return new Gauge({ name, help, labelNames: [...CHECK_LABELS], registers: [this.registry] });

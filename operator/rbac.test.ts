@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GROUP } from './api/v1alpha1/common.ts';
+import { CATALOG_CONFIGMAP } from './plans/catalog.ts';
 import {
+  CATALOG_RULES,
   LEADER_ELECTION_RULES,
   OPERATOR_RULES,
   TENANT_ROLE_NAME,
@@ -43,6 +45,7 @@ const TOKEN_PATHS = [
 describe.each([
   ['operator', OPERATOR_RULES],
   ['leader election', LEADER_ELECTION_RULES],
+  ['plan catalog', CATALOG_RULES],
   ['tenant', TENANT_RULES],
 ] as const)('the %s rules', (_, rules) => {
   it('have no wildcard, and no impersonate, bind or escalate', () => {
@@ -72,6 +75,19 @@ describe('OPERATOR_RULES', () => {
     const pods = grants(OPERATOR_RULES).filter((grant) => grant.startsWith('/pods'));
 
     expect(pods).toEqual(['/pods:get', '/pods:list', '/pods:watch']);
+  });
+});
+
+describe('CATALOG_RULES', () => {
+  it('read one ConfigMap, the plan catalog, by name, and write none', () => {
+    expect(CATALOG_RULES).toEqual([
+      expect.objectContaining({
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: [CATALOG_CONFIGMAP],
+        verbs: ['get', 'list', 'watch'],
+      }),
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@
 // tenants manage our kinds and their Secrets in their own namespace, and nothing else.
 import type { V1ClusterRole, V1PolicyRule, V1Role } from '@kubernetes/client-node';
 import { GROUP } from './api/v1alpha1/common.ts';
+import { CATALOG_CONFIGMAP } from './plans/catalog.ts';
 
 /** OPERATOR_RULES are the cluster-wide permissions, each with the reason it is needed. */
 export const OPERATOR_RULES: readonly (V1PolicyRule & { readonly why: string })[] = [
@@ -63,9 +64,27 @@ export const LEADER_ELECTION_RULES: readonly (V1PolicyRule & { readonly why: str
   },
 ];
 
+/**
+ * CATALOG_RULES are granted only in the operator's own namespace, and only on the plan
+ * catalog by name: the operator watches it with the field selector metadata.name, which
+ * the apiserver authorizes against resourceNames. It reads no other ConfigMap (not its
+ * admission parameters) and writes none.
+ */
+export const CATALOG_RULES: readonly (V1PolicyRule & { readonly why: string })[] = [
+  {
+    why: 'read and watch the plan catalog, so a changed plan applies without a restart',
+    apiGroups: [''],
+    resources: ['configmaps'],
+    resourceNames: [CATALOG_CONFIGMAP],
+    verbs: ['get', 'list', 'watch'],
+  },
+];
+
 /** OPERATOR_ROLE_NAME names the ClusterRole and the Role. */
 export const OPERATOR_ROLE_NAME = 'awscheck-operator';
 export const LEADER_ELECTION_ROLE_NAME = 'awscheck-operator-leader-election';
+/** CATALOG_ROLE_NAME names the Role, in the operator's namespace, that reads the catalog. */
+export const CATALOG_ROLE_NAME = 'awscheck-operator-plan-catalog';
 
 /** TENANT_ROLE_NAME names the ClusterRole the portal binds in each tenant's namespace. */
 export const TENANT_ROLE_NAME = 'awscheck-tenant';
@@ -119,9 +138,10 @@ export const TENANT_RULES: readonly (V1PolicyRule & { readonly why: string })[] 
 ];
 
 const rules = (declared: readonly (V1PolicyRule & { why: string })[]): V1PolicyRule[] =>
-  declared.map(({ apiGroups, resources, verbs }) => ({
+  declared.map(({ apiGroups, resources, resourceNames, verbs }) => ({
     apiGroups: [...(apiGroups ?? [])],
     resources: [...(resources ?? [])],
+    ...(resourceNames !== undefined && { resourceNames: [...resourceNames] }),
     verbs: [...verbs],
   }));
 
@@ -135,8 +155,11 @@ export function tenantRoleManifest(): V1ClusterRole {
   };
 }
 
-/** rbacManifests are the ClusterRole and the leader-election Role (namespace set on apply). */
-export function rbacManifests(): [V1ClusterRole, V1Role] {
+/**
+ * rbacManifests are the ClusterRole, the leader-election Role and the plan-catalog Role
+ * (the Roles' namespace is set on apply: the operator's own).
+ */
+export function rbacManifests(): [V1ClusterRole, V1Role, V1Role] {
   return [
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -149,6 +172,12 @@ export function rbacManifests(): [V1ClusterRole, V1Role] {
       kind: 'Role',
       metadata: { name: LEADER_ELECTION_ROLE_NAME },
       rules: rules(LEADER_ELECTION_RULES),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: CATALOG_ROLE_NAME },
+      rules: rules(CATALOG_RULES),
     },
   ];
 }

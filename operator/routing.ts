@@ -13,6 +13,7 @@ import {
 import type { Metrics } from './metrics.ts';
 import type { InformerEvent } from './runtime/informer.ts';
 import type { WorkQueue } from './runtime/workqueue.ts';
+import { TENANT_LABEL } from './plans/tenancy.ts';
 
 /** Routes are where keys go. */
 export interface Routes {
@@ -30,9 +31,19 @@ export function route(
   object: KubernetesObject,
 ): void {
   if (kind === 'checks') routeCheck(routes, event, object);
-  else if (kind === 'credentials') routeCredential(routes, object);
+  else if (kind === 'credentials') routeCredential(routes, event, object);
   else if (kind === 'namespaces') routeNamespace(routes, object.metadata?.name ?? '');
+  else if (kind === 'catalog') routeCatalog(routes);
   else routeChild(routes, object);
+}
+
+// A changed plan catalog concerns every object in every tenant namespace; namespaces
+// without the tenant label have no plan, so the catalog says nothing about them.
+function routeCatalog(routes: Routes): void {
+  for (const namespace of routes.caches.namespaces.list()) {
+    if (namespace.metadata?.labels?.[TENANT_LABEL] !== undefined)
+      routeNamespace(routes, namespace.metadata.name ?? '');
+  }
 }
 
 // A child names its owner in an annotation (label values cannot hold every object name);
@@ -55,8 +66,13 @@ function ownerName(
 }
 
 // A check's run is evidence about its credentials, so its credential ref is looked at too.
+// A deleted check moves every younger check of its namespace up in the plan's count.
 function routeCheck(routes: Routes, event: InformerEvent, object: KubernetesObject): void {
   routes.checks.add(keyOf(object));
+  if (event === 'delete') {
+    for (const check of routes.caches.checks.list(object.metadata?.namespace ?? ''))
+      routes.checks.add(keyOf(check));
+  }
   const parsed = readAwsCheck(object);
   if (!parsed.ok) return;
   const { namespace } = parsed.value.metadata;
@@ -64,10 +80,14 @@ function routeCheck(routes: Routes, event: InformerEvent, object: KubernetesObje
   if (event === 'delete') routes.metrics.forgetCheck(parsed.value);
 }
 
-// A credential ref's readiness shows in the Ready of every check that uses it.
-function routeCredential(routes: Routes, object: KubernetesObject): void {
+// A credential ref's readiness shows in the Ready of every check that uses it. A deleted
+// ref moves every younger ref of its namespace up in the plan's count.
+function routeCredential(routes: Routes, event: InformerEvent, object: KubernetesObject): void {
   routes.credentials.add(keyOf(object));
   const namespace = object.metadata?.namespace ?? '';
+  if (event === 'delete') {
+    for (const ref of routes.caches.credentials.list(namespace)) routes.credentials.add(keyOf(ref));
+  }
   for (const check of routes.caches.checks.list(namespace)) {
     const spec = (check as { spec?: { credentialRef?: { name?: unknown } } }).spec;
     if (spec?.credentialRef?.name === object.metadata?.name) routes.checks.add(keyOf(check));

@@ -11,10 +11,12 @@ import { readAwsCheck, readAwsCredentialRef } from '../api/v1alpha1/parse.ts';
 import { recordEvent } from '../events.ts';
 import { apply, isStatus } from '../kube.ts';
 import { FIELD_MANAGER } from '../labels.ts';
+import { externalIdFor } from '../plans/tenancy.ts';
 import { planCheck, refusedStatus, type CheckFacts, type CheckPlan } from './check-plan.ts';
 import { splitKey, type ControllerContext, type ReconcileResult } from './context.ts';
 import { isControlledBy } from './ownership.ts';
-import { RefusedError, refusalOf } from './refusal.ts';
+import { RefusedError, refusalOf, type Refusal } from './refusal.ts';
+import { checkPlanGate } from './plan-facts.ts';
 import type { RunObservation } from './run-outcome.ts';
 import { deleteRun, startRun } from './runs.ts';
 import { containsDesired } from './drift.ts';
@@ -58,24 +60,27 @@ function gatherCheck(
         ? ref.value
         : { problem: `AwsCredentialRef ${refName} is invalid: ${ref.message}` };
   const owners = [check.metadata.uid, cronJob?.metadata?.uid];
+  const usable = 'problem' in credential ? undefined : credential;
   return {
     check,
     credential,
     externalId: externalIdOf(context, namespace),
+    plan: checkPlanGate(context, check, usable),
     runs: runsOf(context, namespace, owners),
     now: context.clock.now(),
   };
 }
 
 /**
- * externalIdOf is the ExternalId the platform sends with AssumeRole for a tenant: the UID
- * of the tenant's namespace. It is stable, unguessable and the tenant cannot choose it,
- * so no tenant can assume a role on another's behalf.
+ * externalIdOf is the ExternalId the platform sends with AssumeRole for a tenant, derived
+ * from the UID of the tenant's namespace by externalIdFor (the portal shows the same). It
+ * is stable, unguessable and the tenant cannot choose it, so no tenant can assume a role
+ * on another's behalf.
  */
 export function externalIdOf(context: ControllerContext, namespace: string): string {
   const uid = context.caches.namespaces.get(namespace)?.metadata?.uid;
   if (uid === undefined) throw new Error(`namespace ${namespace} is not in the cache`);
-  return `awscheck-${uid}`;
+  return externalIdFor(uid);
 }
 
 /**
@@ -115,7 +120,8 @@ interface Observed {
 
 // writeCheck writes the plan: children first, then status, then what the status records
 // (Events, metrics), then the cleanup of recorded runs. A child the apiserver refuses for
-// good turns the status Stalled instead of failing the reconcile.
+// good turns the status Stalled instead of failing the reconcile; a run a quota holds back
+// turns it Reconciling and the key is looked at again with backoff.
 async function writeCheck(
   context: ControllerContext,
   observed: Observed,
@@ -137,14 +143,17 @@ async function writeCheck(
   if (written === 'written') await reportRuns(context, check, plan);
   for (const name of plan.deletions) await deleteRun(context, check.metadata.namespace, name);
   context.metrics.observeCheck({ ...check, status });
-  return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
+  return {
+    ...(plan.requeueAfterMs !== undefined && { requeueAfterMs: plan.requeueAfterMs }),
+    ...(refusal?.final === false && { backoff: true }),
+  };
 }
 
 async function writeChildren(
   context: ControllerContext,
   { check, cronJob }: Observed,
   plan: CheckPlan,
-): Promise<string | undefined> {
+): Promise<Refusal | undefined> {
   try {
     await syncCronJob(context, check, { observed: cronJob, desired: plan.cronJob });
     for (const job of plan.jobs) {
@@ -156,7 +165,7 @@ async function writeChildren(
   } catch (error) {
     const refusal = refusalOf(error, 'a child of the check');
     if (refusal === undefined) throw error;
-    context.log.warn({ ...identity(check), refusal }, 'a child was refused');
+    context.log.warn({ ...identity(check), refusal: refusal.message }, 'a child was refused');
     return refusal;
   }
 }

@@ -13,6 +13,7 @@ import {
   RUN_NOW_ANNOTATION,
 } from '../labels.ts';
 import { foldRuns, judgeRuns, planCheck, type CheckFacts } from './check-plan.ts';
+import { UNLIMITED } from './plan-limits.ts';
 import { findCondition } from './conditions.ts';
 import { generationJobName, runNowJobName } from './names.ts';
 import { POD_SETTLE_MS, type RunObservation } from './run-outcome.ts';
@@ -85,7 +86,7 @@ function facts(
   runs: RunObservation[] = [],
   credential: CheckFacts['credential'] = credentialRef(),
 ): CheckFacts {
-  return { check: theCheck, credential, externalId: 'ext-1', runs, now: NOW };
+  return { check: theCheck, credential, externalId: 'ext-1', plan: UNLIMITED, runs, now: NOW };
 }
 
 interface RunShape {

@@ -18,6 +18,8 @@ import { generationJobName, runNowJobName } from './names.ts';
 import { isControlledBy } from './ownership.ts';
 import { judgeRun, type LastRun, type RunObservation, type RunVerdict } from './run-outcome.ts';
 import { nextScheduleTime, toKubeTime } from './schedule.ts';
+import type { PlanGate } from './plan-limits.ts';
+import { QUOTA_EXCEEDED } from './refusal.ts';
 
 /** CheckFacts is everything gathered about one AwsCheck. */
 export interface CheckFacts {
@@ -25,6 +27,8 @@ export interface CheckFacts {
   /** The referenced credential ref, parsed; a message when it is missing or invalid. */
   readonly credential: AwsCredentialRef | { readonly problem: string };
   readonly externalId: string;
+  /** The tenant plan's verdict on the check: whether it may run, with what resources. */
+  readonly plan: PlanGate;
   /** Every Job this check controls, directly or through its CronJob, with its Pod. */
   readonly runs: readonly RunObservation[];
   readonly now: Date;
@@ -67,9 +71,14 @@ export function judgeRuns(runs: readonly RunObservation[], now: Date): JudgedRun
   return runs.map((observed) => ({ observed, verdict: judgeRun(observed, now) }));
 }
 
-/** planCheck decides the desired state of one AwsCheck. */
-export function planCheck(facts: CheckFacts, config: OperatorConfig): CheckPlan {
+/**
+ * planCheck decides the desired state of one AwsCheck. A check its plan forbids gets no
+ * CronJob (an existing one is suspended by the writer) and no runs; one its plan allows
+ * runs with the plan's checker resources.
+ */
+export function planCheck(facts: CheckFacts, operatorConfig: OperatorConfig): CheckPlan {
   const { check, now } = facts;
+  const config = withPlanResources(operatorConfig, facts.plan);
   const generation = check.metadata.generation ?? 0;
   const judged = judgeRuns(facts.runs, now);
   const folded = foldRuns(check.status ?? {}, judged);
@@ -92,6 +101,15 @@ export function planCheck(facts: CheckFacts, config: OperatorConfig): CheckPlan 
     events: folded.events,
     requeueAfterMs: settleDelay(judged, now),
   };
+}
+
+/**
+ * withPlanResources is the configuration a check's pods are built with: the plan's checker
+ * CPU and memory in a tenant namespace, the operator's configured ones elsewhere.
+ */
+export function withPlanResources(config: OperatorConfig, plan: PlanGate): OperatorConfig {
+  if (!plan.ok || plan.resources === undefined) return config;
+  return { ...config, checkerResources: plan.resources };
 }
 
 // withoutScheduleFields drops what only a scheduled check has; scheduleStatus adds it back.
@@ -119,6 +137,7 @@ function scheduleStatus(facts: CheckFacts, cronJob: V1CronJob | undefined): AwsC
 // each run tests the credentials again, so rotating the Secret heals the check on its own.
 function setupGate(facts: CheckFacts, config: OperatorConfig): Gate {
   const { credential } = facts;
+  if (!facts.plan.ok) return { ok: false, ready: facts.plan.ready };
   const name = facts.check.spec.credentialRef.name;
   if ('problem' in credential) {
     return { ok: false, ready: notReady('InvalidConfiguration', credential.problem) };
@@ -178,7 +197,7 @@ function runProblem(check: AwsCheck, judged: readonly JudgedRun[]): ConditionInp
 const RUN_NOT_STARTING = 'RunNotStarting';
 
 /** HEALING_REASONS are Ready reasons that clear by themselves: kstatus Reconciling. */
-const HEALING_REASONS = new Set(['CredentialsPending', RUN_NOT_STARTING]);
+const HEALING_REASONS = new Set(['CredentialsPending', RUN_NOT_STARTING, QUOTA_EXCEEDED]);
 
 function validRunNowToken(check: AwsCheck): string | undefined {
   const token = check.metadata.annotations?.[RUN_NOW_ANNOTATION];
@@ -456,18 +475,20 @@ export function credentialReadiness(credential: AwsCredentialRef): ConditionInpu
 }
 
 /**
- * refusedStatus is the status of a check whose child the apiserver refused for good (a 4xx
- * other than a conflict: a schedule the CronJob controller rejects, a name taken by an
- * object that is not ours, a Job admission refuses): not Ready, Stalled until the spec or
- * the cluster changes, the apiserver's own words in the message; Healthy stays as it was.
+ * refusedStatus is the status of a check whose child the apiserver refused (a 4xx other
+ * than a conflict: a schedule the CronJob controller rejects, a name taken by an object
+ * that is not ours, a Job admission refuses): not Ready, the apiserver's own words in the
+ * message, Stalled until the spec or the cluster changes, or Reconciling for a quota that
+ * frees itself as runs end (QuotaExceeded); Healthy stays as it was.
  */
 export function refusedStatus(
   status: AwsCheckStatus,
-  message: string,
+  refusal: { readonly reason: string; readonly message: string },
   generation: number,
   now: Date,
 ): AwsCheckStatus {
-  const ready = notReady('InvalidConfiguration', message);
+  const ready = notReady(refusal.reason, refusal.message);
+  const kind = HEALING_REASONS.has(ready.reason) ? 'Reconciling' : 'Stalled';
   const healthy = status.conditions?.find((c) => c.type === 'Healthy');
   const updates: ConditionInput[] = [
     ready,
@@ -481,8 +502,8 @@ export function refusedStatus(
           },
         ]
       : []),
-    { type: 'Stalled', status: 'True', reason: ready.reason, message: ready.message },
+    { type: kind, status: 'True', reason: ready.reason, message: ready.message },
   ];
-  const kept = withoutScheduleFields(status);
+  const kept = kind === 'Stalled' ? withoutScheduleFields(status) : status;
   return { ...kept, conditions: setConditions(status.conditions, updates, generation, now) };
 }

@@ -21,6 +21,11 @@ export interface ControllerContext {
  */
 export interface ReconcileResult {
   readonly requeueAfterMs?: number;
+  /**
+   * backoff: the object waits on something that frees itself (a ResourceQuota); look again
+   * after the key's growing backoff, as after an error, though its status is written.
+   */
+  readonly backoff?: boolean;
 }
 
 /** splitKey turns a queue key `namespace/name` back into its parts. */

@@ -4,9 +4,10 @@ import { readAwsCheck, readAwsCredentialRef } from '../api/v1alpha1/parse.ts';
 import { externalIdOf, runsOf } from './check-controller.ts';
 import { splitKey, type ControllerContext, type ReconcileResult } from './context.ts';
 import { planCredential, type CredentialFacts, type CredentialPlan } from './credential-plan.ts';
-import { refusalOf } from './refusal.ts';
+import { credentialPlanGate } from './plan-facts.ts';
+import { refusalOf, type Refusal } from './refusal.ts';
 import { deleteRun, startRun } from './runs.ts';
-import { stalledStatus, writeInvalid, writeStatusIfChanged, type RawObject } from './status.ts';
+import { refusalStatus, writeInvalid, writeStatusIfChanged, type RawObject } from './status.ts';
 
 /** reconcileCredential validates one AwsCredentialRef and keeps its Ready current. */
 export async function reconcileCredential(
@@ -29,14 +30,22 @@ export async function reconcileCredential(
   const written = await writeStatusIfChanged(context, 'awscredentialrefs', raw, status);
   if (written === 'refused') return {};
   for (const job of plan.deletions) await deleteRun(context, namespace, job);
-  return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
+  return lookAgain(plan, refusal);
+}
+
+// lookAgain: when the plan asks, and with backoff while a quota holds the validation back.
+function lookAgain(plan: CredentialPlan, refusal: Refusal | undefined): ReconcileResult {
+  return {
+    ...(plan.requeueAfterMs !== undefined && { requeueAfterMs: plan.requeueAfterMs }),
+    ...(refusal?.final === false && { backoff: true }),
+  };
 }
 
 async function startValidation(
   context: ControllerContext,
   ref: AwsCredentialRef,
   plan: CredentialPlan,
-): Promise<string | undefined> {
+): Promise<Refusal | undefined> {
   const job = plan.validationJob;
   if (job === undefined) return undefined;
   try {
@@ -52,16 +61,17 @@ async function startValidation(
   }
 }
 
-// refusedStatus: a validation Job the apiserver refuses for good leaves the ref Stalled
-// with the apiserver's words, and the revalidate token unhandled.
+// refusedStatus: a validation Job the apiserver refuses leaves the ref not Ready with the
+// apiserver's words (Stalled for good, Reconciling while a quota holds it back), and the
+// revalidate token unhandled.
 function refusedStatus(
   context: ControllerContext,
   ref: AwsCredentialRef,
   plan: CredentialPlan,
-  message: string,
+  refusal: Refusal,
 ): CredentialPlan['status'] {
   const generation = ref.metadata.generation ?? 0;
-  const status = stalledStatus({ ...plan.status }, message, generation, context.clock.now());
+  const status = refusalStatus({ ...plan.status }, refusal, generation, context.clock.now());
   if (ref.status?.revalidateToken === undefined) delete status.revalidateToken;
   else status.revalidateToken = ref.status.revalidateToken;
   return status;
@@ -72,6 +82,7 @@ function gatherCredential(context: ControllerContext, ref: AwsCredentialRef): Cr
   return {
     ref,
     externalId: externalIdOf(context, namespace),
+    plan: credentialPlanGate(context, ref),
     validations: runsOf(context, namespace, [uid]),
     checkRuns: checkRunsUsing(context, namespace, name),
     now: context.clock.now(),

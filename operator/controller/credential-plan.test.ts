@@ -11,6 +11,7 @@ import { loadConfig } from '../config.ts';
 import { findCondition } from './conditions.ts';
 import { REVALIDATE_ANNOTATION } from '../labels.ts';
 import { RETRY_BASE_MS, planCredential, type CredentialFacts } from './credential-plan.ts';
+import { UNLIMITED } from './plan-limits.ts';
 import type { LastRun, RunObservation } from './run-outcome.ts';
 
 const config = loadConfig({ AWSCHECK_CHECKER_IMAGE: 'img', AWSCHECK_NAMESPACE: 'ops' });
@@ -54,7 +55,7 @@ function facts(
   now: Date = NOW,
 ): CredentialFacts {
   const validations = validation === undefined ? [] : [validation];
-  return { ref: theRef, externalId: 'tenant-ext-1', validations, checkRuns, now };
+  return { ref: theRef, externalId: 'tenant-ext-1', plan: UNLIMITED, validations, checkRuns, now };
 }
 
 function validationJob(name: string, generation = 1, status?: V1Job['status']): V1Job {

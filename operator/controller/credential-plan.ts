@@ -27,6 +27,8 @@ import { ownerReference } from './cronjob.ts';
 import { labelValue, validationJobName } from './names.ts';
 import { judgeRun, type LastRun, type RunObservation, type RunVerdict } from './run-outcome.ts';
 import { toKubeTime } from './schedule.ts';
+import { withPlanResources } from './check-plan.ts';
+import type { PlanGate } from './plan-limits.ts';
 
 /** VALIDATION_DEADLINE_SECONDS bounds a validation run. */
 export const VALIDATION_DEADLINE_SECONDS = 120;
@@ -38,6 +40,8 @@ export const RETRY_BASE_MS = 30_000;
 export interface CredentialFacts {
   readonly ref: AwsCredentialRef;
   readonly externalId: string;
+  /** The tenant plan's verdict on the ref: whether it may be validated, with what resources. */
+  readonly plan: PlanGate;
   /** Every validation run this ref controls (by UID), with its Pod. */
   readonly validations: readonly RunObservation[];
   /** The latest run of every AwsCheck that uses this ref. */
@@ -66,9 +70,16 @@ interface JudgedValidation {
   readonly verdict: RunVerdict;
 }
 
-/** planCredential decides the desired state of one AwsCredentialRef. */
-export function planCredential(facts: CredentialFacts, config: OperatorConfig): CredentialPlan {
+/**
+ * planCredential decides the desired state of one AwsCredentialRef. A ref its plan forbids
+ * (inactive, beyond maxCredentialRefs) is not validated and says why.
+ */
+export function planCredential(
+  facts: CredentialFacts,
+  operatorConfig: OperatorConfig,
+): CredentialPlan {
   const { ref, now } = facts;
+  const config = withPlanResources(operatorConfig, facts.plan);
   const generation = ref.metadata.generation ?? 0;
   const judged = facts.validations.map(({ job, pod }) => ({
     job,
@@ -77,7 +88,7 @@ export function planCredential(facts: CredentialFacts, config: OperatorConfig): 
   }));
   const previous = ref.status ?? {};
   const recorded = { ...previous, ...recordValidation(previous, judged, generation) };
-  const refused = refusal(ref, config);
+  const refused = facts.plan.ok ? refusal(ref, config) : facts.plan.ready;
   const next = refused === undefined ? schedule(facts, recorded, judged, config) : WAIT;
   const ready = refused ?? newestEvidence(facts, recorded, generation) ?? PENDING;
   const conditions = setConditions(previous.conditions, conditionsFor(ready), generation, now);

@@ -2,6 +2,8 @@
 // forbidden write, an admission policy's no) and a name taken by an object that is not
 // ours are reported in status (Stalled, the apiserver's own words), never retried in a
 // tight loop; the resync looks again, so a fixed spec or cluster heals the object.
+// One 403 is not final: a ResourceQuota's "exceeded quota" (the plan's concurrent runs,
+// counted as Jobs and Pods) frees itself as runs end, so it is retried with backoff.
 import { ApiException } from '@kubernetes/client-node';
 
 /** REFUSAL_CODES are the HTTP statuses that say the request itself will not succeed. */
@@ -12,13 +14,39 @@ export class RefusedError extends Error {
   override readonly name = 'RefusedError';
 }
 
-/** refusalOf is the message of a refusal, or undefined for an error worth retrying. */
-export function refusalOf(error: unknown, what: string): string | undefined {
-  if (error instanceof RefusedError) return error.message;
-  if (error instanceof ApiException && REFUSAL_CODES.has(error.code)) {
-    return `the apiserver refused ${what} (HTTP ${String(error.code)}): ${apiMessage(error)}`;
+/** QUOTA_EXCEEDED is the Ready reason of a run a ResourceQuota holds back for now (kstatus Reconciling). */
+export const QUOTA_EXCEEDED = 'QuotaExceeded';
+
+/**
+ * Refusal is a write the apiserver or the operator declined: for good (`final`, reported
+ * as InvalidConfiguration, Stalled) or until a quota frees up (QuotaExceeded, retried).
+ */
+export interface Refusal {
+  readonly reason: 'InvalidConfiguration' | typeof QUOTA_EXCEEDED;
+  readonly message: string;
+  readonly final: boolean;
+}
+
+/** refusalOf is the refusal an error is, or undefined for an error worth retrying at once. */
+export function refusalOf(error: unknown, what: string): Refusal | undefined {
+  if (error instanceof RefusedError)
+    return { reason: 'InvalidConfiguration', message: error.message, final: true };
+  if (!(error instanceof ApiException) || !REFUSAL_CODES.has(error.code)) return undefined;
+  const words = apiMessage(error);
+  const message = `the apiserver refused ${what} (HTTP ${String(error.code)}): ${words}`;
+  if (isQuotaRefusal(error.code, words)) {
+    const retry = `${message}; the plan's concurrent runs are in use, retrying with backoff`;
+    return { reason: QUOTA_EXCEEDED, message: retry, final: false };
   }
-  return undefined;
+  return { reason: 'InvalidConfiguration', message, final: true };
+}
+
+/**
+ * isQuotaRefusal: the ResourceQuota admission plugin answers 403 with "exceeded quota"
+ * (k8s.io/apiserver's quota admission). Any other 403 (RBAC, another admission) is final.
+ */
+export function isQuotaRefusal(code: number, message: string): boolean {
+  return code === 403 && message.includes('exceeded quota');
 }
 
 /** apiMessage is the apiserver's own explanation of a refusal. */

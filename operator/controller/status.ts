@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
 import { replaceStatus } from '../kube.ts';
-import { apiMessage } from './refusal.ts';
+import { apiMessage, type Refusal } from './refusal.ts';
 import type { ControllerContext } from './context.ts';
 import { setConditions } from './conditions.ts';
 import type { Condition } from '../api/v1alpha1/common.ts';
@@ -74,7 +74,25 @@ export function stalledStatus<S extends object>(
   generation: number,
   now: Date,
 ): S & { observedGeneration: number; conditions: Condition[] } {
-  const reason = 'InvalidConfiguration';
+  return refusalStatus(
+    status,
+    { reason: 'InvalidConfiguration', message, final: true },
+    generation,
+    now,
+  );
+}
+
+/**
+ * refusalStatus is `status` with Ready False for a refusal: Stalled when it is final,
+ * Reconciling when it frees itself (a quota), each with the refusal's reason and words.
+ */
+export function refusalStatus<S extends object>(
+  status: S & { conditions?: unknown },
+  { reason, message, final }: Refusal,
+  generation: number,
+  now: Date,
+): S & { observedGeneration: number; conditions: Condition[] } {
+  const kind = final ? 'Stalled' : 'Reconciling';
   const previous = Array.isArray(status.conditions)
     ? (status.conditions as Condition[])
     : undefined;
@@ -82,7 +100,7 @@ export function stalledStatus<S extends object>(
     previous,
     [
       { type: 'Ready', status: 'False', reason, message },
-      { type: 'Stalled', status: 'True', reason, message },
+      { type: kind, status: 'True', reason, message },
     ],
     generation,
     now,

@@ -18,6 +18,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   readonly list: () => Promise<KubernetesListObject<T>>;
   /** Only objects with these labels are cached: the operator watches only its own children. */
   readonly labelSelector?: string;
+  /** Only objects matching these fields are cached (e.g. `metadata.name=awscheck-plans`). */
+  readonly fieldSelector?: string;
   readonly onEvent: (event: InformerEvent, object: T) => void;
   readonly onError: (error: unknown, retryInMs: number) => void;
   readonly clock?: Clock;
@@ -68,6 +70,7 @@ export function startInformer<T extends KubernetesObject>(
     list,
     false,
     options.labelSelector,
+    options.fieldSelector,
   );
   const restartLater = (error: unknown): void => {
     if (stopped.signal.aborted) return;

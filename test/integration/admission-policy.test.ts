@@ -32,6 +32,7 @@ import {
 } from '../../operator/controller/credential-plan.ts';
 import { desiredCronJob, desiredRunJob } from '../../operator/controller/cronjob.ts';
 import { rbacManifests } from '../../operator/rbac.ts';
+import { UNLIMITED } from '../../operator/controller/plan-limits.ts';
 import { ensureBinaries } from '../env/binaries.ts';
 import { mintKubeconfig } from '../env/environment.ts';
 import { startProcess, stopProcessGroup } from '../env/processes.ts';
@@ -158,6 +159,7 @@ function validationJob(input: CredentialInput): V1Job {
   const facts: CredentialFacts = {
     ref,
     externalId: input.externalId,
+    plan: UNLIMITED,
     validations: [],
     checkRuns: [],
     now: new Date(),
