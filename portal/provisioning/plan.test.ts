@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { defaultCatalog, type Plan } from '../../operator/plans/catalog.ts';
+import {
+  PLAN_LABEL,
+  STRIPE_CUSTOMER_ANNOTATION,
+  SUBSCRIPTION_STATUS_ANNOTATION,
+  TENANT_CLUSTER_ROLE,
+  TENANT_LABEL,
+  TENANT_SERVICE_ACCOUNT,
+  tenantNamespace,
+} from '../../operator/plans/tenancy.ts';
+import {
+  jobsQuota,
+  namespaceOf,
+  planTenant,
+  PROVISIONED_ANNOTATION,
+  quotaHard,
+  STATE_VERSION_ANNOTATION,
+} from './plan.ts';
+import type { TenantState } from './tenant-state.ts';
+
+const catalog = defaultCatalog();
+const planNamed = (name: string): Plan => {
+  const plan = catalog.plans[name];
+  if (plan === undefined) throw new Error(`no plan ${name}`);
+  return plan;
+};
+
+const state = (plan: string, billing = true): TenantState => ({
+  tenantId: 'sub-abc',
+  plan,
+  billing: billing ? { customerId: 'cus_1', subscriptionId: 'sub_1', status: 'active' } : undefined,
+  version: '000000000001.000000000002.3.evt_1',
+});
+
+describe('quotaHard', () => {
+  it.each([
+    // plan, checks, refs, jobs, pods, cpu, memory (bytes)
+    ['free', '3', '1', '3*2*3+1+1=20', '1', '100m', String(256 * 2 ** 20)],
+    ['team', '25', '5', '25*2*3+5+3=158', '3', '750m', String(3 * 256 * 2 ** 20)],
+    ['business', '200', '25', '200*2*3+25+10=1235', '10', '5000m', String(10 * 512 * 2 ** 20)],
+    ['suspended', '0', '0', '0', '0', '0m', '0'],
+  ])('sizes %s from its limits', (...row) => {
+    const [name, checks, refs, jobs, pods, cpu, memory] = row;
+    expect(quotaHard(planNamed(name))).toEqual({
+      'count/awschecks.awscheck.io': checks,
+      'count/awscredentialrefs.awscheck.io': refs,
+      'count/jobs.batch': jobs.split('=').at(-1),
+      pods,
+      'requests.cpu': cpu,
+      'limits.cpu': cpu,
+      'requests.memory': memory,
+      'limits.memory': memory,
+    });
+  });
+
+  it('keeps finished Jobs as history: per check both outcomes’ history, a validation per ref, the runs', () => {
+    expect(jobsQuota(planNamed('team'), 5)).toBe(25 * 2 * 5 + 5 + 3);
+  });
+});
+
+describe('planTenant', () => {
+  it('labels and annotates the Namespace with tenant, plan, Stripe ids, status and version', () => {
+    const { namespace } = planTenant(state('team'), planNamed('team'));
+
+    expect(namespace.metadata).toEqual({
+      name: tenantNamespace('sub-abc'),
+      labels: {
+        [TENANT_LABEL]: 'sub-abc',
+        [PLAN_LABEL]: 'team',
+        'app.kubernetes.io/managed-by': 'awscheck-portal',
+      },
+      annotations: {
+        [STRIPE_CUSTOMER_ANNOTATION]: 'cus_1',
+        'awscheck.io/stripe-subscription': 'sub_1',
+        [SUBSCRIPTION_STATUS_ANNOTATION]: 'active',
+        [STATE_VERSION_ANNOTATION]: state('team').version,
+      },
+    });
+  });
+
+  it('carries no Stripe annotation for the free plan, and never the marker', () => {
+    const { namespace } = planTenant(state('free', false), planNamed('free'));
+
+    expect(Object.keys(namespace.metadata?.annotations ?? {})).toEqual([STATE_VERSION_ANNOTATION]);
+  });
+
+  it('adds the marker and the resourceVersion precondition only when asked', () => {
+    const metadata = namespaceOf(state('team'), {
+      resourceVersion: '42',
+      provisioned: true,
+    }).metadata;
+
+    expect(metadata?.resourceVersion).toBe('42');
+    expect(metadata?.annotations?.[PROVISIONED_ANNOTATION]).toBe(state('team').version);
+  });
+
+  it('applies quota, limits, ServiceAccount, RoleBinding and NetworkPolicy, in the namespace', () => {
+    const { children } = planTenant(state('team'), planNamed('team'));
+
+    expect(children.map((c) => `${c.kind}/${c.metadata?.name}`)).toEqual([
+      'ResourceQuota/awscheck-plan',
+      'LimitRange/awscheck-plan',
+      `ServiceAccount/${TENANT_SERVICE_ACCOUNT}`,
+      'RoleBinding/awscheck-tenant',
+      'NetworkPolicy/awscheck-default-deny',
+    ]);
+    for (const child of children)
+      expect(child.metadata?.namespace).toBe(tenantNamespace('sub-abc'));
+  });
+
+  it.each(['free', 'team', 'business', 'suspended'])(
+    'sizes every container of plan %s to the checker, as default and as maximum',
+    (name) => {
+      const plan = planNamed(name);
+      const limitRange = planTenant(state(name), plan).children[1];
+      const size = { cpu: plan.checker.cpu, memory: plan.checker.memory };
+
+      expect(limitRange).toMatchObject({
+        spec: { limits: [{ type: 'Container', _default: size, defaultRequest: size, max: size }] },
+      });
+    },
+  );
+
+  it('binds the tenant ClusterRole to the tenant ServiceAccount only, which mounts no token', () => {
+    const [, , serviceAccount, roleBinding] = planTenant(state('free'), planNamed('free')).children;
+
+    expect(serviceAccount).toMatchObject({ automountServiceAccountToken: false });
+    expect(roleBinding).toMatchObject({
+      roleRef: { kind: 'ClusterRole', name: TENANT_CLUSTER_ROLE },
+      subjects: [
+        {
+          kind: 'ServiceAccount',
+          name: TENANT_SERVICE_ACCOUNT,
+          namespace: tenantNamespace('sub-abc'),
+        },
+      ],
+    });
+  });
+
+  it('denies all ingress and allows egress only to DNS and HTTPS', () => {
+    const policy = planTenant(state('free'), planNamed('free')).children[4];
+
+    expect(policy).toMatchObject({
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [] },
+    });
+    const ports = (policy as { spec: { egress: { ports: { port: number }[] }[] } }).spec.egress
+      .flatMap((rule) => rule.ports.map((p) => p.port))
+      .sort();
+    expect(ports).toEqual([443, 53, 53]);
+  });
+
+  it('plans the same bytes for the same state (idempotent applies)', () => {
+    expect(planTenant(state('team'), planNamed('team'))).toEqual(
+      planTenant(state('team'), planNamed('team')),
+    );
+  });
+});
