@@ -47,6 +47,35 @@ const PortalConfigSchema = z.object({
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user|root)(\/.+)?$/, 'must be an IAM principal ARN')
     .describe('The principal tenants’ read-only roles trust (the checker’s identity)'),
+  PORTAL_AUTH_RATE_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10000)
+    .default(10)
+    .describe('Sign-in, sign-up and confirm attempts one client address may make per window'),
+  PORTAL_AUTH_RATE_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86400)
+    .default(900)
+    .describe('The window of PORTAL_AUTH_RATE_LIMIT'),
+  PORTAL_CSP_FORM_ACTION: z
+    .string()
+    .default('https://checkout.stripe.com https://billing.stripe.com')
+    .transform((text) => text.split(/\s+/).filter((origin) => origin !== ''))
+    .pipe(z.array(z.url({ protocol: /^https?$/ })))
+    .describe(
+      'Origins, space-separated, forms may redirect to besides the portal (Stripe Checkout and customer portal)',
+    ),
+  PORTAL_CATALOG_CACHE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600)
+    .default(10)
+    .describe('How long the plan catalog read from its ConfigMap is reused'),
   PORTAL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 
@@ -78,6 +107,12 @@ export interface PortalConfig {
     readonly tokenSeconds: number;
   };
   readonly platformPrincipalArn: string;
+  /** Attempts per client address and window on sign-in, sign-up and confirm. */
+  readonly authRateLimit: { readonly limit: number; readonly windowMs: number };
+  /** Origins a form may redirect to besides the portal's own (CSP form-action). */
+  readonly formActionOrigins: readonly string[];
+  /** How long the catalog read from its ConfigMap is reused, in milliseconds. */
+  readonly catalogCacheMs: number;
   readonly logLevel: string;
 }
 
@@ -113,6 +148,12 @@ export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalCo
       tokenSeconds: c.KUBECONFIG_TOKEN_SECONDS,
     },
     platformPrincipalArn: c.PLATFORM_PRINCIPAL_ARN,
+    authRateLimit: {
+      limit: c.PORTAL_AUTH_RATE_LIMIT,
+      windowMs: c.PORTAL_AUTH_RATE_WINDOW_SECONDS * 1000,
+    },
+    formActionOrigins: c.PORTAL_CSP_FORM_ACTION.map((origin) => new URL(origin).origin),
+    catalogCacheMs: c.PORTAL_CATALOG_CACHE_SECONDS * 1000,
     logLevel: c.PORTAL_LOG_LEVEL,
   };
 }

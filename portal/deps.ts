@@ -44,3 +44,10 @@ export interface SignedInUser {
 export function signedInUser(res: Response): SignedInUser | undefined {
   return (res.locals as { user?: SignedInUser }).user;
 }
+
+/** MakeProvisioner builds the provisioner from the portal's clients (provisioning/provisioner.ts). */
+export type MakeProvisioner = (deps: {
+  kube: PortalKube;
+  catalog: CatalogSource;
+  log: Logger;
+}) => Provisioner;
