@@ -42,11 +42,16 @@ export function refusalOf(error: unknown, what: string): Refusal | undefined {
 }
 
 /**
- * isQuotaRefusal: the ResourceQuota admission plugin answers 403 with "exceeded quota"
- * (k8s.io/apiserver's quota admission). Any other 403 (RBAC, another admission) is final.
+ * isQuotaRefusal: the ResourceQuota admission plugin answers 403 with "exceeded quota", or
+ * "status unknown for quota" before the quota controller has counted a new quota
+ * (k8s.io/apiserver's quota admission); both free themselves. Any other 403 (RBAC,
+ * another admission) is final.
  */
 export function isQuotaRefusal(code: number, message: string): boolean {
-  return code === 403 && message.includes('exceeded quota');
+  return (
+    code === 403 &&
+    (message.includes('exceeded quota') || message.includes('status unknown for quota'))
+  );
 }
 
 /** apiMessage is the apiserver's own explanation of a refusal. */

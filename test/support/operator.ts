@@ -19,10 +19,12 @@ import {
   type RunningProcess,
 } from '../env/processes.ts';
 import {
+  CATALOG_ROLE_NAME,
   LEADER_ELECTION_ROLE_NAME,
   OPERATOR_ROLE_NAME,
   rbacManifests,
 } from '../../operator/rbac.ts';
+import { catalogConfigMap } from '../../operator/plans/configmap.ts';
 import { DEFAULT_TOKEN_AUDIENCE, installAdmission, TEST_CHECKER_IMAGE } from './admission.ts';
 import { installCrds } from './crds.ts';
 import { kubeClients } from './kube.ts';
@@ -41,7 +43,9 @@ export interface OperatorSetup {
  * installOperator installs the CRDs and the generated RBAC, bound to a minted user, and
  * fences that user at admission (operator/admission.ts): its own parameters (the user, the
  * test checker image, the configuration's default platform token audience) and binding,
- * enforced before it returns, so every operator under test runs inside the fence.
+ * enforced before it returns, so every operator under test runs inside the fence. The
+ * plan catalog ConfigMap (operator/plans/catalog.yaml, as crds/plans ships it) is created
+ * in the operator's namespace.
  */
 export async function installOperator(env: TestEnvInfo): Promise<OperatorSetup> {
   await installCrds(env.kubeconfig);
@@ -51,7 +55,7 @@ export async function installOperator(env: TestEnvInfo): Promise<OperatorSetup> 
   const config = new KubeConfig();
   config.loadFromFile(env.kubeconfig);
   const objects = KubernetesObjectApi.makeApiClient(config);
-  const [clusterRole, role] = rbacManifests();
+  const [clusterRole, role, catalogRole] = rbacManifests();
   await objects.patch(
     clusterRole,
     undefined,
@@ -60,8 +64,18 @@ export async function installOperator(env: TestEnvInfo): Promise<OperatorSetup> 
     true,
     PatchStrategy.ServerSideApply,
   );
-  role.metadata = { name: LEADER_ELECTION_ROLE_NAME, namespace };
-  await objects.patch(role, undefined, undefined, 'e2e', true, PatchStrategy.ServerSideApply);
+  for (const namespaced of [role, catalogRole]) {
+    namespaced.metadata = { name: namespaced.metadata?.name ?? '', namespace };
+    await objects.patch(
+      namespaced,
+      undefined,
+      undefined,
+      'e2e',
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+  }
+  await admin.core.createNamespacedConfigMap({ namespace, body: catalogConfigMap(namespace) });
   const rbac = config.makeApiClient(RbacAuthorizationV1Api);
   const subjects = [{ kind: 'User', name: OPERATOR_USER, apiGroup: 'rbac.authorization.k8s.io' }];
   await rbac.createClusterRoleBinding({
@@ -75,18 +89,19 @@ export async function installOperator(env: TestEnvInfo): Promise<OperatorSetup> 
       },
     },
   });
-  await rbac.createNamespacedRoleBinding({
-    namespace,
-    body: {
-      metadata: { name: 'leader-election' },
-      subjects,
-      roleRef: {
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'Role',
-        name: LEADER_ELECTION_ROLE_NAME,
+  for (const [binding, name] of [
+    ['leader-election', LEADER_ELECTION_ROLE_NAME],
+    ['plan-catalog', CATALOG_ROLE_NAME],
+  ] as const) {
+    await rbac.createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name: binding },
+        subjects,
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       },
-    },
-  });
+    });
+  }
   const kubeconfig = await mintKubeconfig(env, OPERATOR_USER);
   await installAdmission(
     env.kubeconfig,

@@ -1,0 +1,364 @@
+// Plan enforcement end to end on the real control plane: the operator reads the plan
+// catalog ConfigMap in its own namespace (by name, through its generated RBAC) and judges
+// every check in a tenant namespace (labels awscheck.io/tenant and awscheck.io/plan)
+// against its plan. This file writes its own catalog with small limits.
+import { randomBytes } from 'node:crypto';
+import { PatchStrategy, setHeaderOptions, type V1CronJob } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
+import {
+  CATALOG_CONFIGMAP,
+  CATALOG_KEY,
+  defaultCatalog,
+  planOf as findPlan,
+  type Plan,
+  type PlanCatalog,
+} from '../../operator/plans/catalog.ts';
+import { PLAN_LABEL, TENANT_LABEL } from '../../operator/plans/tenancy.ts';
+import { RUN_KIND_LABEL } from '../../operator/labels.ts';
+import { AWS_TEST_KEYS, conditionOf, CustomObjects } from '../support/awscheck.ts';
+import { eventually } from '../support/eventually.ts';
+import { kubeClients, uniqueName } from '../support/kube.ts';
+import { createTenant, TENANT_CREDENTIAL_REF } from '../support/tenant.ts';
+import {
+  installOperator,
+  startOperator,
+  type OperatorSetup,
+  type RunningOperator,
+} from '../support/operator.ts';
+
+const env = inject('testenv');
+const admin = kubeClients(env.kubeconfig);
+const objects = new CustomObjects(env.kubeconfig);
+let setup: OperatorSetup;
+let operator: RunningOperator;
+
+const shipped = defaultCatalog();
+const team: Plan = {
+  ...planOf(shipped, 'team'),
+  maxChecks: 3,
+  maxCredentialRefs: 1,
+  minScheduleIntervalSeconds: 3600,
+  maxRegionsPerCheck: 2,
+  allowedServices: ['sts', 'ec2'],
+  checker: { cpu: '150m', memory: '200Mi' },
+};
+/** The catalog of this file: small limits, and `small`, a plan to downgrade to. */
+const catalog: PlanCatalog = {
+  plans: { ...shipped.plans, team, small: { ...team, stripePriceId: undefined, maxChecks: 2 } },
+};
+
+function planOf(plans: PlanCatalog, name: string): Plan {
+  const plan = findPlan(plans, name);
+  if (plan === undefined) throw new Error(`the catalog has no plan ${name}`);
+  return plan;
+}
+
+beforeAll(async () => {
+  setup = await installOperator(env);
+  await writeCatalog(catalog);
+  operator = await startOperator(env, setup);
+});
+
+afterAll(async () => {
+  await operator.stop();
+});
+
+async function writeCatalog(plans: PlanCatalog): Promise<void> {
+  await admin.core.patchNamespacedConfigMap(
+    {
+      name: CATALOG_CONFIGMAP,
+      namespace: setup.namespace,
+      body: { data: { [CATALOG_KEY]: stringify(plans) } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
+/**
+ * tenantOn makes a tenant namespace on `plan`, with its keys and credential ref; `before`
+ * runs once the namespace exists, before anything is in it.
+ */
+async function tenantOn(
+  plan: string,
+  before: (namespace: string) => Promise<unknown> = () => Promise.resolve(),
+): Promise<string> {
+  const namespace = uniqueName('plan');
+  const labels = { [TENANT_LABEL]: randomBytes(8).toString('hex'), [PLAN_LABEL]: plan };
+  await admin.core.createNamespace({ body: { metadata: { name: namespace, labels } } });
+  await before(namespace);
+  await admin.core.createNamespacedSecret({
+    namespace,
+    body: { metadata: { name: 'aws-keys' }, stringData: { ...AWS_TEST_KEYS } },
+  });
+  await objects.create('awscredentialrefs', namespace, {
+    apiVersion: 'awscheck.io/v1alpha1',
+    kind: 'AwsCredentialRef',
+    metadata: { name: TENANT_CREDENTIAL_REF },
+    spec: { region: 'us-east-1', secretRef: { name: 'aws-keys' } },
+  });
+  return namespace;
+}
+
+async function relabel(namespace: string, plan: string): Promise<void> {
+  await admin.core.patchNamespace(
+    { name: namespace, body: { metadata: { labels: { [PLAN_LABEL]: plan } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
+function check(name: string, spec: Record<string, unknown> = {}): object {
+  return {
+    apiVersion: 'awscheck.io/v1alpha1',
+    kind: 'AwsCheck',
+    metadata: { name },
+    spec: {
+      credentialRef: { name: TENANT_CREDENTIAL_REF },
+      service: 'sts',
+      type: 'HealthCheck',
+      schedule: '@daily',
+      firstRun: 'OnSchedule',
+      ...spec,
+    },
+  };
+}
+
+// readyWhen waits for the check's Ready to have `reason`; on timeout it says what it saw.
+async function readyWhen(namespace: string, name: string, reason: string): Promise<AwsCheck> {
+  let seen = '';
+  try {
+    return await eventually(`AwsCheck ${name} Ready reason ${reason}`, async () => {
+      const found = await objects.check(namespace, name);
+      const ready = conditionOf(found, 'Ready');
+      seen = `${ready?.status ?? '-'} ${ready?.reason ?? '-'}: ${ready?.message ?? ''}`;
+      return ready?.reason === reason ? found : undefined;
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last Ready: ${seen}`, { cause: error });
+  }
+}
+
+async function cronJobOf(namespace: string, name: string): Promise<V1CronJob | undefined> {
+  const list = await admin.batch.listNamespacedCronJob({ namespace });
+  return list.items.find((c) => c.metadata?.name === name);
+}
+
+async function suspendedWhen(namespace: string, name: string, suspend: boolean): Promise<void> {
+  await eventually(`CronJob ${name} suspend=${String(suspend)}`, async () => {
+    const cronJob = await cronJobOf(namespace, name);
+    return cronJob?.spec.suspend === suspend ? cronJob : undefined;
+  });
+}
+
+describe('plan enforcement', () => {
+  it('reports a too-frequent schedule, too many regions and a service outside the plan, with no CronJob', async () => {
+    const namespace = await tenantOn('team');
+    await objects.create('awschecks', namespace, check('often', { schedule: '*/5 * * * *' }));
+    await objects.create(
+      'awschecks',
+      namespace,
+      check('wide', { regions: ['us-east-1', 'eu-west-1', 'ap-south-1'] }),
+    );
+    await objects.create('awschecks', namespace, check('eks', { service: 'eks' }));
+
+    const often = await readyWhen(namespace, 'often', 'PlanLimitExceeded');
+    const wide = await readyWhen(namespace, 'wide', 'PlanLimitExceeded');
+    const eks = await readyWhen(namespace, 'eks', 'PlanLimitExceeded');
+
+    expect(conditionOf(often, 'Ready')?.message).toBe(
+      'schedule "*/5 * * * *" runs every 5m; plan team allows at most one run every 1h',
+    );
+    expect(conditionOf(wide, 'Ready')?.message).toBe(
+      '3 regions (us-east-1, eu-west-1, ap-south-1); plan team allows at most 2 regions per check',
+    );
+    expect(conditionOf(eks, 'Ready')?.message).toBe(
+      'service eks is not in plan team (allowed: sts, ec2)',
+    );
+    for (const found of [often, wide, eks]) {
+      expect(conditionOf(found, 'Stalled')).toMatchObject({ status: 'True' });
+      expect(found.status?.cronJobName).toBeUndefined();
+    }
+    expect((await admin.batch.listNamespacedCronJob({ namespace })).items).toEqual([]);
+    const jobs = await admin.batch.listNamespacedJob({ namespace });
+    expect(jobs.items.map((job) => job.metadata?.labels?.[RUN_KIND_LABEL])).not.toContain(
+      'initial',
+    );
+  });
+
+  it('gives checker pods the plan’s CPU and memory, request equal to limit', async () => {
+    const namespace = await tenantOn('team');
+    await objects.create('awschecks', namespace, check('daily'));
+
+    await readyWhen(namespace, 'daily', 'Scheduled');
+
+    const cronJob = await cronJobOf(namespace, 'daily');
+    const resources = cronJob?.spec.jobTemplate.spec?.template.spec?.containers[0]?.resources;
+    expect(resources).toEqual({
+      requests: { cpu: '150m', memory: '200Mi' },
+      limits: { cpu: '150m', memory: '200Mi' },
+    });
+    const validations = await admin.batch.listNamespacedJob({ namespace });
+    expect(validations.items.length).toBeGreaterThan(0);
+    for (const job of validations.items) {
+      expect(job.spec?.template.spec?.containers[0]?.resources?.limits).toEqual({
+        cpu: '150m',
+        memory: '200Mi',
+      });
+    }
+  });
+
+  it('suspends every CronJob while the plan is suspended, and resumes when it returns', async () => {
+    const namespace = await tenantOn('team');
+    await objects.create('awschecks', namespace, check('first'));
+    await objects.create('awschecks', namespace, check('second', { schedule: '@weekly' }));
+    await readyWhen(namespace, 'first', 'Scheduled');
+    await readyWhen(namespace, 'second', 'Scheduled');
+
+    await relabel(namespace, 'suspended');
+
+    for (const name of ['first', 'second']) {
+      const found = await readyWhen(namespace, name, 'SubscriptionInactive');
+      expect(conditionOf(found, 'Ready')?.message).toContain('plan suspended is not active');
+      expect(conditionOf(found, 'Stalled')?.status).toBe('True');
+      await suspendedWhen(namespace, name, true);
+    }
+    const ref = await eventually('the credential ref SubscriptionInactive', async () => {
+      const found = await objects.credential(namespace, TENANT_CREDENTIAL_REF);
+      return conditionOf(found, 'Ready')?.reason === 'SubscriptionInactive' ? found : undefined;
+    });
+    expect(conditionOf(ref, 'Ready')?.status).toBe('False');
+
+    await relabel(namespace, 'team');
+
+    for (const name of ['first', 'second']) {
+      await readyWhen(namespace, name, 'Scheduled');
+      await suspendedWhen(namespace, name, false);
+    }
+  });
+
+  it('applies an edited catalog without a restart', async () => {
+    const namespace = await tenantOn('small');
+    await objects.create('awschecks', namespace, check('hourly', { schedule: '@hourly' }));
+    await readyWhen(namespace, 'hourly', 'Scheduled');
+
+    const stricter = { ...planOf(catalog, 'small'), minScheduleIntervalSeconds: 7200 };
+    await writeCatalog({ plans: { ...catalog.plans, small: stricter } });
+    try {
+      const found = await readyWhen(namespace, 'hourly', 'PlanLimitExceeded');
+      expect(conditionOf(found, 'Ready')?.message).toBe(
+        'schedule "@hourly" runs every 1h; plan small allows at most one run every 2h',
+      );
+      await suspendedWhen(namespace, 'hourly', true);
+    } finally {
+      await writeCatalog(catalog);
+    }
+    await readyWhen(namespace, 'hourly', 'Scheduled');
+    await suspendedWhen(namespace, 'hourly', false);
+  });
+
+  it('keeps every object on a downgrade and reports the ones beyond maxChecks', async () => {
+    const namespace = await tenantOn('team');
+    for (const name of ['a-oldest', 'b-middle', 'c-newest']) {
+      await objects.create('awschecks', namespace, check(name));
+      await readyWhen(namespace, name, 'Scheduled');
+    }
+
+    await relabel(namespace, 'small');
+
+    const newest = await readyWhen(namespace, 'c-newest', 'PlanLimitExceeded');
+    expect(conditionOf(newest, 'Ready')?.message).toBe(
+      'the namespace has 3 AwsChecks and plan small allows 2; AwsCheck c-newest is number 3 by age, so it is kept but does not run',
+    );
+    await suspendedWhen(namespace, 'c-newest', true);
+    for (const name of ['a-oldest', 'b-middle']) {
+      expect(conditionOf(await objects.check(namespace, name), 'Ready')?.reason).toBe('Scheduled');
+      expect((await cronJobOf(namespace, name))?.spec.suspend).toBe(false);
+    }
+    const cronJobs = await admin.batch.listNamespacedCronJob({ namespace });
+    expect(cronJobs.items.map((c) => c.metadata?.name).sort()).toEqual([
+      'a-oldest',
+      'b-middle',
+      'c-newest',
+    ]);
+
+    await objects.delete('awschecks', namespace, 'a-oldest');
+
+    await readyWhen(namespace, 'c-newest', 'Scheduled');
+    await suspendedWhen(namespace, 'c-newest', false);
+  });
+
+  it('reports a plan the catalog does not have, and runs nothing', async () => {
+    const namespace = await tenantOn('platinum');
+    await objects.create('awschecks', namespace, check('lost'));
+
+    const found = await readyWhen(namespace, 'lost', 'InvalidConfiguration');
+
+    expect(conditionOf(found, 'Ready')?.message).toContain(
+      'plan "platinum" (label awscheck.io/plan) is not in the plan catalog, ConfigMap awscheck-plans',
+    );
+    expect(conditionOf(found, 'Stalled')?.status).toBe('True');
+    expect(await cronJobOf(namespace, 'lost')).toBeUndefined();
+    const ref = await eventually('the credential ref to report the plan', async () => {
+      const found = await objects.credential(namespace, TENANT_CREDENTIAL_REF);
+      return conditionOf(found, 'Ready')?.reason === 'InvalidConfiguration' ? found : undefined;
+    });
+    expect(conditionOf(ref, 'Ready')?.message).toContain('plan "platinum"');
+    expect((await admin.batch.listNamespacedJob({ namespace })).items).toEqual([]);
+  });
+
+  it('retries a run a ResourceQuota refuses, as Reconciling, and starts it once the quota allows', async () => {
+    const namespace = await tenantOn('team', async (inside) => {
+      await admin.core.createNamespacedResourceQuota({
+        namespace: inside,
+        body: { metadata: { name: 'runs' }, spec: { hard: { 'count/jobs.batch': '0' } } },
+      });
+      await eventually('the quota to be counted', async () => {
+        const quota = await admin.core.readNamespacedResourceQuota({
+          name: 'runs',
+          namespace: inside,
+        });
+        return quota.status?.hard === undefined ? undefined : quota;
+      });
+    });
+    await objects.create('awschecks', namespace, check('now', { firstRun: 'Immediately' }));
+
+    const ref = await eventually('the credential ref QuotaExceeded', async () => {
+      const found = await objects.credential(namespace, TENANT_CREDENTIAL_REF);
+      return conditionOf(found, 'Ready')?.reason === 'QuotaExceeded' ? found : undefined;
+    });
+    expect(conditionOf(ref, 'Reconciling')?.status).toBe('True');
+    expect(conditionOf(ref, 'Ready')?.message).toContain('exceeded quota');
+    const held = await readyWhen(namespace, 'now', 'QuotaExceeded');
+    expect(conditionOf(held, 'Reconciling')?.status).toBe('True');
+    expect(conditionOf(held, 'Stalled')).toBeUndefined();
+
+    await admin.core.deleteNamespacedResourceQuota({ name: 'runs', namespace });
+
+    await eventually('the first run and a validation to start', async () => {
+      const jobs = await admin.batch.listNamespacedJob({ namespace });
+      return jobs.items.length >= 2 ? jobs : undefined;
+    });
+  });
+
+  it('leaves a namespace without the tenant label as it was: no plan, the operator’s resources', async () => {
+    const namespace = await createTenant(admin, objects, { prefix: 'admin-made' });
+    await objects.create(
+      'awschecks',
+      namespace,
+      check('anything', {
+        service: 'eks',
+        schedule: '*/5 * * * *',
+        regions: ['us-east-1', 'eu-west-1', 'ap-south-1'],
+      }),
+    );
+
+    await readyWhen(namespace, 'anything', 'Scheduled');
+
+    const cronJob = await cronJobOf(namespace, 'anything');
+    expect(cronJob?.spec.jobTemplate.spec?.template.spec?.containers[0]?.resources).toEqual({
+      requests: { cpu: '100m', memory: '256Mi' },
+      limits: { cpu: '1', memory: '256Mi' },
+    });
+  });
+});
