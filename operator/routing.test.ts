@@ -28,9 +28,26 @@ const check = (name: string, ref: string): KubernetesObject & { spec: object } =
 
 function routes(): Routes {
   const caches = {
-    checks: fixed([check('web', 'prod'), check('db', 'prod'), check('other', 'dev')]),
-    credentials: fixed([]),
-    namespaces: fixed([]),
+    checks: fixed([
+      check('web', 'prod'),
+      check('db', 'prod'),
+      check('other', 'dev'),
+      {
+        apiVersion: 'awscheck.io/v1alpha1',
+        kind: 'AwsCheck',
+        metadata: { name: 'mine', namespace: 'admin-made' },
+        spec: { credentialRef: { name: 'keys' }, service: 'sts', type: 'HealthCheck' },
+      },
+    ]),
+    credentials: fixed([
+      { metadata: { name: 'prod', namespace: 'team-a' } },
+      { metadata: { name: 'dev', namespace: 'team-a' } },
+      { metadata: { name: 'keys', namespace: 'admin-made' } },
+    ]),
+    namespaces: fixed([
+      { metadata: { name: 'team-a', labels: { 'awscheck.io/tenant': 'sub-1' } } },
+      { metadata: { name: 'admin-made' } },
+    ]),
     cronJobs: fixed([]),
     jobs: fixed([]),
     pods: fixed([]),
@@ -94,6 +111,37 @@ describe('route', () => {
     route(r, 'checks', 'update', check('web', 'prod'));
     expect(await drain(r.checks)).toEqual(['team-a/web']);
     expect(await drain(r.credentials)).toEqual(['team-a/prod']);
+  });
+
+  it('a changed plan catalog routes every object of every tenant namespace, and no other', async () => {
+    const r = routes();
+    route(r, 'catalog', 'update', { metadata: { name: 'awscheck-plans', namespace: 'ops' } });
+    expect(await drain(r.checks)).toEqual(['team-a/db', 'team-a/other', 'team-a/web']);
+    expect(await drain(r.credentials)).toEqual(['team-a/dev', 'team-a/prod']);
+  });
+
+  it('a namespace (its plan label) routes every object in it', async () => {
+    const r = routes();
+    route(r, 'namespaces', 'update', { metadata: { name: 'admin-made' } });
+    expect(await drain(r.checks)).toEqual(['admin-made/mine']);
+    expect(await drain(r.credentials)).toEqual(['admin-made/keys']);
+  });
+
+  it('a deleted check routes every check of its namespace: the younger move up in the plan’s count', async () => {
+    const r = routes();
+    route(r, 'checks', 'delete', check('gone', 'prod'));
+    expect(await drain(r.checks)).toEqual([
+      'team-a/db',
+      'team-a/gone',
+      'team-a/other',
+      'team-a/web',
+    ]);
+  });
+
+  it('a deleted credential ref routes every ref of its namespace', async () => {
+    const r = routes();
+    route(r, 'credentials', 'delete', { metadata: { name: 'gone', namespace: 'team-a' } });
+    expect(await drain(r.credentials)).toEqual(['team-a/dev', 'team-a/gone', 'team-a/prod']);
   });
 
   it('a credential ref routes to itself and to every check that uses it', async () => {

@@ -12,8 +12,8 @@ import {
   GENERATION_ANNOTATION,
   RUN_NOW_ANNOTATION,
 } from '../labels.ts';
-import { foldRuns, judgeRuns, planCheck, type CheckFacts } from './check-plan.ts';
-import { UNLIMITED } from './plan-limits.ts';
+import { foldRuns, judgeRuns, planCheck, refusedStatus, type CheckFacts } from './check-plan.ts';
+import { UNLIMITED, type PlanGate } from './plan-limits.ts';
 import { findCondition } from './conditions.ts';
 import { generationJobName, runNowJobName } from './names.ts';
 import { POD_SETTLE_MS, type RunObservation } from './run-outcome.ts';
@@ -734,5 +734,98 @@ describe('planCheck: steady state', () => {
     expect(second.status).toEqual(first.status);
     expect(second.events).toEqual([]);
     expect(second.jobs).toEqual([]);
+  });
+});
+
+describe('planCheck: the tenant’s plan', () => {
+  const forbidden = {
+    ok: false,
+    ready: {
+      type: 'Ready',
+      status: 'False',
+      reason: 'PlanLimitExceeded',
+      message: 'schedule "*/5 * * * *" runs every 5m; plan team allows at most one run every 1h',
+    },
+  } as const;
+  const inactive = {
+    ok: false,
+    ready: { type: 'Ready', status: 'False', reason: 'SubscriptionInactive', message: 'unpaid' },
+  } as const;
+
+  it.each([
+    ['a limit the check exceeds', forbidden],
+    ['an inactive subscription', inactive],
+  ])('%s: no CronJob, no first run, no run-now, Stalled with the plan’s words', (_, gate) => {
+    const plan = planCheck({ ...facts(check({}, { token: 'now-1' })), plan: gate }, config);
+
+    expect(plan.cronJob).toBeUndefined();
+    expect(plan.jobs).toEqual([]);
+    expect(findCondition(plan.status.conditions, 'Ready')).toMatchObject(gate.ready);
+    expect(findCondition(plan.status.conditions, 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: gate.ready.reason,
+    });
+    expect(plan.status.cronJobName).toBeUndefined();
+    expect(plan.status.runNowToken).toBeUndefined();
+  });
+
+  it('builds every run with the plan’s CPU and memory, request equal to limit', () => {
+    const gate: PlanGate = {
+      ok: true,
+      resources: { cpu: '250m', cpuLimit: '250m', memory: '300Mi' },
+    };
+    const plan = planCheck({ ...facts(check({}, { token: 'now-1' })), plan: gate }, config);
+    const expected = {
+      requests: { cpu: '250m', memory: '300Mi' },
+      limits: { cpu: '250m', memory: '300Mi' },
+    };
+
+    const templates = [
+      plan.cronJob?.spec.jobTemplate.spec?.template,
+      ...plan.jobs.map((job) => job.spec?.template),
+    ];
+    expect(templates).toHaveLength(3);
+    for (const template of templates)
+      expect(template?.spec?.containers[0]?.resources).toEqual(expected);
+  });
+
+  it('keeps the operator’s configured resources where there is no plan', () => {
+    const plan = planCheck(facts(check()), config);
+    expect(plan.cronJob?.spec.jobTemplate.spec?.template.spec?.containers[0]?.resources).toEqual({
+      requests: { cpu: '100m', memory: '256Mi' },
+      limits: { cpu: '1', memory: '256Mi' },
+    });
+  });
+});
+
+describe('refusedStatus', () => {
+  const scheduled = planCheck(facts(check()), config).status;
+
+  it('is Stalled for a final refusal and drops the schedule', () => {
+    const status = refusedStatus(
+      scheduled,
+      { reason: 'InvalidConfiguration', message: 'refused' },
+      GENERATION,
+      NOW,
+    );
+    expect(findCondition(status.conditions, 'Stalled')?.status).toBe('True');
+    expect(findCondition(status.conditions, 'Reconciling')).toBeUndefined();
+    expect(status.cronJobName).toBeUndefined();
+  });
+
+  it('is Reconciling for a quota that frees itself, and keeps the schedule', () => {
+    const status = refusedStatus(
+      scheduled,
+      { reason: 'QuotaExceeded', message: 'exceeded quota' },
+      GENERATION,
+      NOW,
+    );
+    expect(findCondition(status.conditions, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'QuotaExceeded',
+    });
+    expect(findCondition(status.conditions, 'Reconciling')?.status).toBe('True');
+    expect(findCondition(status.conditions, 'Stalled')).toBeUndefined();
+    expect(status.cronJobName).toBe('web');
   });
 });

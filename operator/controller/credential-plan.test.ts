@@ -11,7 +11,7 @@ import { loadConfig } from '../config.ts';
 import { findCondition } from './conditions.ts';
 import { REVALIDATE_ANNOTATION } from '../labels.ts';
 import { RETRY_BASE_MS, planCredential, type CredentialFacts } from './credential-plan.ts';
-import { UNLIMITED } from './plan-limits.ts';
+import { UNLIMITED, type PlanGate } from './plan-limits.ts';
 import type { LastRun, RunObservation } from './run-outcome.ts';
 
 const config = loadConfig({ AWSCHECK_CHECKER_IMAGE: 'img', AWSCHECK_NAMESPACE: 'ops' });
@@ -482,5 +482,40 @@ describe('planCredential: validating again', () => {
       config,
     );
     expect([...plan.deletions].sort()).toEqual(['prod-v0', 'prod-v0b']);
+  });
+});
+
+describe('planCredential: the tenant’s plan', () => {
+  it.each(['PlanLimitExceeded', 'SubscriptionInactive'])(
+    '%s: no validation Job, Ready False and Stalled with the plan’s words',
+    (reason) => {
+      const gate: PlanGate = {
+        ok: false,
+        ready: { type: 'Ready', status: 'False', reason, message: `the plan says ${reason}` },
+      };
+      const plan = planCredential({ ...facts(ref()), plan: gate }, config);
+
+      expect(plan.validationJob).toBeUndefined();
+      expect(plan.requeueAfterMs).toBeUndefined();
+      const conditions = plan.status.conditions ?? [];
+      expect(conditions.find((c) => c.type === 'Ready')).toMatchObject(gate.ready);
+      expect(conditions.find((c) => c.type === 'Stalled')).toMatchObject({
+        status: 'True',
+        reason,
+      });
+    },
+  );
+
+  it('validates with the plan’s CPU and memory, request equal to limit', () => {
+    const gate: PlanGate = {
+      ok: true,
+      resources: { cpu: '250m', cpuLimit: '250m', memory: '1Gi' },
+    };
+    const plan = planCredential({ ...facts(ref()), plan: gate }, config);
+
+    expect(plan.validationJob?.spec?.template.spec?.containers[0]?.resources).toEqual({
+      requests: { cpu: '250m', memory: '1Gi' },
+      limits: { cpu: '250m', memory: '1Gi' },
+    });
   });
 });
