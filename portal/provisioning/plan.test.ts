@@ -36,10 +36,10 @@ const state = (plan: string, billing = true): TenantState => ({
 describe('quotaHard', () => {
   it.each([
     // plan, checks, refs, jobs, pods, cpu, memory (bytes)
-    ['free', '3', '1', '3*2*3+1+1=20', '1', '100m', String(256 * 2 ** 20)],
-    ['team', '25', '5', '25*2*3+5+3=158', '3', '750m', String(3 * 256 * 2 ** 20)],
-    ['business', '200', '25', '200*2*3+25+10=1235', '10', '5000m', String(10 * 512 * 2 ** 20)],
-    ['suspended', '0', '0', '0', '0', '0m', '0'],
+    ['free', '3', '1', '3*2*3+1+1=20', '1', '100m', '256Mi'],
+    ['team', '25', '5', '25*2*3+5+3=158', '3', '750m', '768Mi'],
+    ['business', '200', '25', '200*2*3+25+10=1235', '10', '5000m', '5120Mi'],
+    ['suspended', '0', '0', '0', '0', '0m', '0Mi'],
   ])('sizes %s from its limits', (...row) => {
     const [name, checks, refs, jobs, pods, cpu, memory] = row;
     expect(quotaHard(planNamed(name))).toEqual({

@@ -74,6 +74,10 @@ export function jobsQuota(plan: Plan, history = OPERATOR_JOB_HISTORY): number {
   return plan.maxChecks * 2 * history + plan.maxCredentialRefs + plan.maxConcurrentRuns;
 }
 
+const MI = 2 ** 20;
+const bytesQuantity = (bytes: number): string =>
+  bytes % MI === 0 ? `${bytes / MI}Mi` : String(bytes);
+
 /**
  * quotaHard is the ResourceQuota's hard limits. `pods` bounds concurrency (quota counts
  * only non-terminal pods), and cpu/memory allow exactly that many checker pods of the
@@ -83,7 +87,7 @@ export function jobsQuota(plan: Plan, history = OPERATOR_JOB_HISTORY): number {
 export function quotaHard(plan: Plan): Record<string, string> {
   const runs = plan.maxConcurrentRuns;
   const cpu = `${runs * cpuMillis(plan.checker.cpu)}m`;
-  const memory = String(runs * memoryBytes(plan.checker.memory));
+  const memory = bytesQuantity(runs * memoryBytes(plan.checker.memory));
   return {
     'count/awschecks.awscheck.io': String(plan.maxChecks),
     'count/awscredentialrefs.awscheck.io': String(plan.maxCredentialRefs),

@@ -1,0 +1,279 @@
+// Provisioning on the real apiserver, acting as the portal's ServiceAccount bound by exactly
+// the generated RBAC: it creates everything a tenant needs, writes nothing when nothing
+// changed, ends in the newest state whatever the delivery order, is finished by resync
+// after a crash in the middle, follows a changed catalog, and never deletes on a downgrade.
+import {
+  CustomObjectsApi,
+  NetworkingV1Api,
+  RbacAuthorizationV1Api,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { GROUP, VERSION } from '../../operator/api/v1alpha1/common.ts';
+import { defaultCatalog } from '../../operator/plans/catalog.ts';
+import {
+  PLAN_LABEL,
+  STRIPE_SUBSCRIPTION_ANNOTATION,
+  TENANT_CLUSTER_ROLE,
+  TENANT_LABEL,
+  TENANT_SERVICE_ACCOUNT,
+  tenantNamespace,
+} from '../../operator/plans/tenancy.ts';
+import { freePlanState } from '../../portal/billing/subscription-state.ts';
+import { provisionClient, type ProvisionClient } from '../../portal/provisioning/client.ts';
+import {
+  PROVISIONED_ANNOTATION,
+  QUOTA_NAME,
+  STATE_VERSION_ANNOTATION,
+} from '../../portal/provisioning/plan.ts';
+import { createProvisioner } from '../../portal/provisioning/provisioner.ts';
+import type { TenantState } from '../../portal/provisioning/tenant-state.ts';
+import { kubeClients, statusOf } from '../support/kube.ts';
+import {
+  installPortalServiceAccount,
+  newTenantId,
+  paidState,
+  quietLog,
+  quotaCounted,
+  settableCatalog,
+  withPlan,
+  type PortalServiceAccount,
+} from '../support/provisioning.ts';
+
+const env = inject('testenv');
+const admin = kubeClients(env.kubeconfig);
+let portal: PortalServiceAccount;
+
+beforeAll(async () => {
+  portal = await installPortalServiceAccount(env);
+});
+
+const provisioner = (
+  catalog = settableCatalog(),
+  client?: ProvisionClient,
+): ReturnType<typeof createProvisioner> =>
+  createProvisioner({
+    kube: portal.kube,
+    catalog,
+    log: quietLog,
+    ...(client === undefined ? {} : { client }),
+  });
+
+async function namespaceOf(tenantId: string): Promise<KubernetesObject> {
+  return admin.core.readNamespace({ name: tenantNamespace(tenantId) });
+}
+
+async function hardOf(tenantId: string): Promise<Record<string, string>> {
+  const quota = await admin.core.readNamespacedResourceQuota({
+    name: QUOTA_NAME,
+    namespace: tenantNamespace(tenantId),
+  });
+  return quota.spec?.hard ?? {};
+}
+
+describe('provisioning as the portal', () => {
+  it('creates the Namespace and every child, then makes 0 writes for the same state', async () => {
+    const tenantId = newTenantId();
+    const state = paidState(tenantId, 'team', { epoch: 100, at: 100 });
+    const namespace = tenantNamespace(tenantId);
+    const portalProvisioner = provisioner();
+
+    expect(await portalProvisioner.provision(state)).toEqual({
+      result: 'applied',
+      namespace,
+      writes: 8,
+    });
+    const created = await namespaceOf(tenantId);
+    expect(created.metadata?.labels).toMatchObject({
+      [TENANT_LABEL]: tenantId,
+      [PLAN_LABEL]: 'team',
+    });
+    expect(created.metadata?.annotations).toMatchObject({
+      [STRIPE_SUBSCRIPTION_ANNOTATION]: 'sub_100',
+      [STATE_VERSION_ANNOTATION]: state.version,
+      [PROVISIONED_ANNOTATION]: state.version,
+    });
+    expect(await hardOf(tenantId)).toMatchObject({
+      'count/awschecks.awscheck.io': '25',
+      'count/jobs.batch': '158',
+      pods: '3',
+      'requests.cpu': '750m',
+      'limits.memory': '768Mi',
+    });
+    const limits = await admin.core.readNamespacedLimitRange({ name: 'awscheck-plan', namespace });
+    expect(limits.spec?.limits[0]?.max).toEqual({ cpu: '250m', memory: '256Mi' });
+    await admin.core.readNamespacedServiceAccount({ name: TENANT_SERVICE_ACCOUNT, namespace });
+    const binding = await admin.config
+      .makeApiClient(RbacAuthorizationV1Api)
+      .readNamespacedRoleBinding({ name: 'awscheck-tenant', namespace });
+    expect(binding.roleRef.name).toBe(TENANT_CLUSTER_ROLE);
+    const policy = await admin.config
+      .makeApiClient(NetworkingV1Api)
+      .readNamespacedNetworkPolicy({ name: 'awscheck-default-deny', namespace });
+    expect(policy.spec?.policyTypes).toEqual(['Ingress', 'Egress']);
+
+    expect(await portalProvisioner.provision(state)).toEqual({
+      result: 'unchanged',
+      namespace,
+      writes: 0,
+    });
+    expect(await provisioner().provision(state)).toMatchObject({ writes: 0 });
+  });
+
+  it('makes 0 writes for a stale state, and keeps the newer one', async () => {
+    const tenantId = newTenantId();
+    const newer = paidState(tenantId, 'business', { epoch: 100, at: 200 });
+    await provisioner().provision(newer);
+
+    expect(
+      await provisioner().provision(paidState(tenantId, 'team', { epoch: 100, at: 150 })),
+    ).toMatchObject({ result: 'stale', writes: 0 });
+    expect((await namespaceOf(tenantId)).metadata?.labels?.[PLAN_LABEL]).toBe('business');
+  });
+
+  const permutations = <T>(items: readonly T[]): T[][] =>
+    items.length <= 1
+      ? [[...items]]
+      : items.flatMap((item, i) =>
+          permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [
+            item,
+            ...rest,
+          ]),
+        );
+
+  it('ends in the newest state for every order of deliveries, duplicates included', async () => {
+    const orders = permutations([0, 1, 2]);
+    await Promise.all(
+      orders.map(async (order) => {
+        const tenantId = newTenantId();
+        const states: TenantState[] = [
+          paidState(tenantId, 'team', { epoch: 100, at: 100 }),
+          paidState(tenantId, 'business', { epoch: 100, at: 200 }),
+          paidState(tenantId, 'suspended', { epoch: 100, at: 300 }, 'unpaid'),
+        ];
+        const delivered = [...order, order[0] ?? 0, ...order].map((i) => states[i] as TenantState);
+        const portalProvisioner = provisioner();
+        for (const state of delivered) await portalProvisioner.provision(state);
+        const final = await namespaceOf(tenantId);
+
+        expect(final.metadata?.labels?.[PLAN_LABEL]).toBe('suspended');
+        expect(final.metadata?.annotations?.[PROVISIONED_ANNOTATION]).toBe(states[2]?.version);
+        expect(await hardOf(tenantId)).toMatchObject({
+          'count/awschecks.awscheck.io': '0',
+          pods: '0',
+        });
+      }),
+    );
+  });
+
+  it('ends in the newest state when two portal replicas race', async () => {
+    const tenantId = newTenantId();
+    const states = [100, 200, 300, 400].map((at) =>
+      paidState(tenantId, at % 200 === 0 ? 'business' : 'team', { epoch: 100, at }),
+    );
+    const [a, b] = [provisioner(), provisioner()];
+    await Promise.all([
+      ...states.map(async (state) => a.provision(state)),
+      ...[...states].reverse().map(async (state) => b.provision(state)),
+    ]);
+
+    const final = await namespaceOf(tenantId);
+    expect(final.metadata?.annotations?.[PROVISIONED_ANNOTATION]).toBe(states[3]?.version);
+    expect(await hardOf(tenantId)).toMatchObject({ 'count/awschecks.awscheck.io': '200' });
+  });
+
+  it('finishes by resync a provisioning that crashed after the Namespace', async () => {
+    const tenantId = newTenantId();
+    const real = provisionClient(portal.kube);
+    let applies = 0;
+    const crashing: ProvisionClient = {
+      ...real,
+      apply: async (object) => {
+        applies += 1;
+        if (applies === 2) throw new Error('injected crash after the Namespace');
+        return real.apply(object);
+      },
+    };
+    const state = paidState(tenantId, 'team', { epoch: 100, at: 100 });
+
+    await expect(provisioner(settableCatalog(), crashing).provision(state)).rejects.toThrow(
+      /injected crash/,
+    );
+    const left = await namespaceOf(tenantId);
+    expect(left.metadata?.annotations?.[STATE_VERSION_ANNOTATION]).toBe(state.version);
+    expect(left.metadata?.annotations?.[PROVISIONED_ANNOTATION]).toBeUndefined();
+    expect(await statusOf(hardOf(tenantId))).toMatchObject({ code: 404 });
+
+    const report = await provisioner().resync();
+
+    expect(report.converged).toContain(tenantNamespace(tenantId));
+    expect(await hardOf(tenantId)).toMatchObject({ 'count/awschecks.awscheck.io': '25' });
+    expect(await provisioner().provision(state)).toMatchObject({ result: 'unchanged' });
+  });
+
+  it('applies a plan changed in the catalog to the quotas by resync, then writes nothing', async () => {
+    const tenantId = newTenantId();
+    const catalog = settableCatalog();
+    const portalProvisioner = provisioner(catalog);
+    await portalProvisioner.provision(freePlanState(tenantId, new Date()));
+    catalog.set(withPlan(defaultCatalog(), 'free', { maxChecks: 7 }));
+
+    const changed = await portalProvisioner.resync();
+
+    expect(changed.converged).toContain(tenantNamespace(tenantId));
+    expect(await hardOf(tenantId)).toMatchObject({ 'count/awschecks.awscheck.io': '7' });
+    expect((await portalProvisioner.resync()).converged).not.toContain(tenantNamespace(tenantId));
+  });
+
+  it('deletes nothing on a downgrade: what no longer fits stays, over quota', async () => {
+    const tenantId = newTenantId();
+    const namespace = tenantNamespace(tenantId);
+    const portalProvisioner = provisioner();
+    await portalProvisioner.provision(paidState(tenantId, 'team', { epoch: 100, at: 100 }));
+    await quotaCounted(env.kubeconfig, namespace);
+    for (const name of ['a', 'b', 'c', 'd'])
+      await admin.config.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'awschecks',
+        namespace,
+        body: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'AwsCheck',
+          metadata: { name },
+          spec: { credentialRef: { name: 'prod' }, service: 'ec2', type: 'HealthCheck' },
+        },
+      });
+
+    await portalProvisioner.provision(freePlanState(tenantId, new Date()));
+
+    const checks = (await portal.kube.custom.listNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'awschecks',
+      namespace,
+    })) as { items: unknown[] };
+    expect(checks.items).toHaveLength(4);
+    expect(await hardOf(tenantId)).toMatchObject({ 'count/awschecks.awscheck.io': '3' });
+  });
+
+  it('may not read a Secret, nor delete a namespace, as the portal', async () => {
+    const tenantId = newTenantId();
+    const namespace = tenantNamespace(tenantId);
+    await provisioner().provision(freePlanState(tenantId, new Date()));
+    await admin.core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'aws-keys' }, stringData: { AWS_ACCESS_KEY_ID: 'x' } },
+    });
+
+    expect(
+      await statusOf(portal.kube.core.readNamespacedSecret({ name: 'aws-keys', namespace })),
+    ).toMatchObject({ code: 403 });
+    expect(await statusOf(portal.kube.core.listNamespacedSecret({ namespace }))).toMatchObject({
+      code: 403,
+    });
+    expect(await statusOf(portal.kube.core.deleteNamespace({ name: namespace }))).toMatchObject({
+      code: 403,
+    });
+  });
+});
