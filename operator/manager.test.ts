@@ -84,4 +84,29 @@ describe('work', () => {
     queue.shutDown();
     await worker;
   });
+
+  it('looks again with a growing backoff while a reconcile asks for it (a quota), then forgets', async () => {
+    let calls = 0;
+    const { queue, advance, worker } = harness(async () => {
+      calls += 1;
+      return await Promise.resolve(calls <= 2 ? { backoff: true } : {});
+    });
+
+    queue.add('ns/a');
+    await advance(0);
+    expect(calls).toBe(1);
+    await advance(100);
+    expect(calls).toBe(2);
+    expect(queue.failures('ns/a')).toBe(2);
+    await advance(199);
+    expect(calls).toBe(2);
+    await advance(1);
+    expect(calls).toBe(3);
+    expect(queue.failures('ns/a')).toBe(0);
+    await advance(60_000);
+    expect(calls).toBe(3);
+
+    queue.shutDown();
+    await worker;
+  });
 });
