@@ -1,19 +1,19 @@
 // POST /billing/checkout and POST /billing/portal, for the signed-in user (mounted at
 // /billing after the session and CSRF middleware, so the form body is parsed and its
-// token checked). Each gathers the facts, lets planCheckout decide, and does one thing.
+// token checked; signed-out visitors are sent to sign in). Each gathers the facts, lets
+// planCheckout decide, and does one thing.
 import { Router, type Request, type Response } from 'express';
+import { requireUser } from '../auth/session.ts';
 import { signedInUser, type PortalDeps, type SignedInUser } from '../deps.ts';
 import { portalError } from '../errors.ts';
 import { planCheckout } from './checkout-plan.ts';
 import { freePlanState } from './subscription-state.ts';
 import { readTenantBilling } from './tenant-billing.ts';
 
-/** SIGN_IN_PATH is where a signed-out visitor is sent. */
-export const SIGN_IN_PATH = '/signin';
-
-function userOr303(res: Response): SignedInUser | undefined {
+/** userOf is the signed-in user; requireUser has sent everyone else to sign in. */
+function userOf(res: Response): SignedInUser {
   const user = signedInUser(res);
-  if (user === undefined) res.redirect(303, SIGN_IN_PATH);
+  if (user === undefined) throw new Error('billing routes run after requireUser');
   return user;
 }
 
@@ -39,8 +39,7 @@ async function openCustomerPortal(
 
 /** checkout serves POST /billing/checkout (form field `plan`). */
 async function checkout(deps: PortalDeps, req: Request, res: Response): Promise<void> {
-  const user = userOr303(res);
-  if (user === undefined) return;
+  const user = userOf(res);
   const [catalog, tenant] = await Promise.all([
     deps.catalog.current(),
     readTenantBilling(deps.kube.core, user.tenantId),
@@ -74,8 +73,7 @@ async function checkout(deps: PortalDeps, req: Request, res: Response): Promise<
 
 /** portal serves POST /billing/portal: the customer portal for cards and cancellation. */
 async function portal(deps: PortalDeps, res: Response): Promise<void> {
-  const user = userOr303(res);
-  if (user === undefined) return;
+  const user = userOf(res);
   const tenant = await readTenantBilling(deps.kube.core, user.tenantId);
   await openCustomerPortal(deps, res, tenant?.customerId);
 }
@@ -83,6 +81,7 @@ async function portal(deps: PortalDeps, res: Response): Promise<void> {
 /** billingRouter serves the signed-in user's billing actions under /billing. */
 export function billingRouter(deps: PortalDeps): Router {
   const router = Router();
+  router.use(requireUser);
   router.post('/checkout', (req, res) => checkout(deps, req, res));
   router.post('/portal', (_req, res) => portal(deps, res));
   return router;
