@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { catalogConfigMap } from '../../operator/plans/configmap.ts';
 import { createApp } from '../../portal/app.ts';
@@ -12,10 +12,14 @@ import { CSRF_FIELD } from '../../portal/auth/csrf.ts';
 import { loadPortalConfig } from '../../portal/config.ts';
 import type { MakeProvisioner, PortalDeps } from '../../portal/deps.ts';
 import { createProvisioner } from '../../portal/provisioning/provisioner.ts';
+import { tenantRoleManifest } from '../../operator/rbac.ts';
+import { GROUP, VERSION } from '../../operator/api/v1alpha1/common.ts';
 import { realDeps } from '../../portal/real-deps.ts';
 import type { TestEnvInfo } from '../env/environment.ts';
 import type { TestUserPool } from './cognito.ts';
+import { applyObject } from './admission.ts';
 import { installCrds } from './crds.ts';
+import { eventually } from './eventually.ts';
 import { kubeClients } from './kube.ts';
 
 /** TEST_WEBHOOK_SECRET signs the Stripe webhooks of test portals. */
@@ -69,9 +73,25 @@ export async function installCatalog(env: TestEnvInfo): Promise<string> {
   return namespace;
 }
 
+/**
+ * installPortalPrerequisites installs what the portal expects of a cluster: the CRDs
+ * (served, not merely applied: listing them answers) and the tenant ClusterRole that
+ * provisioning binds in each tenant namespace.
+ */
+export async function installPortalPrerequisites(env: TestEnvInfo): Promise<void> {
+  await installCrds(env.kubeconfig);
+  await applyObject(env.kubeconfig, tenantRoleManifest());
+  const custom = kubeClients(env.kubeconfig).config.makeApiClient(CustomObjectsApi);
+  await eventually('the AwsCheck and AwsCredentialRef APIs to answer lists', async () => {
+    for (const plural of ['awschecks', 'awscredentialrefs'])
+      await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural });
+    return true;
+  });
+}
+
 /** startPortal serves createApp(real deps) on a free loopback port until close(). */
 export async function startPortal(env: TestEnvInfo, options: PortalOptions): Promise<TestPortal> {
-  await installCrds(env.kubeconfig);
+  await installPortalPrerequisites(env);
   const operatorNamespace = options.operatorNamespace ?? (await installCatalog(env));
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
