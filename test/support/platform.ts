@@ -1,0 +1,70 @@
+// The whole product on the test environment, as `npm run dev` and the browser journey run
+// it: the operator and the portal, each as an identity bound only to its generated RBAC,
+// sharing one install namespace (the plan catalog ConfigMap lives there), a Cognito user
+// pool in moto, and the stand-in for Stripe's hosted pages in front of stripe-mock.
+import { applyObject } from './admission.ts';
+import { createUserPool, type TestUserPool } from './cognito.ts';
+import { installOperator, startOperator, type RunningOperator } from './operator.ts';
+import { startPortal, TEST_WEBHOOK_SECRET, type TestPortal } from './portal.ts';
+import { portalIdentity } from './portal-identity.ts';
+import { awaitQuotaDiscovery } from './provisioning.ts';
+import { tenantRoleManifest } from '../../operator/rbac.ts';
+import { startCheckoutStandIn, type CheckoutStandIn } from '../env/checkout-standin.ts';
+import type { TestEnvInfo } from '../env/environment.ts';
+import type { ServerContext } from '../env/processes.ts';
+
+/** Platform is the running product. */
+export interface Platform {
+  readonly operator: RunningOperator;
+  readonly portal: TestPortal;
+  readonly pool: TestUserPool;
+  readonly checkout: CheckoutStandIn;
+  /** The namespace of the install: the operator's Lease, the catalog ConfigMap. */
+  readonly namespace: string;
+  stop(): Promise<void>;
+}
+
+/** PlatformOptions: the operator's name, and where the stand-in logs its deliveries. */
+export interface PlatformOptions {
+  readonly name: string;
+  readonly context?: ServerContext;
+}
+
+/** startPlatform installs and starts the operator and the portal; stop() stops both. */
+export async function startPlatform(env: TestEnvInfo, options: PlatformOptions): Promise<Platform> {
+  const setup = await installOperator(env);
+  await applyObject(env.kubeconfig, tenantRoleManifest());
+  await awaitQuotaDiscovery(env.kubeconfig);
+  const operator = await startOperator(env, setup, options.name);
+  const pool = await createUserPool(env.awsEndpointUrl, 'awscheck-portal');
+  const listening: { url?: string } = {};
+  const checkout = await startCheckoutStandIn({
+    stripeMockUrl: env.stripeApiBase,
+    webhookUrl: () => {
+      if (listening.url === undefined) throw new Error('the portal is not listening yet');
+      return `${listening.url}/webhooks/stripe`;
+    },
+    webhookSecret: TEST_WEBHOOK_SECRET,
+    ...(options.context !== undefined && { context: options.context }),
+  });
+  const portal = await startPortal(env, {
+    pool,
+    kubeconfig: await portalIdentity(env, setup.namespace),
+    operatorNamespace: setup.namespace,
+    // The stand-in serves the API and the hosted pages forms redirect to.
+    env: { STRIPE_API_URL: checkout.url, PORTAL_CSP_FORM_ACTION: checkout.url },
+  });
+  listening.url = portal.url;
+  return {
+    operator,
+    portal,
+    pool,
+    checkout,
+    namespace: setup.namespace,
+    stop: async () => {
+      await portal.close();
+      await checkout.stop();
+      await operator.stop();
+    },
+  };
+}
