@@ -10,6 +10,7 @@ import { parseWith } from './v1alpha1/parse.ts';
 import { admissionManifests } from '../admission.ts';
 import { rbacManifests, tenantRoleManifest } from '../rbac.ts';
 import { catalogConfigMap } from '../plans/configmap.ts';
+import { portalFenceBinding, portalFencePolicy } from '../../portal/admission.ts';
 import { portalRbacManifests } from '../../portal/rbac.ts';
 import { CATALOG_SOURCE } from '../plans/catalog.ts';
 
@@ -22,7 +23,10 @@ export const RBAC_FILE = `${RBAC_DIR}/awscheck-operator.yaml`;
 /** TENANT_RBAC_FILE receives the tenants' ClusterRole. */
 export const TENANT_RBAC_FILE = `${RBAC_DIR}/awscheck-tenant.yaml`;
 
-/** PORTAL_RBAC_FILE receives the portal's ClusterRole, catalog Role and their bindings. */
+/**
+ * PORTAL_RBAC_FILE receives the portal's ClusterRole, catalog Role and their bindings, and
+ * the admission fence that keeps its writes to tenant namespaces.
+ */
 export const PORTAL_RBAC_FILE = `${RBAC_DIR}/awscheck-portal.yaml`;
 
 /**
@@ -40,7 +44,11 @@ function rbacFiles(): [string, string][] {
     documentsOf(RBAC_FILE, rbacManifests(), 'operator/rbac.ts'),
     documentsOf(TENANT_RBAC_FILE, [tenantRoleManifest()], 'operator/rbac.ts'),
     documentsOf(ADMISSION_FILE, admissionManifests(), 'operator/admission.ts'),
-    documentsOf(PORTAL_RBAC_FILE, portalRbacManifests(), 'portal/rbac.ts'),
+    documentsOf(
+      PORTAL_RBAC_FILE,
+      [...portalRbacManifests(), portalFencePolicy(), portalFenceBinding()],
+      'portal/rbac.ts and portal/admission.ts',
+    ),
   ];
 }
 

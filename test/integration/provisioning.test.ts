@@ -33,6 +33,7 @@ import {
   installPortalServiceAccount,
   newTenantId,
   paidState,
+  PORTAL_FENCE_DENIAL,
   quietLog,
   quotaCounted,
   settableCatalog,
@@ -255,6 +256,30 @@ describe('provisioning as the portal', () => {
     })) as { items: unknown[] };
     expect(checks.items).toHaveLength(4);
     expect(await hardOf(tenantId)).toMatchObject({ 'count/awschecks.awscheck.io': '3' });
+  });
+
+  it('is fenced at admission to tenant namespaces', async () => {
+    const outside = await statusOf(
+      portal.kube.core.createNamespacedResourceQuota({
+        namespace: portal.namespace,
+        body: { metadata: { name: 'sneaky' }, spec: { hard: { pods: '100' } } },
+      }),
+    );
+    const relabel = await statusOf(
+      provisionClient(portal.kube).apply({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: portal.namespace, labels: { [PLAN_LABEL]: 'business' } },
+      }),
+    );
+    const notTenant = await statusOf(
+      portal.kube.core.createNamespace({ body: { metadata: { name: 'tenant-without-label' } } }),
+    );
+
+    for (const refused of [outside, relabel, notTenant]) {
+      expect(refused.code).toBe(403);
+      expect(refused.message).toContain(PORTAL_FENCE_DENIAL);
+    }
   });
 
   it('may not read a Secret, nor delete a namespace, as the portal', async () => {

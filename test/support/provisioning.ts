@@ -18,6 +18,11 @@ import type { TenantState } from '../../portal/provisioning/tenant-state.ts';
 import { stateVersion } from '../../portal/provisioning/version.ts';
 import { PORTAL_SERVICE_ACCOUNT, portalRbacManifests } from '../../portal/rbac.ts';
 import type { TestEnvInfo } from '../env/environment.ts';
+import {
+  portalFenceBinding,
+  portalFencePolicy,
+  PORTAL_FENCE_POLICY,
+} from '../../portal/admission.ts';
 import { QUOTA_NAME } from '../../portal/provisioning/plan.ts';
 import { applyObject } from './admission.ts';
 import { eventually } from './eventually.ts';
@@ -46,8 +51,9 @@ export function portalKube(kubeconfigPath: string): PortalKube {
 
 /**
  * installPortalServiceAccount installs the CRDs, the tenant ClusterRole (the one the
- * portal may bind) and the generated portal RBAC for a fresh ServiceAccount, once the
- * quota controller counts our kinds (awaitQuotaDiscovery).
+ * portal may bind), the generated portal RBAC for a fresh ServiceAccount and its admission
+ * fence (portal/admission.ts, in force before it returns), once the quota controller
+ * counts our kinds (awaitQuotaDiscovery).
  */
 export async function installPortalServiceAccount(env: TestEnvInfo): Promise<PortalServiceAccount> {
   await installCrds(env.kubeconfig);
@@ -64,6 +70,8 @@ export async function installPortalServiceAccount(env: TestEnvInfo): Promise<Por
   binding.metadata = { name: `${namespace}-portal` };
   for (const object of [clusterRole, binding, role, roleBinding])
     await applyObject(env.kubeconfig, object);
+  await applyObject(env.kubeconfig, portalFencePolicy(namespace));
+  await applyObject(env.kubeconfig, portalFenceBinding(namespace));
   const issued = await admin.core.createNamespacedServiceAccountToken({
     name: PORTAL_SERVICE_ACCOUNT,
     namespace,
@@ -83,7 +91,29 @@ export async function installPortalServiceAccount(env: TestEnvInfo): Promise<Por
     }),
     { mode: 0o600 },
   );
-  return { namespace, kubeconfig, kube: portalKube(kubeconfig) };
+  const kube = portalKube(kubeconfig);
+  await awaitPortalFence(kube, namespace);
+  return { namespace, kubeconfig, kube };
+}
+
+/** PORTAL_FENCE_DENIAL starts the message of every refusal by the portal's fence. */
+export const PORTAL_FENCE_DENIAL = `ValidatingAdmissionPolicy '${PORTAL_FENCE_POLICY}.`;
+
+// awaitPortalFence waits until the fence refuses the portal a quota outside tenant
+// namespaces (a dry run: nothing is written either way), so every test runs inside it.
+async function awaitPortalFence(kube: PortalKube, namespace: string): Promise<void> {
+  await eventually(`the portal's admission fence in ${namespace}`, async () => {
+    try {
+      await kube.core.createNamespacedResourceQuota({
+        namespace,
+        body: { metadata: { name: 'fence-probe' }, spec: { hard: { pods: '1' } } },
+        dryRun: 'All',
+      });
+    } catch (error) {
+      if (String((error as { body?: unknown }).body).includes(PORTAL_FENCE_DENIAL)) return true;
+    }
+    return undefined;
+  });
 }
 
 /** SettableCatalog is a CatalogSource a test changes, as an edit of the ConfigMap would. */
