@@ -4,10 +4,12 @@
 //   npm run bench              # cold start, then inventory at 5,000 (3 runs) and 50,000 (2 runs)
 //   npm run bench -- inventory --instances 5000 --runs 3
 //   npm run bench -- cold-start
+//   npm run bench -- webhook-storm
 import { parseArgs } from 'node:util';
 import { coldStart } from './cold-start.ts';
 import { buildChecker } from './environment.ts';
 import { CONTENDERS, inventory, type InventoryReport } from './inventory.ts';
+import { webhookStorm, type StormReport } from './webhook-storm.ts';
 
 const verdict = (met: boolean): string => (met ? 'target met' : 'TARGET MISSED');
 
@@ -19,12 +21,13 @@ const { values, positionals } = parseArgs({
     runs: { type: 'string', default: '3,2' },
   },
 });
-const wanted = positionals.length > 0 ? positionals : ['cold-start', 'inventory'];
-const unknown = wanted.filter((name) => !['cold-start', 'inventory'].includes(name));
+const BENCHMARKS = ['cold-start', 'inventory', 'webhook-storm'];
+const wanted = positionals.length > 0 ? positionals : BENCHMARKS;
+const unknown = wanted.filter((name) => !BENCHMARKS.includes(name));
 if (unknown.length > 0)
-  throw new Error(`unknown benchmark ${unknown.join(', ')}; choose cold-start or inventory`);
+  throw new Error(`unknown benchmark ${unknown.join(', ')}; choose ${BENCHMARKS.join(', ')}`);
 
-await buildChecker();
+if (wanted.includes('cold-start') || wanted.includes('inventory')) await buildChecker();
 
 if (wanted.includes('cold-start')) {
   const cold = await coldStart();
@@ -64,3 +67,28 @@ if (wanted.includes('inventory')) {
     printInventory(await inventory(instances, times, i === 0 ? 'all' : 'snapshots'));
   }
 }
+
+function printStorm(report: StormReport): void {
+  const { storm, floor } = report;
+  console.log(
+    `\nwebhook storm: ${report.deliveries} deliveries for 100 tenants, each sent twice (${report.posts} POSTs), shuffled, 50 in flight`,
+  );
+  console.log(
+    `${report.namespaces} tenant namespaces, each on its final plan; ${report.deliveries} events applied once each (${report.applied} applied, ${report.stale} stale, ${report.unchanged} unchanged), ${report.posts - report.deliveries} duplicates answered without provisioning; ${report.writes} apiserver writes, all accounted for`,
+  );
+  console.log('| route | POSTs | seconds | per second | p50 ms | p99 ms |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const [name, rate] of [
+    ['signed webhook storm', storm],
+    ['floor: unsigned no-op POST', floor],
+  ] as const) {
+    console.log(
+      `| ${name} | ${rate.requests} | ${rate.seconds.toFixed(2)} | ${rate.perSecond.toFixed(0)} | ${rate.p50Ms.toFixed(1)} | ${rate.p99Ms.toFixed(1)} |`,
+    );
+  }
+  console.log(
+    `storm / floor: throughput ${(storm.perSecond / floor.perSecond).toFixed(3)}, p99 latency ${(storm.p99Ms / floor.p99Ms).toFixed(1)}×`,
+  );
+}
+
+if (wanted.includes('webhook-storm')) printStorm(await webhookStorm());
