@@ -45,7 +45,7 @@ describe('the portal’s admission fence', () => {
   it('is bound to deny, by the same name as its policy', () => {
     const binding = portalFenceBinding('ops');
 
-    expect(binding.spec?.policyName).toBe(portalFencePolicy('ops').metadata?.name);
-    expect(binding.spec?.validationActions).toEqual(['Deny']);
+    expect(binding.spec.policyName).toBe(portalFencePolicy('ops').metadata?.name);
+    expect(binding.spec.validationActions).toEqual(['Deny']);
   });
 });
