@@ -10,12 +10,11 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PLAN_LABEL, TENANT_LABEL } from '../../operator/plans/tenancy.ts';
-import { AWS_TEST_KEYS } from '../support/awscheck.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { TEST_PASSWORD, uniqueEmail } from '../support/cognito.ts';
 import { eventually } from '../support/eventually.ts';
 import { kubeClients } from '../support/kube.ts';
-import { startPlatform, type Platform } from '../support/platform.ts';
+import { QUICKSTART_MANIFEST, startPlatform, type Platform } from '../support/platform.ts';
 
 const run = promisify(execFile);
 const env = inject('testenv');
@@ -45,24 +44,6 @@ async function press(page: Page, button: string, to: string): Promise<void> {
 async function fill(page: Page, fields: Record<string, string>): Promise<void> {
   for (const [name, value] of Object.entries(fields)) await page.fill(`[name="${name}"]`, value);
 }
-
-const TENANT_OBJECTS = `apiVersion: v1
-kind: Secret
-metadata: {name: aws-keys}
-stringData:
-  AWS_ACCESS_KEY_ID: ${AWS_TEST_KEYS.AWS_ACCESS_KEY_ID}
-  AWS_SECRET_ACCESS_KEY: ${AWS_TEST_KEYS.AWS_SECRET_ACCESS_KEY}
----
-apiVersion: awscheck.io/v1alpha1
-kind: AwsCredentialRef
-metadata: {name: readonly}
-spec: {region: us-east-1, secretRef: {name: aws-keys}}
----
-apiVersion: awscheck.io/v1alpha1
-kind: AwsCheck
-metadata: {name: who-am-i}
-spec: {credentialRef: {name: readonly}, service: sts, type: HealthCheck, schedule: '@daily'}
-`;
 
 describe('a newcomer in the browser', () => {
   it('signs up, pays for Team, applies a check with the downloaded kubeconfig and sees it healthy', async () => {
@@ -104,7 +85,7 @@ describe('a newcomer in the browser', () => {
     const kubeconfig = join(env.runDir, `journey-${namespace}.kubeconfig`);
     await download.saveAs(kubeconfig);
     const manifest = join(env.runDir, `journey-${namespace}.yaml`);
-    await writeFile(manifest, TENANT_OBJECTS);
+    await writeFile(manifest, QUICKSTART_MANIFEST);
     const applied = await run(env.kubectl, ['--kubeconfig', kubeconfig, 'apply', '-f', manifest]);
     expect(applied.stdout).toContain('awscheck.awscheck.io/who-am-i created');
     const denied = await run(env.kubectl, ['--kubeconfig', kubeconfig, 'get', 'namespaces']).then(

@@ -1,14 +1,18 @@
 // `npm run dev`: the main job on its embedded default. It starts the local control plane
 // with moto (seeded with sample resources) and stripe-mock, installs the CRDs and the
 // operator's RBAC, runs the operator and the local pod runner, applies sample checks in
-// namespace `demo`, and prints the checks' status whenever it changes. Ctrl-C stops all.
+// namespace `demo`, and prints the checks' status whenever it changes. Beside it runs the
+// portal (a Cognito user pool in moto, Stripe through the stand-in for its hosted pages),
+// where a newcomer signs up, pays, downloads a kubeconfig and applies checks. Ctrl-C stops all.
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DynamoDBClient, CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
 import { AWS_TEST_KEYS, conditionOf, CustomObjects } from '../support/awscheck.ts';
 import { kubeClients } from '../support/kube.ts';
-import { installOperator, startOperator } from '../support/operator.ts';
+import { QUICKSTART_MANIFEST, startPlatform } from '../support/platform.ts';
 import {
   shellExports,
   startTestEnvironment,
@@ -118,9 +122,12 @@ const started = Date.now();
 const env = await startTestEnvironment({ tiedToParent: true, progress: say });
 say(`control plane, moto and stripe-mock up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 await seedAws(env);
-const operator = await startOperator(env, await installOperator(env), 'dev');
+const platform = await startPlatform(env, { name: 'dev' });
+const { operator, portal } = platform;
 const objects = new CustomObjects(env.kubeconfig);
 await applySamples(env, objects);
+const quickstart = join(env.runDir, 'quickstart.yaml');
+await writeFile(quickstart, QUICKSTART_MANIFEST);
 console.log(`
 The operator runs as a user bound only to its generated RBAC; its log: ${operator.process.logFile}
 In another shell:
@@ -129,11 +136,16 @@ ${shellExports(env)}
   kubectl annotate awscheck instances -n ${NAMESPACE} awscheck.io/run-now=$(date +%s) --overwrite
   curl -s ${operator.url}/metrics | grep awscheck_check
 
+The portal: ${portal.url}
+  Sign up (any confirmation code works: moto sends no email), choose a plan, pay on the
+  stand-in for Stripe Checkout, then download your kubeconfig from the dashboard and:
+  kubectl --kubeconfig ~/Downloads/awscheck-tenant-….kubeconfig apply -f ${quickstart}
+
 Press Ctrl-C to stop.`);
 const stop = new AbortController();
 const watching = watchStatus(objects, stop.signal);
 await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM'), watching]);
 stop.abort();
 say('stopping');
-await operator.stop();
+await platform.stop();
 await stopTestEnvironment(env);

@@ -3,6 +3,7 @@
 // sharing one install namespace (the plan catalog ConfigMap lives there), a Cognito user
 // pool in moto, and the stand-in for Stripe's hosted pages in front of stripe-mock.
 import { applyObject } from './admission.ts';
+import { AWS_TEST_KEYS } from './awscheck.ts';
 import { createUserPool, type TestUserPool } from './cognito.ts';
 import { installOperator, startOperator, type RunningOperator } from './operator.ts';
 import { startPortal, TEST_WEBHOOK_SECRET, type TestPortal } from './portal.ts';
@@ -68,3 +69,25 @@ export async function startPlatform(env: TestEnvInfo, options: PlatformOptions):
     },
   };
 }
+
+/**
+ * QUICKSTART_MANIFEST is what a new tenant applies with the downloaded kubeconfig: keys
+ * for the AWS emulator in a Secret, the credential ref naming it, and an STS check.
+ */
+export const QUICKSTART_MANIFEST = `apiVersion: v1
+kind: Secret
+metadata: {name: aws-keys}
+stringData:
+  AWS_ACCESS_KEY_ID: ${AWS_TEST_KEYS.AWS_ACCESS_KEY_ID}
+  AWS_SECRET_ACCESS_KEY: ${AWS_TEST_KEYS.AWS_SECRET_ACCESS_KEY}
+---
+apiVersion: awscheck.io/v1alpha1
+kind: AwsCredentialRef
+metadata: {name: readonly}
+spec: {region: us-east-1, secretRef: {name: aws-keys}}
+---
+apiVersion: awscheck.io/v1alpha1
+kind: AwsCheck
+metadata: {name: who-am-i}
+spec: {credentialRef: {name: readonly}, service: sts, type: HealthCheck, schedule: '@daily'}
+`;
