@@ -2,7 +2,11 @@
 // generated RBAC identity) and stripe-mock's event shapes. Every attack asserts the status
 // code and that nothing changed: no namespace created, the resourceVersion kept, no write.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import type { V1Namespace } from '@kubernetes/client-node';
+import { pino } from 'pino';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -11,6 +15,7 @@ import {
   TENANT_LABEL,
   tenantNamespace,
 } from '../../operator/plans/tenancy.ts';
+import { createApp } from '../../portal/app.ts';
 import {
   loadFixtures,
   postEvent,
@@ -309,5 +314,55 @@ describe('POST /webhooks/stripe', () => {
     expect(retried.status).toBe(200);
     expect(JSON.parse(retried.body)).toEqual({ received: true, duplicate: false });
     expect((await namespaceOf(tenant))?.metadata?.labels?.[PLAN_LABEL]).toBe('team');
+  });
+
+  it('logs the event id and outcome, never the signature, the payload or the customer', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done): void {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const app = createApp({ ...portal.deps, log: pino({ level: 'debug' }, sink) });
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe`;
+    try {
+      const tenant = randomUUID();
+      const event = paidTeam(tenant);
+      const subscription = event.data.object as Stripe.Subscription;
+      const payload = JSON.stringify(event);
+      const signature = signatureFor(payload, TEST_WEBHOOK_SECRET);
+      const send = (body: string, header: string): Promise<globalThis.Response> =>
+        fetch(url, { method: 'POST', headers: { 'stripe-signature': header }, body });
+
+      const statuses = [
+        (await send(payload, signatureFor(payload, 'whsec_forger'))).status,
+        (
+          await send(
+            payload.slice(0, 100),
+            signatureFor(payload.slice(0, 100), TEST_WEBHOOK_SECRET),
+          )
+        ).status,
+        (await send(payload, signature)).status,
+        (await send(payload, signature)).status,
+      ];
+
+      expect(statuses).toEqual([400, 400, 200, 200]);
+      const log = lines.join('');
+      expect(log).toContain(event.id);
+      expect(log).toContain(tenantNamespace(tenant));
+      for (const secret of [
+        signature,
+        TEST_WEBHOOK_SECRET,
+        tenant,
+        subscription.customer as string,
+        subscription.id,
+      ])
+        expect(log).not.toContain(secret);
+    } finally {
+      server.close();
+    }
   });
 });
