@@ -6,18 +6,28 @@ import { applyObject } from './admission.ts';
 import { AWS_TEST_KEYS } from './awscheck.ts';
 import { createUserPool, type TestUserPool } from './cognito.ts';
 import { installOperator, startOperator, type RunningOperator } from './operator.ts';
-import { startPortal, TEST_WEBHOOK_SECRET, type TestPortal } from './portal.ts';
+import { TEST_PLATFORM_PRINCIPAL, TEST_WEBHOOK_SECRET } from './portal.ts';
 import { portalIdentity } from './portal-identity.ts';
 import { awaitQuotaDiscovery } from './provisioning.ts';
 import { tenantRoleManifest } from '../../operator/rbac.ts';
 import { startCheckoutStandIn, type CheckoutStandIn } from '../env/checkout-standin.ts';
 import type { TestEnvInfo } from '../env/environment.ts';
-import type { ServerContext } from '../env/processes.ts';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { repoPath } from '../env/paths.ts';
+import { freePort } from '../env/ports.ts';
+import {
+  startProcess,
+  stopProcessGroup,
+  waitUntil,
+  type RunningProcess,
+  type ServerContext,
+} from '../env/processes.ts';
 
 /** Platform is the running product. */
 export interface Platform {
   readonly operator: RunningOperator;
-  readonly portal: TestPortal;
+  readonly portal: RunningPortal;
   readonly pool: TestUserPool;
   readonly checkout: CheckoutStandIn;
   /** The namespace of the install: the operator's Lease, the catalog ConfigMap. */
@@ -48,14 +58,23 @@ export async function startPlatform(env: TestEnvInfo, options: PlatformOptions):
     webhookSecret: TEST_WEBHOOK_SECRET,
     ...(options.context !== undefined && { context: options.context }),
   });
-  const portal = await startPortal(env, {
-    pool,
+  const port = await freePort();
+  listening.url = `http://127.0.0.1:${port}`;
+  const portal = await startPortalProcess(env, {
+    port,
     kubeconfig: await portalIdentity(env, setup.namespace),
-    operatorNamespace: setup.namespace,
-    // The stand-in serves the API and the hosted pages forms redirect to.
-    env: { STRIPE_API_URL: checkout.url, PORTAL_CSP_FORM_ACTION: checkout.url },
+    logFile: join(env.runDir, `${setup.namespace}-portal.log`),
+    env: {
+      AWSCHECK_NAMESPACE: setup.namespace,
+      COGNITO_REGION: pool.region,
+      COGNITO_USER_POOL_ID: pool.userPoolId,
+      COGNITO_CLIENT_ID: pool.clientId,
+      COGNITO_ENDPOINT: pool.endpoint,
+      // The stand-in serves the API and the hosted pages forms redirect to.
+      STRIPE_API_URL: checkout.url,
+      PORTAL_CSP_FORM_ACTION: checkout.url,
+    },
   });
-  listening.url = portal.url;
   return {
     operator,
     portal,
@@ -63,7 +82,7 @@ export async function startPlatform(env: TestEnvInfo, options: PlatformOptions):
     checkout,
     namespace: setup.namespace,
     stop: async () => {
-      await portal.close();
+      await portal.stop();
       await checkout.stop();
       await operator.stop();
     },
@@ -91,3 +110,57 @@ kind: AwsCheck
 metadata: {name: who-am-i}
 spec: {credentialRef: {name: readonly}, service: sts, type: HealthCheck, schedule: '@daily'}
 `;
+
+/** RunningPortal is `node portal/main.ts` as a process. */
+export interface RunningPortal {
+  readonly url: string;
+  readonly process: RunningProcess;
+  stop(): Promise<void>;
+}
+
+interface PortalProcessOptions {
+  readonly port: number;
+  /** The portal's identity. */
+  readonly kubeconfig: string;
+  readonly logFile: string;
+  /** Where it finds Cognito, Stripe and the catalog. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * startPortalProcess runs the portal's own entry point, configured only through its
+ * environment as in a Deployment, and waits until it serves pages.
+ */
+async function startPortalProcess(
+  env: TestEnvInfo,
+  options: PortalProcessOptions,
+): Promise<RunningPortal> {
+  const url = `http://127.0.0.1:${options.port}`;
+  const running = startProcess({
+    name: 'portal',
+    command: process.execPath,
+    args: [repoPath('portal/main.ts')],
+    logFile: options.logFile,
+    tiedToParent: true,
+    env: {
+      PATH: process.env.PATH ?? '',
+      KUBECONFIG: options.kubeconfig,
+      PORTAL_HTTP_HOST: '127.0.0.1',
+      PORTAL_HTTP_PORT: String(options.port),
+      PORTAL_PUBLIC_URL: url,
+      PORTAL_SESSION_SECRET: randomBytes(32).toString('hex'),
+      STRIPE_SECRET_KEY: env.stripeApiKey,
+      STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+      KUBE_PUBLIC_SERVER: env.apiServerUrl,
+      KUBE_PUBLIC_CA_FILE: env.caCert,
+      PLATFORM_PRINCIPAL_ARN: TEST_PLATFORM_PRINCIPAL,
+      ...options.env,
+    },
+  });
+  await waitUntil(async () => (await fetch(`${url}/sign-in`)).ok, {
+    what: 'the portal',
+    timeoutMs: 30_000,
+    process: running,
+  });
+  return { url, process: running, stop: () => stopProcessGroup(running.pid) };
+}
