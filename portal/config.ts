@@ -69,6 +69,15 @@ const PortalConfigSchema = z.object({
     .describe(
       'Origins, space-separated, forms may redirect to besides the portal (Stripe Checkout and customer portal)',
     ),
+  PORTAL_RESYNC_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 24 * 3600)
+    .default(300)
+    .describe(
+      'How often every tenant namespace is converged again: unfinished provisioning, quotas after a plan change',
+    ),
   PORTAL_CATALOG_CACHE_SECONDS: z.coerce
     .number()
     .int()
@@ -113,6 +122,8 @@ export interface PortalConfig {
   readonly formActionOrigins: readonly string[];
   /** How long the catalog read from its ConfigMap is reused, in milliseconds. */
   readonly catalogCacheMs: number;
+  /** How often every tenant is converged again (provisioning/provisioner.ts resync). */
+  readonly resyncMs: number;
   readonly logLevel: string;
 }
 
@@ -154,6 +165,7 @@ export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalCo
     },
     formActionOrigins: c.PORTAL_CSP_FORM_ACTION.map((origin) => new URL(origin).origin),
     catalogCacheMs: c.PORTAL_CATALOG_CACHE_SECONDS * 1000,
+    resyncMs: c.PORTAL_RESYNC_SECONDS * 1000,
     logLevel: c.PORTAL_LOG_LEVEL,
   };
 }
