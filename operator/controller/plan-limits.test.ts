@@ -81,6 +81,23 @@ describe('shortestGapSeconds', () => {
     ['@daily', 'Europe/Berlin', 86_400, 86_400],
     ['0 1,3 * * *', 'America/New_York', 7200, 7200],
     ['*/30 * * * *', 'Europe/Berlin', 1800, 1800],
+    // 02:00–02:59 is skipped on the spring-forward day: still a day between daily runs
+    ['0 2 * * *', 'Europe/Berlin', 86_400, 86_400],
+    ['30 2 * * *', 'Europe/Berlin', 86_400, 86_400],
+    ['0 2 * * *', 'America/New_York', 86_400, 86_400],
+    ['30 2 * * *', 'America/New_York', 86_400, 86_400],
+    // 02:00–02:59 happens twice at the fall-back in Berlin, 01:00–01:59 in New York
+    ['30 1 * * *', 'America/New_York', 86_400, 86_400],
+    ['0 3 * * *', 'Europe/Berlin', 86_400, 86_400],
+    ['0 2 * * 0', 'Europe/Berlin', 604_800, 604_800],
+    // hourly across both transitions: never a zero, 30-minute or two-hour gap
+    ['@hourly', 'Europe/Berlin', 3600, 3600],
+    ['0 * * * *', 'America/New_York', 3600, 3600],
+    ['30 * * * *', 'Australia/Lord_Howe', 3600, 3600],
+    ['*/5 * * * *', 'Europe/Berlin', 300, 300],
+    ['*/5 * * * *', 'America/New_York', 3600, 300],
+    ['0 1,3 * * *', 'Europe/Berlin', 7200, 7200],
+    ['0 0,12 * * *', 'Asia/Kolkata', 86_400, 43_200],
   ])('%s in %s (floor %is) → %s', (schedule, zone, floor, gap) => {
     expect(shortestGapSeconds(schedule, zone, floor)).toBe(gap);
   });
@@ -98,6 +115,17 @@ describe('shortestGapSeconds', () => {
 
   it('throws for a schedule no cron reader accepts (the planner reports it)', () => {
     expect(() => shortestGapSeconds('5-3 * * * *', undefined, 60)).toThrow();
+  });
+
+  it('throws for an unknown time zone (the planner reports it)', () => {
+    expect(() => shortestGapSeconds('@daily', 'Europe/Atlantis', 86_400)).toThrow();
+  });
+
+  it('judges a daily run the same in every zone, whatever floor asked first', () => {
+    for (const zone of ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Sydney']) {
+      expect(shortestGapSeconds('0 2 * * *', zone, 3600)).toBe(86_400);
+      expect(shortestGapSeconds('0 2 * * *', zone, 86_400)).toBe(86_400);
+    }
   });
 });
 

@@ -5,7 +5,7 @@
 // say what a quota cannot: how often a check runs, how many regions and which services it
 // may use, and which objects of a namespace that holds more than its plan allows (after a
 // downgrade) still run. Nothing here deletes anything: what no longer fits is reported.
-import { CronExpressionParser, type CronDate } from 'cron-parser';
+import { CronExpressionParser } from 'cron-parser';
 import type { AwsCheckSpec } from '../api/v1alpha1/awscheck.ts';
 import { CATALOG_CONFIGMAP, planOf, type Plan, type PlanCatalog } from '../plans/catalog.ts';
 import { PLAN_LABEL, TENANT_LABEL } from '../plans/tenancy.ts';
@@ -218,7 +218,7 @@ const MACROS: Readonly<Record<string, string>> = {
 
 /** GAP_WINDOW_START is where the fire times are read: a leap year that begins on a Monday. */
 export const GAP_WINDOW_START = new Date('2024-01-01T00:00:00Z');
-/** GAP_WINDOW_END ends the window after that whole year (and a day, for its time zone). */
+/** GAP_WINDOW_END ends the window after that whole year and a day (its last night's gap). */
 export const GAP_WINDOW_END = new Date('2025-01-02T00:00:00Z');
 /** GAP_MAX_RUNS bounds the work: a week of runs every five minutes. */
 export const GAP_MAX_RUNS = 2016;
@@ -228,65 +228,59 @@ const GAP_MEMO_SIZE = 1024;
 
 /**
  * shortestGapSeconds is the shortest time between two consecutive fire times of a cron
- * schedule in its time zone (default UTC), as the CronJob controller fires it, or
- * undefined when it fires at most once in the window.
+ * schedule on its time zone's wall clock (default UTC), or undefined when it fires at most
+ * once in the window.
  *
- * The rule: fire times are read with cron-parser from GAP_WINDOW_START, a fixed instant,
- * so the verdict on a schedule never changes with the day it is judged, until the first of
- * (a) the end of that year, so every weekday, month end and leap day is seen, (b) GAP_MAX_RUNS fire times, which still covers a week for
- * any schedule running at most every five minutes (every hour, weekday and their cross-day
- * gaps), and (c) the first gap shorter than `floorSeconds`, which settles the verdict.
- * Gaps are read on the zone's wall clock, as the schedule is written: a daylight-saving
- * change never makes `@daily` a 23-hour gap or `0 1,3 * * *` a one-hour one, and a fire time
- * the clock's fall-back repeats is not a gap. Results are remembered per schedule, zone and
- * floor.
+ * The rule: gaps are read on the zone's wall clock, as the schedule is written, so a
+ * daylight-saving change never makes `@daily` (or a daily `0 2 * * *`, whose 02:00 the
+ * spring-forward skips) a 23-hour gap or `0 1,3 * * *` a one-hour one, and a fire time the
+ * clock's fall-back repeats is not a gap. A cron schedule names wall-clock fields, so its
+ * wall-clock fire times are the same in every zone: they are read in UTC, where the clock
+ * never jumps, and the zone is only checked to be one the CronJob controller knows (an
+ * unknown zone throws, like an unreadable schedule). Fire times are read with cron-parser
+ * from GAP_WINDOW_START, a fixed instant, so the verdict on a schedule never changes with
+ * the day it is judged, until the first of (a) the end of that year, so every weekday,
+ * month end and leap day is seen, (b) GAP_MAX_RUNS fire times, which still covers a week
+ * for any schedule running at most every five minutes (every hour, weekday and their
+ * cross-day gaps), and (c) the first gap shorter than `floorSeconds`, which settles the
+ * verdict. Results are remembered per schedule and floor.
  */
 export function shortestGapSeconds(
   schedule: string,
   timeZone: string | undefined,
   floorSeconds: number,
 ): number | undefined {
-  const key = `${schedule}\u0000${timeZone ?? ''}\u0000${String(floorSeconds)}`;
+  if (timeZone !== undefined) assertTimeZone(timeZone);
+  const key = `${schedule}\u0000${String(floorSeconds)}`;
   if (gapMemo.has(key)) return gapMemo.get(key);
-  const gap = readShortestGap(schedule, timeZone, floorSeconds);
+  const gap = readShortestGap(schedule, floorSeconds);
   if (gapMemo.size >= GAP_MEMO_SIZE) gapMemo.clear();
   gapMemo.set(key, gap);
   return gap;
 }
 
-function readShortestGap(
-  schedule: string,
-  timeZone: string | undefined,
-  floorSeconds: number,
-): number | undefined {
+// assertTimeZone throws a RangeError for a zone name the IANA database lacks.
+function assertTimeZone(timeZone: string): void {
+  Intl.DateTimeFormat('en', { timeZone });
+}
+
+function readShortestGap(schedule: string, floorSeconds: number): number | undefined {
   const times = CronExpressionParser.parse(MACROS[schedule] ?? schedule, {
     currentDate: GAP_WINDOW_START,
     endDate: GAP_WINDOW_END,
-    tz: timeZone ?? 'UTC',
+    tz: 'UTC',
   });
   let shortest: number | undefined;
   let previous: number | undefined;
   for (let run = 0; run < GAP_MAX_RUNS && times.hasNext(); run += 1) {
-    const time = wallClock(times.next());
+    const time = times.next().getTime();
     const gap = previous === undefined ? undefined : (time - previous) / 1000;
     previous = time;
-    if (gap === undefined || gap <= 0) continue;
+    if (gap === undefined) continue;
     shortest = shortest === undefined ? gap : Math.min(shortest, gap);
     if (shortest < floorSeconds) break;
   }
   return shortest;
-}
-
-// wallClock is a fire time as the zone's clock shows it, counted as if it were UTC.
-function wallClock(time: CronDate): number {
-  return Date.UTC(
-    time.getFullYear(),
-    time.getMonth(),
-    time.getDate(),
-    time.getHours(),
-    time.getMinutes(),
-    time.getSeconds(),
-  );
 }
 
 /** formatDuration renders seconds as days, hours, minutes and seconds: 90 → "1m30s", 3600 → "1h". */
