@@ -36,9 +36,9 @@ const state = (plan: string, billing = true): TenantState => ({
 describe('quotaHard', () => {
   it.each([
     // plan, checks, refs, jobs, pods, cpu, memory (bytes)
-    ['free', '3', '1', '3*2*3+1+1=20', '1', '100m', '256Mi'],
-    ['team', '25', '5', '25*2*3+5+3=158', '3', '750m', '768Mi'],
-    ['business', '200', '25', '200*2*3+25+10=1235', '10', '5000m', '5120Mi'],
+    ['free', '3', '1', '3*3*3+2*1+1+3+1=34', '1', '100m', '256Mi'],
+    ['team', '25', '5', '25*3*3+2*5+3+25+5=268', '3', '750m', '768Mi'],
+    ['business', '200', '25', '200*3*3+2*25+10+200+25=2085', '10', '5000m', '5120Mi'],
     ['suspended', '0', '0', '0', '0', '0m', '0Mi'],
   ])('sizes %s from its limits', (...row) => {
     const [name, checks, refs, jobs, pods, cpu, memory] = row;
@@ -54,8 +54,9 @@ describe('quotaHard', () => {
     });
   });
 
-  it('keeps finished Jobs as history: per check both outcomes’ history, a validation per ref, the runs', () => {
-    expect(jobsQuota(planNamed('team'), 5)).toBe(25 * 2 * 5 + 5 + 3);
+  it('keeps per check three histories and one queued Job, per ref two and one queued, and the runs', () => {
+    expect(jobsQuota(planNamed('team'), 5)).toBe(25 * 3 * 5 + 2 * 5 + 3 + 25 + 5);
+    expect(jobsQuota({ ...planNamed('free'), maxChecks: 0, maxCredentialRefs: 0 }, 3)).toBe(1);
   });
 });
 

@@ -47,9 +47,10 @@ export const ROLE_BINDING_NAME = 'awscheck-tenant';
 export const NETWORK_POLICY_NAME = 'awscheck-default-deny';
 
 /**
- * OPERATOR_JOB_HISTORY is the finished Jobs each check's CronJob keeps per outcome: the
- * operator's default AWSCHECK_JOB_HISTORY (operator/config.ts). An operator configured to
- * keep more needs a larger job quota than jobsQuota computes.
+ * OPERATOR_JOB_HISTORY is the finished Jobs each check keeps per kind of history (CronJob
+ * successes, CronJob failures, runs it owns directly): the operator's default
+ * AWSCHECK_JOB_HISTORY (operator/config.ts). An operator configured to keep more needs a
+ * larger job quota than jobsQuota computes.
  */
 export const OPERATOR_JOB_HISTORY = 3;
 
@@ -65,13 +66,25 @@ export interface TenantPlan {
 }
 
 /**
- * jobsQuota is the Jobs a tenant may hold at once. Finished Jobs are kept as history, so:
- * each check's CronJob keeps `history` succeeded and `history` failed Jobs, each credential
- * ref has at most one validation Job, and at most maxConcurrentRuns run at once:
- * maxChecks × 2 × history + maxCredentialRefs + maxConcurrentRuns.
+ * jobsQuota is the Jobs a tenant may hold at once (count/jobs.batch counts every Job,
+ * finished and suspended ones included). What the operator keeps, per its code:
+ * - per check, its CronJob's history: `history` succeeded and `history` failed Jobs
+ *   (operator/controller/cronjob.ts successfulJobsHistoryLimit / failedJobsHistoryLimit);
+ * - per check, up to `history` finished Jobs the check owns directly (the first run after
+ *   each spec edit, run-now), pruned beyond that (check-plan.ts recordedToDelete);
+ * - per credential ref, the recorded latest validation Job plus one running
+ *   (credential-plan.ts validationsToDelete keeps only the recorded one);
+ * - the runs in flight, at most maxConcurrentRuns;
+ * - one queued Job per check and per credential ref: in tenant namespaces Jobs are created
+ *   suspended and the operator resumes at most maxConcurrentRuns at a time, so every check
+ *   and ref may have one waiting at once (the `pods` quota stays the concurrency backstop).
+ * So: maxChecks × 3 × history + 2 × maxCredentialRefs + maxConcurrentRuns
+ *     + maxChecks + maxCredentialRefs.
  */
 export function jobsQuota(plan: Plan, history = OPERATOR_JOB_HISTORY): number {
-  return plan.maxChecks * 2 * history + plan.maxCredentialRefs + plan.maxConcurrentRuns;
+  const kept = plan.maxChecks * 3 * history + 2 * plan.maxCredentialRefs + plan.maxConcurrentRuns;
+  const queued = plan.maxChecks + plan.maxCredentialRefs;
+  return kept + queued;
 }
 
 const MI = 2 ** 20;

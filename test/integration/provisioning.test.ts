@@ -3,14 +3,16 @@
 // changed, ends in the newest state whatever the delivery order, is finished by resync
 // after a crash in the middle, follows a changed catalog, and never deletes on a downgrade.
 import {
+  BatchV1Api,
   CustomObjectsApi,
   NetworkingV1Api,
   RbacAuthorizationV1Api,
   type KubernetesObject,
+  type V1Job,
 } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { GROUP, VERSION } from '../../operator/api/v1alpha1/common.ts';
-import { defaultCatalog } from '../../operator/plans/catalog.ts';
+import { defaultCatalog, planOf, type Plan } from '../../operator/plans/catalog.ts';
 import {
   PLAN_LABEL,
   STRIPE_SUBSCRIPTION_ANNOTATION,
@@ -22,6 +24,8 @@ import {
 import { freePlanState } from '../../portal/billing/subscription-state.ts';
 import { provisionClient, type ProvisionClient } from '../../portal/provisioning/client.ts';
 import {
+  jobsQuota,
+  OPERATOR_JOB_HISTORY,
   PROVISIONED_ANNOTATION,
   QUOTA_NAME,
   STATE_VERSION_ANNOTATION,
@@ -96,7 +100,7 @@ describe('provisioning as the portal', () => {
     });
     expect(await hardOf(tenantId)).toMatchObject({
       'count/awschecks.awscheck.io': '25',
-      'count/jobs.batch': '158',
+      'count/jobs.batch': '268',
       pods: '3',
       'requests.cpu': '750m',
       'limits.memory': '768Mi',
@@ -256,6 +260,55 @@ describe('provisioning as the portal', () => {
     })) as { items: unknown[] };
     expect(checks.items).toHaveLength(4);
     expect(await hardOf(tenantId)).toMatchObject({ 'count/awschecks.awscheck.io': '3' });
+  });
+
+  it('admits every Job the operator keeps for a full tenant, and one more is refused', async () => {
+    const tenantId = newTenantId();
+    const namespace = tenantNamespace(tenantId);
+    const small = { maxChecks: 2, maxCredentialRefs: 1, maxConcurrentRuns: 1 };
+    const catalog = settableCatalog(withPlan(defaultCatalog(), 'free', small));
+    await provisioner(catalog).provision(freePlanState(tenantId, new Date()));
+    await quotaCounted(env.kubeconfig, namespace);
+    const history = OPERATOR_JOB_HISTORY;
+    // What the operator holds at most, by kind (see jobsQuota): per check its CronJob's
+    // succeeded and failed history, the runs it owns directly and one queued (suspended);
+    // per credential ref the recorded validation, one running and one queued; the runs.
+    const kept = [
+      ...Array.from({ length: small.maxChecks }, (_, c) => [
+        ...Array.from({ length: history }, (_, i) => `check${c}-cron-succeeded-${i}`),
+        ...Array.from({ length: history }, (_, i) => `check${c}-cron-failed-${i}`),
+        ...Array.from({ length: history }, (_, i) => `check${c}-owned-${i}`),
+        `check${c}-queued`,
+      ]),
+      ...Array.from({ length: small.maxCredentialRefs }, (_, r) => [
+        `ref${r}-validation-latest`,
+        `ref${r}-validation-running`,
+        `ref${r}-validation-queued`,
+      ]),
+      ...Array.from({ length: small.maxConcurrentRuns }, (_, i) => [`run-in-flight-${i}`]),
+    ].flat();
+    const batch = admin.config.makeApiClient(BatchV1Api);
+    const job = (name: string): V1Job => ({
+      metadata: { name },
+      spec: {
+        suspend: true,
+        template: {
+          spec: { restartPolicy: 'Never', containers: [{ name: 'checker', image: 'checker' }] },
+        },
+      },
+    });
+
+    const refused: string[] = [];
+    for (const name of kept)
+      await batch.createNamespacedJob({ namespace, body: job(name) }).catch((error: unknown) => {
+        refused.push(`${name}: ${String(error)}`);
+      });
+    const oneMore = await statusOf(batch.createNamespacedJob({ namespace, body: job('extra') }));
+
+    expect(refused).toEqual([]);
+    expect(kept).toHaveLength(jobsQuota(planOf(await catalog.current(), 'free') as Plan));
+    expect(oneMore.code).toBe(403);
+    expect(oneMore.message).toContain('count/jobs.batch');
   });
 
   it('is fenced at admission to tenant namespaces', async () => {
