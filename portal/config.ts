@@ -46,7 +46,9 @@ const PortalConfigSchema = z.object({
   PLATFORM_PRINCIPAL_ARN: z
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user|root)(\/.+)?$/, 'must be an IAM principal ARN')
-    .describe('The principal tenants’ read-only roles trust (the checker’s identity)'),
+    .describe(
+      'The principal tenants’ read-only roles trust (shown on "connect an AWS account" and in its CloudFormation template). It must be the operator’s AWSCHECK_PLATFORM_ROLE_ARN, and the operator must run with AWSCHECK_ALLOW_PLATFORM_IDENTITY=true: only then can an AwsCredentialRef with assumeRole alone start from it. Otherwise tenants use the page’s alternative (an access-key Secret + secretRef + assumeRole, the role trusting the key’s user instead)',
+    ),
   PORTAL_AUTH_RATE_LIMIT: z.coerce
     .number()
     .int()

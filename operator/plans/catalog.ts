@@ -45,7 +45,16 @@ export const Plan = z.strictObject({
     .regex(/^price_\w+$/, 'must be a Stripe price id (price_…)')
     .optional()
     .describe('The Stripe price Checkout sells; absent: no card is needed'),
-  active: z.boolean().describe('Whether checks run; false is the state of an unpaid tenant'),
+  active: z
+    .boolean()
+    .describe(
+      'Whether checks run (the operator reads only this); false is the state of an unpaid tenant',
+    ),
+  sellable: z
+    .boolean()
+    .describe(
+      'Whether the pricing page and Checkout offer the plan; a sellable plan must be active',
+    ),
   maxChecks: count.describe('AwsChecks a tenant may have (ResourceQuota and operator)'),
   maxCredentialRefs: count.describe('AwsCredentialRefs a tenant may have (ResourceQuota)'),
   minScheduleIntervalSeconds: z.int().positive().describe('Shortest gap between two runs'),
@@ -57,6 +66,13 @@ export const Plan = z.strictObject({
   maxConcurrentRuns: count.describe('Checker Jobs that may exist at once (ResourceQuota)'),
 });
 export type Plan = z.infer<typeof Plan>;
+
+/** unrunnableForSale names the plans offered for sale whose checks would not run. */
+function unrunnableForSale(plans: Readonly<Record<string, Plan>>): string[] {
+  return Object.entries(plans)
+    .filter(([, plan]) => plan.sellable && !plan.active)
+    .map(([name]) => name);
+}
 
 /** PlanCatalog is every plan by name. */
 export const PlanCatalog = z
@@ -78,6 +94,12 @@ export const PlanCatalog = z
         code: 'custom',
         path: ['plans', SUSPENDED_PLAN, 'stripePriceId'],
         message: 'cannot be sold',
+      });
+    for (const name of unrunnableForSale(catalog.plans))
+      context.addIssue({
+        code: 'custom',
+        path: ['plans', name, 'sellable'],
+        message: 'cannot be true for a plan that is not active (its checks would not run)',
       });
     const prices = Object.values(catalog.plans).flatMap((plan) => plan.stripePriceId ?? []);
     if (new Set(prices).size !== prices.length)
@@ -129,10 +151,13 @@ export function planForPrice(
   return found === undefined ? undefined : { name: found[0], plan: found[1] };
 }
 
-/** sellablePlans are the plans the pricing page offers, cheapest first. */
+/**
+ * sellablePlans are the plans the pricing page offers, cheapest first: those marked
+ * `sellable` (never `active`, which says only whether checks run).
+ */
 export function sellablePlans(catalog: PlanCatalog): { name: string; plan: Plan }[] {
   return Object.entries(catalog.plans)
-    .filter(([, plan]) => plan.active)
+    .filter(([, plan]) => plan.sellable)
     .map(([name, plan]) => ({ name, plan }))
     .sort((a, b) => a.plan.monthlyPriceCents - b.plan.monthlyPriceCents);
 }

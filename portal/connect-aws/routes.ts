@@ -13,7 +13,12 @@ import type { PortalDeps } from '../deps.ts';
 import { connectAwsPage } from '../pages/connect-aws.ts';
 import { settingUpPage } from '../pages/dashboard.ts';
 import { sendPage, type PageContextOf } from '../pages/send.ts';
-import { checkerPolicy, credentialRefYaml, roleTemplate } from './template.ts';
+import {
+  checkerPolicy,
+  credentialRefYaml,
+  keyBasedCredentialYaml,
+  roleTemplate,
+} from './template.ts';
 
 const ROLE_ARN_PLACEHOLDER = 'arn:aws:iam::<your-account-id>:role/AwsCheckReadOnly';
 
@@ -40,6 +45,7 @@ export function connectAwsRouter(deps: PortalDeps, pageContext: PageContextOf): 
       principalArn: deps.config.platformPrincipalArn,
       policyJson: JSON.stringify(policy, null, 2),
       credentialRefYaml: credentialRefYaml(name, ROLE_ARN_PLACEHOLDER),
+      keyBasedYaml: keyBasedCredentialYaml(name, ROLE_ARN_PLACEHOLDER),
       credentials: credentialRows(credentials),
     };
     sendPage(res, 200, connectAwsPage(view, pageContext(req, res)));

@@ -1,12 +1,16 @@
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
   checkerPolicy,
   credentialRefYaml,
+  KEYS_SECRET_NAME,
+  keyBasedCredentialYaml,
   ROLE_ARN_OUTPUT,
   ROLE_LOGICAL_ID,
   roleTemplate,
 } from './template.ts';
+import { AwsCredentialRefSpec } from '../../operator/api/v1alpha1/awscredentialref.ts';
+import { SECRET_KEYS } from '../../operator/checker/credentials.ts';
 import policyFile from '../../operator/checker/iam-policy.json' with { type: 'json' };
 
 const PRINCIPAL = 'arn:aws:iam::111122223333:role/awscheck-platform';
@@ -80,5 +84,25 @@ describe('credentialRefYaml', () => {
     expect(ref.metadata.namespace).toBe('tenant-abc');
     expect(ref.spec.assumeRole.roleArn).toBe('arn:aws:iam::111122223333:role/R');
     expect(ref.spec.assumeRole).not.toHaveProperty('externalId');
+  });
+});
+
+describe('keyBasedCredentialYaml', () => {
+  it('is a Secret of the two keys the checker reads and a ref starting from it that assumes the role', () => {
+    const [secret, ref] = parseAllDocuments(
+      keyBasedCredentialYaml('tenant-abc', 'arn:aws:iam::111122223333:role/R'),
+    ).map((doc) => doc.toJS() as Record<string, unknown>);
+    expect(secret).toMatchObject({
+      kind: 'Secret',
+      metadata: { name: KEYS_SECRET_NAME, namespace: 'tenant-abc' },
+    });
+    expect(Object.keys((secret as { stringData: object }).stringData).sort()).toEqual([
+      SECRET_KEYS.accessKeyId,
+      SECRET_KEYS.secretAccessKey,
+    ]);
+    const spec = AwsCredentialRefSpec.parse((ref as { spec: unknown }).spec);
+    expect(ref).toMatchObject({ kind: 'AwsCredentialRef', metadata: { namespace: 'tenant-abc' } });
+    expect(spec.secretRef?.name).toBe(KEYS_SECRET_NAME);
+    expect(spec.assumeRole?.roleArn).toBe('arn:aws:iam::111122223333:role/R');
   });
 });

@@ -4,6 +4,7 @@
 // the same inputs give the same text. Long-form intrinsics (Fn::GetAtt), no YAML tags.
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { SECRET_KEYS } from '../../operator/checker/credentials.ts';
 
 /** IamPolicyDocument is an IAM policy as iam-policy.json holds it. */
 export interface IamPolicyDocument {
@@ -79,7 +80,10 @@ export function roleTemplate(inputs: RoleTemplateInputs): string {
   return stringify(template, { lineWidth: 0 });
 }
 
-/** credentialRefYaml is the AwsCredentialRef a tenant applies once the stack is created. */
+/**
+ * credentialRefYaml is the AwsCredentialRef a tenant applies once the stack is created:
+ * assumeRole alone, starting from the platform identity (the operator must allow it).
+ */
 export function credentialRefYaml(namespace: string, roleArn: string): string {
   return stringify(
     {
@@ -90,4 +94,36 @@ export function credentialRefYaml(namespace: string, roleArn: string): string {
     },
     { lineWidth: 0 },
   );
+}
+
+/** KEYS_SECRET_NAME is the Secret of access keys the key-based AwsCredentialRef names. */
+export const KEYS_SECRET_NAME = 'aws-readonly-keys';
+
+/**
+ * keyBasedCredentialYaml is the alternative that needs no platform identity: a Secret of
+ * access keys (placeholders, filled in by the tenant) and an AwsCredentialRef that starts
+ * from them (secretRef) and assumes the role; two YAML documents.
+ */
+export function keyBasedCredentialYaml(namespace: string, roleArn: string): string {
+  const secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: KEYS_SECRET_NAME, namespace },
+    type: 'Opaque',
+    stringData: {
+      [SECRET_KEYS.accessKeyId]: '<access key id of the user the role trusts>',
+      [SECRET_KEYS.secretAccessKey]: '<its secret access key>',
+    },
+  };
+  const ref = {
+    apiVersion: 'awscheck.io/v1alpha1',
+    kind: 'AwsCredentialRef',
+    metadata: { name: 'aws-readonly', namespace },
+    spec: {
+      region: 'us-east-1',
+      secretRef: { name: KEYS_SECRET_NAME },
+      assumeRole: { roleArn, sessionName: 'awscheck' },
+    },
+  };
+  return [secret, ref].map((doc) => stringify(doc, { lineWidth: 0 })).join('---\n');
 }

@@ -2,10 +2,10 @@
 // read live from the apiserver (escaped, and only the user's own namespace), the
 // kubeconfig download, "connect an AWS account", and the catalog's 503 when it is missing.
 import { KubeConfig, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { GROUP, VERSION } from '../../operator/api/v1alpha1/common.ts';
-import { CATALOG_CONFIGMAP } from '../../operator/plans/catalog.ts';
+import { CATALOG_CONFIGMAP, CATALOG_KEY, defaultCatalog } from '../../operator/plans/catalog.ts';
 import { externalIdFor, tenantNamespace } from '../../operator/plans/tenancy.ts';
 import { freePlanState } from '../../portal/billing/subscription-state.ts';
 import { CustomObjects } from '../support/awscheck.ts';
@@ -190,6 +190,15 @@ describe('connect an AWS account', () => {
     expect(page.body).toContain(externalId);
     expect(page.body).toContain(TEST_PLATFORM_PRINCIPAL);
     expect(page.body).toContain('ec2:DescribeInstances');
+    // Both ways in: assumeRole alone, with what the operator's admin must set for it ...
+    expect(page.body).toContain('AWSCHECK_ALLOW_PLATFORM_IDENTITY=true');
+    expect(page.body).toContain('AWSCHECK_PLATFORM_ROLE_ARN');
+    expect(page.body).toContain('PLATFORM_PRINCIPAL_ARN');
+    // ... and the access-key alternative: a Secret, and a ref naming it and the role.
+    expect(page.body).toContain('Alternative: start from access keys of your own');
+    expect(page.body).toContain('kind: Secret');
+    expect(page.body).toMatch(/secretRef:\s+name: aws-readonly-keys/);
+    expect(page.body).toContain('AWS_SECRET_ACCESS_KEY');
     const template = await browser.get('/connect-aws/cloudformation.yaml');
     expect(template.headers.get('content-disposition')).toMatch(/^attachment;/);
     const parsed = parse(template.body) as {
@@ -210,6 +219,31 @@ describe('pricing', () => {
     expect(page.body).toContain('action="/billing/checkout"');
     expect(page.body).toContain('name="plan" value="team"');
     expect(page.body).toContain('Start free');
+  });
+
+  it('offers only plans marked sellable: an active plan taken off sale is not on the page', async () => {
+    const catalog = defaultCatalog();
+    const business = { ...catalog.plans.business, sellable: false };
+    const changed = { plans: { ...catalog.plans, business } };
+    expect(business.active).toBe(true);
+    const core = kubeClients(env.kubeconfig).core;
+    const namespace = portal.deps.config.operatorNamespace;
+    const replace = async (text: string): Promise<void> => {
+      await core.patchNamespacedConfigMap(
+        { name: CATALOG_CONFIGMAP, namespace, body: { data: { [CATALOG_KEY]: text } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    };
+    await replace(stringify(changed));
+    try {
+      const page = await new PortalBrowser(portal.url).get('/');
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('id="plan-team"');
+      expect(page.body).not.toContain('id="plan-business"');
+    } finally {
+      await replace(stringify(catalog));
+    }
+    expect((await new PortalBrowser(portal.url).get('/')).body).toContain('id="plan-business"');
   });
 
   it('answers 503 when the catalog ConfigMap is missing, never a default catalog', async () => {
