@@ -7,7 +7,8 @@ import type { OperatorConfig } from './config.ts';
 import { reconcileCheck } from './controller/check-controller.ts';
 import type { ControllerContext, ReconcileResult } from './controller/context.ts';
 import { reconcileCredential } from './controller/credential-controller.ts';
-import { reportCatalog } from './controller/plan-facts.ts';
+import { CatalogKeeper, reportCatalog } from './controller/plan-facts.ts';
+import { recordEvent, type EventInput, type EventSubject } from './events.ts';
 import type { KubeClients } from './kube.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
@@ -84,8 +85,14 @@ export function startManager(input: ManagerInput): Manager {
     log.warn({ cache: kind, retryInMs: retry, err: describe(error) }, 'watch failed; retrying');
   });
   const { caches } = started;
+  const catalog = new CatalogKeeper();
   const catalogReport = (): void => {
-    reportCatalog({ caches, namespace: config.namespace, log, metrics });
+    const recordCatalogEvent = (subject: EventSubject, event: EventInput): Promise<void> =>
+      recordEvent(input.clients.core, subject, event, clock.now());
+    const report = { keeper: catalog, caches, namespace: config.namespace, log, metrics };
+    reportCatalog({ ...report, recordEvent: recordCatalogEvent }).catch((error: unknown) => {
+      log.warn({ err: describe(error) }, 'could not record the plan catalog Event');
+    });
   };
   const context: ControllerContext = {
     config,
@@ -94,6 +101,7 @@ export function startManager(input: ManagerInput): Manager {
     metrics,
     log,
     clock,
+    catalog,
   };
   let synced = false;
   void started.synced.then(() => {

@@ -69,7 +69,12 @@ export class Metrics {
   });
   readonly planCatalogValid = new Gauge({
     name: 'awscheck_plan_catalog_valid',
-    help: 'Whether the plan catalog ConfigMap exists and is valid (1) or not (0): while 0, no check in a tenant namespace runs.',
+    help: 'Whether the plan catalog ConfigMap exists and is valid (1) or not (0): while 0, the last valid catalog seen since start stays in force (awscheck_plan_catalog_in_force 1), or, when none was, no check in a tenant namespace runs.',
+    registers: [this.registry],
+  });
+  readonly planCatalogInForce = new Gauge({
+    name: 'awscheck_plan_catalog_in_force',
+    help: 'Whether a plan catalog is enforced (1): the ConfigMap, or the last valid one kept while it is invalid or deleted. 0: no valid catalog since start, no check in a tenant namespace runs.',
     registers: [this.registry],
   });
 

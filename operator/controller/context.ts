@@ -4,6 +4,7 @@ import type { KubeClients } from '../kube.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Clock } from '../runtime/clock.ts';
+import type { CatalogKeeper } from './plan-facts.ts';
 
 /** ControllerContext is what every reconcile reads from and writes through. */
 export interface ControllerContext {
@@ -13,6 +14,8 @@ export interface ControllerContext {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly clock: Clock;
+  /** The plan catalog in force for this process. */
+  readonly catalog: CatalogKeeper;
 }
 
 /**

@@ -3,7 +3,12 @@
 // every check in a tenant namespace (labels awscheck.io/tenant and awscheck.io/plan)
 // against its plan. This file writes its own catalog with small limits.
 import { randomBytes } from 'node:crypto';
-import { PatchStrategy, setHeaderOptions, type V1CronJob } from '@kubernetes/client-node';
+import {
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Event,
+  type V1CronJob,
+} from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
@@ -151,6 +156,52 @@ async function suspendedWhen(namespace: string, name: string, suspend: boolean):
   });
 }
 
+async function catalogWarnings(): Promise<CoreV1Event[]> {
+  const events = await admin.core.listNamespacedEvent({
+    namespace: setup.namespace,
+    fieldSelector: `involvedObject.name=${CATALOG_CONFIGMAP},reason=PlanCatalogRejected`,
+  });
+  return events.items.filter((event) => event.type === 'Warning');
+}
+
+// catalogWarning waits for the operator's Warning Event on the catalog ConfigMap that
+// names `keptVersion` as the catalog still in force.
+async function catalogWarning(keptVersion: string): Promise<CoreV1Event> {
+  return eventually(`a PlanCatalogRejected Event keeping ${keptVersion}`, async () =>
+    (await catalogWarnings()).find((event) =>
+      event.message?.includes(`(resourceVersion ${keptVersion})`),
+    ),
+  );
+}
+
+async function catalogGauges(expected: { valid: number; inForce: number }): Promise<void> {
+  await eventually(`catalog gauges ${JSON.stringify(expected)}`, async () => {
+    const text = await (await fetch(`${operator.url}/metrics`)).text();
+    const valid = new RegExp(`^awscheck_plan_catalog_valid ${String(expected.valid)}$`, 'm');
+    const inForce = new RegExp(`^awscheck_plan_catalog_in_force ${String(expected.inForce)}$`, 'm');
+    return valid.test(text) && inForce.test(text) ? text : undefined;
+  });
+}
+
+// restoreCatalog puts this file's catalog back, creating the ConfigMap if it was deleted.
+async function restoreCatalog(): Promise<void> {
+  const list = await admin.core.listNamespacedConfigMap({
+    namespace: setup.namespace,
+    fieldSelector: `metadata.name=${CATALOG_CONFIGMAP}`,
+  });
+  if (list.items.length > 0) {
+    await writeCatalog(catalog);
+    return;
+  }
+  await admin.core.createNamespacedConfigMap({
+    namespace: setup.namespace,
+    body: {
+      metadata: { name: CATALOG_CONFIGMAP, namespace: setup.namespace },
+      data: { [CATALOG_KEY]: stringify(catalog) },
+    },
+  });
+}
+
 describe('plan enforcement', () => {
   it('reports a too-frequent schedule, too many regions and a service outside the plan, with no CronJob', async () => {
     const namespace = await tenantOn('team');
@@ -255,6 +306,66 @@ describe('plan enforcement', () => {
     }
     await readyWhen(namespace, 'hourly', 'Scheduled');
     await suspendedWhen(namespace, 'hourly', false);
+  });
+
+  it('keeps the last valid catalog in force when the ConfigMap turns invalid or is deleted, and says so', async () => {
+    const namespace = await tenantOn('small');
+    await objects.create('awschecks', namespace, check('kept', { schedule: '@hourly' }));
+    await readyWhen(namespace, 'kept', 'Scheduled');
+    const before = await admin.core.readNamespacedConfigMap({
+      name: CATALOG_CONFIGMAP,
+      namespace: setup.namespace,
+    });
+    try {
+      await admin.core.patchNamespacedConfigMap(
+        {
+          name: CATALOG_CONFIGMAP,
+          namespace: setup.namespace,
+          body: { data: { [CATALOG_KEY]: 'plans: {}' } },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      const invalid = await catalogWarning(before.metadata?.resourceVersion ?? '');
+      expect(invalid.message).toContain(
+        `the last valid catalog (resourceVersion ${before.metadata?.resourceVersion ?? ''}) stays in force until a valid edit`,
+      );
+      expect(invalid.involvedObject.uid).toBe(before.metadata?.uid);
+      await catalogGauges({ valid: 0, inForce: 1 });
+      // judged under the kept catalog: a new tenant's check is scheduled, the old one stays
+      const later = await tenantOn('small');
+      await objects.create('awschecks', later, check('judged', { schedule: '@hourly' }));
+      await readyWhen(later, 'judged', 'Scheduled');
+      expect(conditionOf(await objects.check(namespace, 'kept'), 'Ready')?.reason).toBe(
+        'Scheduled',
+      );
+      expect((await cronJobOf(namespace, 'kept'))?.spec.suspend).toBe(false);
+
+      await admin.core.deleteNamespacedConfigMap({
+        name: CATALOG_CONFIGMAP,
+        namespace: setup.namespace,
+      });
+      await eventually('a second Warning Event, for the deletion', async () => {
+        const events = await catalogWarnings();
+        return events.length >= 2 ? events : undefined;
+      });
+      await objects.create('awschecks', later, check('after-delete', { schedule: '@hourly' }));
+      await readyWhen(later, 'after-delete', 'Scheduled');
+
+      // a restarted operator has seen no valid catalog: tenant checks stop, named
+      await operator.stop();
+      operator = await startOperator(env, setup);
+      const stopped = await readyWhen(namespace, 'kept', 'InvalidConfiguration');
+      expect(conditionOf(stopped, 'Ready')?.message).toContain(
+        `ConfigMap ${setup.namespace}/${CATALOG_CONFIGMAP} (key ${CATALOG_KEY}), does not exist`,
+      );
+      await suspendedWhen(namespace, 'kept', true);
+      await catalogGauges({ valid: 0, inForce: 0 });
+    } finally {
+      await restoreCatalog();
+    }
+    await readyWhen(namespace, 'kept', 'Scheduled');
+    await suspendedWhen(namespace, 'kept', false);
+    await catalogGauges({ valid: 1, inForce: 1 });
   });
 
   it('keeps every object on a downgrade and reports the ones beyond maxChecks', async () => {
