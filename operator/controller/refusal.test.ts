@@ -48,9 +48,31 @@ describe('refusalOf', () => {
     expect(refusal?.final).toBe(final);
   });
 
-  it('keeps the apiserver’s words and says a quota is retried', () => {
-    expect(refusalOf(api(403, 'exceeded quota: runs'), 'the validation Job')?.message).toBe(
-      "the apiserver refused the validation Job (HTTP 403): exceeded quota: runs; the plan's concurrent runs are in use, retrying with backoff",
+  it.each<[string, string]>([
+    [
+      'jobs.batch "x" is forbidden: exceeded quota: runs, requested: pods=1, used: pods=2, limited: pods=2',
+      'ResourceQuota runs is full (limited: pods=2; used: pods=2; requested: pods=1)',
+    ],
+    [
+      'jobs.batch "x" is forbidden: exceeded quota: plan, requested: count/jobs.batch=1,requests.cpu=150m, used: count/jobs.batch=1,requests.cpu=300m, limited: count/jobs.batch=9,requests.cpu=300m',
+      'ResourceQuota plan is full (limited: count/jobs.batch=9,requests.cpu=300m; used: count/jobs.batch=1,requests.cpu=300m; requested: count/jobs.batch=1,requests.cpu=150m)',
+    ],
+    [
+      'jobs.batch "x" is forbidden: status unknown for quota: runs, resources: count/jobs.batch',
+      'ResourceQuota runs is not counted yet',
+    ],
+    ['exceeded quota: runs', 'a ResourceQuota holds it back'],
+  ])('names the quota and its resources in its own words: %s', (words, said) => {
+    expect(refusalOf(api(403, words), 'the validation Job')?.message).toBe(
+      `the apiserver refused the validation Job (HTTP 403): ${words}; ${said}, retrying with backoff`,
     );
+  });
+
+  it('never blames the plan’s concurrent runs for a CPU quota', () => {
+    const words =
+      'exceeded quota: plan, requested: requests.cpu=1, used: requests.cpu=0, limited: requests.cpu=500m';
+    const message = refusalOf(api(403, words), 'the Job')?.message ?? '';
+    expect(message).not.toContain('concurrent runs');
+    expect(message).toContain('limited: requests.cpu=500m');
   });
 });

@@ -2,8 +2,8 @@
 // forbidden write, an admission policy's no) and a name taken by an object that is not
 // ours are reported in status (Stalled, the apiserver's own words), never retried in a
 // tight loop; the resync looks again, so a fixed spec or cluster heals the object.
-// One 403 is not final: a ResourceQuota's "exceeded quota" (the plan's concurrent runs,
-// counted as Jobs and Pods) frees itself as runs end, so it is retried with backoff.
+// One 403 is not final: a ResourceQuota's "exceeded quota" (Jobs, Pods, CPU or memory,
+// whichever the quota names) frees itself as runs end, so it is retried with backoff.
 import { ApiException } from '@kubernetes/client-node';
 
 /** REFUSAL_CODES are the HTTP statuses that say the request itself will not succeed. */
@@ -35,7 +35,7 @@ export function refusalOf(error: unknown, what: string): Refusal | undefined {
   const words = apiMessage(error);
   const message = `the apiserver refused ${what} (HTTP ${String(error.code)}): ${words}`;
   if (isQuotaRefusal(error.code, words)) {
-    const retry = `${message}; the plan's concurrent runs are in use, retrying with backoff`;
+    const retry = `${message}; ${quotaWords(words)}, retrying with backoff`;
     return { reason: QUOTA_EXCEEDED, message: retry, final: false };
   }
   return { reason: 'InvalidConfiguration', message, final: true };
@@ -52,6 +52,25 @@ export function isQuotaRefusal(code: number, message: string): boolean {
     code === 403 &&
     (message.includes('exceeded quota') || message.includes('status unknown for quota'))
   );
+}
+
+/**
+ * quotaWords says, in the quota admission's own terms, what holds a write back: the
+ * ResourceQuota and each resource it limits that the write would exceed
+ * ("exceeded quota: runs, requested: pods=1, used: pods=2, limited: pods=2"), or that the
+ * quota is not counted yet. Unrecognised words are passed on as they are.
+ */
+export function quotaWords(words: string): string {
+  const exceeded = /exceeded quota: ([^,]+), requested: (.+?), used: (.+?), limited: (.+)$/.exec(
+    words,
+  );
+  if (exceeded !== null) {
+    const [, quota = '', requested = '', used = '', limited = ''] = exceeded;
+    return `ResourceQuota ${quota} is full (limited: ${limited}; used: ${used}; requested: ${requested})`;
+  }
+  const unknown = /status unknown for quota: ([^,]+)/.exec(words);
+  if (unknown !== null) return `ResourceQuota ${unknown[1] ?? ''} is not counted yet`;
+  return 'a ResourceQuota holds it back';
 }
 
 /** apiMessage is the apiserver's own explanation of a refusal. */

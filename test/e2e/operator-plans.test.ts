@@ -440,6 +440,9 @@ describe('plan enforcement', () => {
     });
     expect(conditionOf(ref, 'Reconciling')?.status).toBe('True');
     expect(conditionOf(ref, 'Ready')?.message).toContain('exceeded quota');
+    expect(conditionOf(ref, 'Ready')?.message).toContain(
+      'ResourceQuota runs is full (limited: count/jobs.batch=0; used: count/jobs.batch=0; requested: count/jobs.batch=1), retrying with backoff',
+    );
     const held = await readyWhen(namespace, 'now', 'QuotaExceeded');
     expect(conditionOf(held, 'Reconciling')?.status).toBe('True');
     expect(conditionOf(held, 'Stalled')).toBeUndefined();
