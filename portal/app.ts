@@ -10,16 +10,17 @@ import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { authRouter } from './auth/routes.ts';
 import { createCsrf, type Csrf } from './auth/csrf.ts';
+import { renewIdToken } from './auth/cognito.ts';
 import { createIdTokenVerifier, type IdTokenVerifier } from './auth/id-token.ts';
 import { authRateLimit } from './auth/rate-limit.ts';
-import { sessionMiddleware } from './auth/session.ts';
+import { sessionMiddleware, type SessionOptions } from './auth/session.ts';
 import { billingRouter } from './billing/routes.ts';
 import { stripeWebhookRouter } from './billing/webhook.ts';
 import type { PortalConfig } from './config.ts';
 import { connectAwsRouter } from './connect-aws/routes.ts';
 import { dashboardRouter } from './dashboard/routes.ts';
 import { signedInUser, type PortalDeps } from './deps.ts';
-import { portalError, toPortalError } from './errors.ts';
+import { errorLogFields, portalError, toPortalError } from './errors.ts';
 import { errorPage } from './pages/error.ts';
 import type { PageContext } from './pages/layout.ts';
 import { STYLESHEET_PATH } from './pages/layout.ts';
@@ -65,7 +66,19 @@ export function createApp(deps: PortalDeps): Express {
   const csrf: Csrf = createCsrf(config.sessionSecret, config.secureCookies);
   app.use(cookieParser());
   app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 20 }));
-  app.use(sessionMiddleware(verify, config.secureCookies, deps.log));
+  const session: SessionOptions = {
+    secure: config.secureCookies,
+    now: deps.now,
+    refreshMaxAgeMs: config.sessionMaxAgeMs,
+  };
+  app.use(
+    sessionMiddleware({
+      ...session,
+      verify,
+      renew: async (refresh) => renewIdToken(deps.cognito, config.cognito.clientId, refresh),
+      log: deps.log,
+    }),
+  );
   app.use(csrf.protect);
   const pageContext: PageContextOf = (req, res) => ({
     user: signedInUser(res),
@@ -78,7 +91,12 @@ export function createApp(deps: PortalDeps): Express {
     sendPage(res, 200, pricingPage(catalog, pageContext(req, res)));
   });
   app.use(
-    authRouter(deps, { verify, pageContext, rateLimit: authRateLimit(config.authRateLimit) }),
+    authRouter(deps, {
+      verify,
+      pageContext,
+      rateLimit: authRateLimit(config.authRateLimit),
+      session,
+    }),
   );
   app.use(dashboardRouter(deps, pageContext));
   app.use(connectAwsRouter(deps, pageContext));
@@ -92,7 +110,8 @@ export function createApp(deps: PortalDeps): Express {
 
 /**
  * errorHandler renders any error as the table says: its status and sentence, logged with
- * its code (5xx with the cause's name and message: never a stack, a token or a form).
+ * errorLogFields (the code, the cause's name and request ids; never a third party's
+ * message, which can quote a person's email, nor a stack, a token or a form).
  */
 function errorHandler(
   deps: PortalDeps,
@@ -104,10 +123,8 @@ function errorHandler(
       return;
     }
     const portal = toPortalError(error);
-    const cause = portal.cause instanceof Error ? portal.cause : undefined;
-    const entry = { code: portal.code, status: portal.status, method: req.method, path: req.path };
-    if (portal.status >= 500)
-      deps.log.error({ ...entry, cause: cause?.name, detail: cause?.message }, 'request failed');
+    const entry = { ...errorLogFields(portal), method: req.method, path: req.path };
+    if (portal.status >= 500) deps.log.error(entry, 'request failed');
     else deps.log.info(entry, 'request refused');
     if (req.path.startsWith('/webhooks/')) {
       res.status(portal.status).json({ error: portal.code, message: portal.message });

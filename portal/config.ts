@@ -55,7 +55,9 @@ const PortalConfigSchema = z.object({
     .min(1)
     .max(10000)
     .default(10)
-    .describe('Sign-in, sign-up and confirm attempts one client address may make per window'),
+    .describe(
+      'Attempts at the sign-in, sign-up, confirm, new-code and password reset forms (together) one client address may make per window',
+    ),
   PORTAL_AUTH_RATE_WINDOW_SECONDS: z.coerce
     .number()
     .int()
@@ -63,6 +65,15 @@ const PortalConfigSchema = z.object({
     .max(86400)
     .default(900)
     .describe('The window of PORTAL_AUTH_RATE_LIMIT'),
+  PORTAL_SESSION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(30)
+    .describe(
+      'How long a sign-in lasts: the refresh token cookie’s lifetime. At most the user pool app client’s refresh token validity (Cognito’s default: 30 days)',
+    ),
   PORTAL_CSP_FORM_ACTION: z
     .string()
     .default('https://checkout.stripe.com https://billing.stripe.com')
@@ -118,7 +129,9 @@ export interface PortalConfig {
     readonly tokenSeconds: number;
   };
   readonly platformPrincipalArn: string;
-  /** Attempts per client address and window on sign-in, sign-up and confirm. */
+  /** How long the refresh token cookie lives, in milliseconds. */
+  readonly sessionMaxAgeMs: number;
+  /** Attempts per client address and window on the auth forms, together. */
   readonly authRateLimit: { readonly limit: number; readonly windowMs: number };
   /** Origins a form may redirect to besides the portal's own (CSP form-action). */
   readonly formActionOrigins: readonly string[];
@@ -161,6 +174,7 @@ export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalCo
       tokenSeconds: c.KUBECONFIG_TOKEN_SECONDS,
     },
     platformPrincipalArn: c.PLATFORM_PRINCIPAL_ARN,
+    sessionMaxAgeMs: c.PORTAL_SESSION_DAYS * 24 * 3600 * 1000,
     authRateLimit: {
       limit: c.PORTAL_AUTH_RATE_LIMIT,
       windowMs: c.PORTAL_AUTH_RATE_WINDOW_SECONDS * 1000,

@@ -1,6 +1,14 @@
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { ERROR_TABLE, errorCode, PortalError, portalError, toPortalError } from './errors.ts';
+import {
+  ERROR_TABLE,
+  errorCode,
+  errorLogFields,
+  PortalError,
+  portalError,
+  redactEmails,
+  toPortalError,
+} from './errors.ts';
 
 /** sdkError is an error as the AWS SDK raises it: the name is the service's error code. */
 function sdkError(name: string): Error {
@@ -91,6 +99,7 @@ describe('the error table', () => {
 
   it('covers every row with a test', () => {
     const own = ['BadForm', 'CsrfTokenInvalid', 'IdTokenInvalid', 'SignInChallenge', 'RateLimited'];
+    own.push('RefreshTokenInvalid');
     const more = ['PageNotFound', 'PayloadTooLarge', 'TenantMismatch', 'CatalogUnavailable'];
     const tested = new Set([
       ...COGNITO.map(([n]) => n),
@@ -160,5 +169,55 @@ describe('errorCode', () => {
     const error = toPortalError(cause);
     expect(error.cause).toBe(cause);
     expect(error.message).toBe('The email or password is wrong.');
+  });
+});
+
+describe('errorLogFields', () => {
+  const email = 'jane.doe+aws@example.co.uk';
+
+  it('keeps the code, the cause and the request id of an AWS answer, never its message', () => {
+    const aws = Object.assign(sdkError('CodeDeliveryFailureException'), {
+      message: `Unable to deliver to ${email}`,
+      $metadata: { requestId: 'req-1', httpStatusCode: 400 },
+    });
+    const fields = errorLogFields(toPortalError(aws));
+    expect(fields).toEqual({
+      code: 'CodeDeliveryFailureException',
+      status: 502,
+      cause: 'CodeDeliveryFailureException',
+      requestId: 'req-1',
+      upstreamStatus: 400,
+    });
+    expect(JSON.stringify(fields)).not.toContain(email);
+  });
+
+  it('keeps the code and the request id of a Stripe answer, never its message', () => {
+    const stripe = Object.assign(stripeError('StripeInvalidRequestError'), {
+      message: `No such customer with email ${email}`,
+      requestId: 'req_2',
+      statusCode: 400,
+    });
+    const fields = errorLogFields(toPortalError(stripe));
+    expect(fields).toMatchObject({ code: 'StripeInvalidRequestError', requestId: 'req_2' });
+    expect(JSON.stringify(fields)).not.toContain(email);
+  });
+
+  it('keeps our own errors’ messages, with email addresses redacted', () => {
+    const fields = errorLogFields(toPortalError(new TypeError(`cannot read x of ${email}`)));
+    expect(fields).toEqual({
+      code: 'Unexpected',
+      status: 500,
+      cause: 'TypeError',
+      detail: 'cannot read x of <email>',
+    });
+    expect(errorLogFields(portalError('BadForm'))).toEqual({
+      code: 'BadForm',
+      status: 400,
+      cause: undefined,
+    });
+  });
+
+  it('redacts every address in a text and leaves the rest', () => {
+    expect(redactEmails(`to ${email}, cc <a@b.io>; done`)).toBe('to <email>, cc <<email>>; done');
   });
 });

@@ -31,6 +31,7 @@ const PORTAL_ERRORS = {
     message: 'This form has expired or was not sent from this site. Reload the page and try again.',
   },
   IdTokenInvalid: { status: 401, message: 'Your session is not valid. Sign in again.' },
+  RefreshTokenInvalid: { status: 401, message: 'Your session has ended. Sign in again.' },
   SignInChallenge: {
     status: 400,
     message: 'This account needs a sign-in step the portal does not offer. Contact support.',
@@ -63,10 +64,11 @@ const COGNITO_ERRORS: Readonly<Record<string, PortalErrorEntry>> = {
     status: 502,
     message: 'The confirmation email could not be sent. Try again later.',
   },
-  CodeMismatchException: { status: 400, message: 'The confirmation code is wrong.' },
+  CodeMismatchException: { status: 400, message: 'The code is wrong.' },
   ExpiredCodeException: {
     status: 400,
-    message: 'The confirmation code has expired. Sign up again to get a new one.',
+    message:
+      'The code has expired. Ask for a new one: “Send a new code” on the confirmation page, or “Forgot your password?” on the sign-in page.',
   },
   InternalErrorException: {
     status: 502,
@@ -89,7 +91,7 @@ const COGNITO_ERRORS: Readonly<Record<string, PortalErrorEntry>> = {
   NotAuthorizedException: { status: 401, message: 'The email or password is wrong.' },
   PasswordResetRequiredException: {
     status: 403,
-    message: 'This account needs a new password. Contact support.',
+    message: 'This account needs a new password: use “Forgot your password?” on the sign-in page.',
   },
   ResourceNotFoundException: {
     status: 502,
@@ -107,7 +109,8 @@ const COGNITO_ERRORS: Readonly<Record<string, PortalErrorEntry>> = {
   UserLambdaValidationException: { status: 400, message: 'This sign-up was not accepted.' },
   UserNotConfirmedException: {
     status: 403,
-    message: 'Confirm your email first with the code we sent you.',
+    message:
+      'Confirm your email first with the code we sent you, or ask for a new one on the confirmation page.',
   },
   // Same sentence as NotAuthorizedException, so the form does not tell who has an account.
   UserNotFoundException: { status: 401, message: 'The email or password is wrong.' },
@@ -273,4 +276,53 @@ export function toPortalError(error: unknown): PortalError {
   const code = errorCode(error);
   const entry = ERROR_TABLE[code] ?? PORTAL_ERRORS.Unexpected;
   return new PortalError(code, entry, { cause: error });
+}
+
+/** EMAIL_ADDRESS matches anything shaped like an email address in a text. */
+const EMAIL_ADDRESS = /[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+/g;
+
+/** redactEmails replaces every email address in a text with `<email>`. */
+export function redactEmails(text: string): string {
+  return text.replace(EMAIL_ADDRESS, '<email>');
+}
+
+/** DETAIL_LIMIT bounds the message of one of our own errors in a log line. */
+const DETAIL_LIMIT = 500;
+
+/** thirdParty tells an answer of Stripe or AWS (their messages can quote a person) from ours. */
+function thirdParty(error: Error): boolean {
+  const { type, $metadata: metadata } = error as { type?: unknown; $metadata?: unknown };
+  return (typeof type === 'string' && type.startsWith('Stripe')) || metadata !== undefined;
+}
+
+/** requestIds are the ids Stripe and AWS give an answer, for their support and logs. */
+function requestIds(error: Error): Record<string, unknown> {
+  const {
+    requestId,
+    statusCode,
+    $metadata: metadata,
+  } = error as {
+    requestId?: unknown;
+    statusCode?: unknown;
+    $metadata?: { requestId?: unknown; httpStatusCode?: unknown };
+  };
+  return {
+    ...(requestId !== undefined && { requestId }),
+    ...(statusCode !== undefined && { upstreamStatus: statusCode }),
+    ...(metadata?.requestId !== undefined && { requestId: metadata.requestId }),
+    ...(metadata?.httpStatusCode !== undefined && { upstreamStatus: metadata.httpStatusCode }),
+  };
+}
+
+/**
+ * errorLogFields is what the log keeps of an error: its table code and status, the
+ * cause's name and the upstream request id and status. A Stripe or AWS message is never
+ * kept (it can quote a person's email); our own errors' messages are, emails redacted.
+ */
+export function errorLogFields(error: PortalError): Record<string, unknown> {
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const fields = { code: error.code, status: error.status, cause: cause?.name };
+  if (cause === undefined) return fields;
+  if (thirdParty(cause)) return { ...fields, ...requestIds(cause) };
+  return { ...fields, detail: redactEmails(cause.message).slice(0, DETAIL_LIMIT) };
 }

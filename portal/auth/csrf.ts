@@ -1,9 +1,9 @@
 // CSRF: csrf-csrf's double submit on every state-changing request. The token is a hidden
 // form field `_csrf` and an httpOnly SameSite=Strict cookie; both must match and carry
-// an HMAC over the session (the session cookie, empty when signed out) with the secret.
+// an HMAC over the session (its refresh token, else its ID token, empty when signed out) with the secret.
 import { doubleCsrf } from 'csrf-csrf';
 import type { Request, RequestHandler, Response } from 'express';
-import { sessionToken } from './session.ts';
+import { sessionBinding } from './session.ts';
 
 /** CSRF_FIELD is the hidden form field every form POST carries. */
 export const CSRF_FIELD = '_csrf';
@@ -24,7 +24,7 @@ export interface Csrf {
 export function createCsrf(secret: string, secure: boolean): Csrf {
   const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
     getSecret: () => secret,
-    getSessionIdentifier: (req) => sessionToken(req, secure) ?? '',
+    getSessionIdentifier: (req) => sessionBinding(req, secure),
     cookieName: csrfCookieName(secure),
     cookieOptions: { sameSite: 'strict', secure, httpOnly: true, path: '/' },
     getCsrfTokenFromRequest: (req) => {

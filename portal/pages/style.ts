@@ -18,6 +18,7 @@ th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #dcdcd
 .plan { background: #fff; padding: 1rem; border: 1px solid #dcdcde; border-radius: .5rem; }
 .error { color: #b32d2e; font-weight: 600; }
 .ok { color: #007017; }
+.note { border-left: 4px solid #b26a00; padding-left: 0.75em; }
 .bad { color: #b32d2e; }
 pre { background: #fff; border: 1px solid #dcdcde; padding: .75rem; overflow-x: auto; }
 code { word-break: break-all; }

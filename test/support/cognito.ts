@@ -1,6 +1,8 @@
 // A Cognito user pool in moto for portal tests: the pool the portal signs users in with
 // (email as username, USER_PASSWORD_AUTH allowed, no client secret), and users signed up
-// and confirmed through the same public API the portal uses. moto accepts any code.
+// and confirmed through the same public API the portal uses. moto accepts any code (for
+// ConfirmSignUp and ConfirmForgotPassword alike), sends no email, and lacks
+// ResendConfirmationCode and RevokeToken: startCognitoStandIn answers the first.
 import {
   AdminGetUserCommand,
   CognitoIdentityProviderClient,
@@ -11,6 +13,9 @@ import {
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, request, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AWS_TEST_KEYS } from './awscheck.ts';
 
 /** TEST_COGNITO_REGION is the region test pools live in. */
@@ -132,4 +137,129 @@ export async function idTokenOf(pool: TestUserPool, user: TestUser): Promise<str
   const token = answer.AuthenticationResult?.IdToken;
   if (token === undefined) throw new Error('moto signed in without an ID token');
   return token;
+}
+
+/** CognitoStandIn is moto behind a stand-in that answers what moto 5.2.5 lacks. */
+export interface CognitoStandIn {
+  readonly url: string;
+  /** The usernames ResendConfirmationCode was answered for, in order. */
+  readonly resent: string[];
+  /** failNext answers the next call of `operation` (SignUp, …) with a Cognito error. */
+  failNext(operation: string, error: { status: number; type: string; message: string }): void;
+  close(): Promise<void>;
+}
+
+const RESEND_TARGET = 'AWSCognitoIdentityProviderService.ResendConfirmationCode';
+
+function answerJson(res: ServerResponse, status: number, body: unknown): void {
+  const type = (body as { __type?: string }).__type;
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.1',
+    ...(type !== undefined && { 'x-amzn-errortype': type }),
+  });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * resendAnswer answers ResendConfirmationCode as Cognito does: the pool's client only,
+ * an existing user only, an unconfirmed one only, then where the code went.
+ */
+async function resendAnswer(
+  pool: TestUserPool,
+  body: { ClientId?: string; Username?: string },
+): Promise<{ status: number; body: unknown }> {
+  const refuse = (type: string, message: string): { status: number; body: unknown } => ({
+    status: 400,
+    body: { __type: type, message },
+  });
+  if (body.ClientId !== pool.clientId) return refuse('ResourceNotFoundException', 'no such client');
+  const username = body.Username ?? '';
+  let status: string | undefined;
+  try {
+    status = (
+      await cognitoClient(pool.endpoint).send(
+        new AdminGetUserCommand({ UserPoolId: pool.userPoolId, Username: username }),
+      )
+    ).UserStatus;
+  } catch (error) {
+    if ((error as Error).name !== 'UserNotFoundException') throw error;
+    return refuse('UserNotFoundException', 'Username/client id combination not found.');
+  }
+  if (status !== 'UNCONFIRMED')
+    return refuse('InvalidParameterException', 'User is already confirmed.');
+  const destination = { Destination: 'u***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' };
+  return { status: 200, body: { CodeDeliveryDetails: destination } };
+}
+
+/**
+ * startCognitoStandIn serves `pool`'s moto on a free loopback port, forwarding every
+ * request to moto except ResendConfirmationCode, which moto 5.2.5 does not implement (it
+ * answers 500): the stand-in answers it as Cognito does (resendAnswer) and records it.
+ * failNext injects a Cognito error into the next call of an operation (unsigned calls
+ * such as SignUp carry no credential scope, so the checker's fault proxy cannot pick them).
+ */
+export async function startCognitoStandIn(pool: TestUserPool): Promise<CognitoStandIn> {
+  const moto = new URL(pool.endpoint);
+  const resent: string[] = [];
+  const faults = new Map<string, { status: number; type: string; message: string }>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const fault = faults.get(target);
+      if (fault !== undefined) {
+        faults.delete(target);
+        answerJson(res, fault.status, { __type: fault.type, message: fault.message });
+        return;
+      }
+      if (target === RESEND_TARGET) {
+        const body = JSON.parse(raw.toString('utf8')) as { ClientId?: string; Username?: string };
+        resendAnswer(pool, body).then(
+          (answer) => {
+            if (answer.status === 200) resent.push(body.Username ?? '');
+            answerJson(res, answer.status, answer.body);
+          },
+          (error: unknown) => {
+            res.writeHead(599).end(String(error));
+          },
+        );
+        return;
+      }
+      const upstream = request(
+        {
+          host: moto.hostname,
+          port: moto.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', (error) => res.writeHead(599).end(String(error)));
+      upstream.end(raw);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    resent,
+    failNext: (operation, error) => {
+      faults.set(`AWSCognitoIdentityProviderService.${operation}`, error);
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
+    },
+  };
 }

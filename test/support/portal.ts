@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import { catalogConfigMap } from '../../operator/plans/configmap.ts';
 import { createApp } from '../../portal/app.ts';
 import { CSRF_FIELD } from '../../portal/auth/csrf.ts';
@@ -54,6 +55,31 @@ export interface PortalOptions {
   /** Extra or replaced configuration variables. */
   readonly env?: Readonly<Record<string, string>>;
   readonly makeProvisioner?: MakeProvisioner;
+  /** The portal's logger; default: silent, or PORTAL_TEST_LOG's level. */
+  readonly log?: Logger;
+}
+
+/** MemoryLog is a logger at info whose JSON lines a test reads. */
+export interface MemoryLog {
+  readonly log: Logger;
+  readonly lines: string[];
+}
+
+/** memoryLog keeps every line the portal logs, for tests of what a log may hold. */
+export function memoryLog(): MemoryLog {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done): void {
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
+      done();
+    },
+  });
+  return { log: pino({ level: 'info' }, stream), lines };
 }
 
 /** TestPortal is a running portal. */
@@ -120,7 +146,7 @@ export async function startPortal(env: TestEnvInfo, options: PortalOptions): Pro
   const deps = realDeps(config, {
     kubeConfig,
     makeProvisioner: options.makeProvisioner ?? createProvisioner,
-    log: pino({ level: process.env.PORTAL_TEST_LOG ?? 'silent' }),
+    log: options.log ?? pino({ level: process.env.PORTAL_TEST_LOG ?? 'silent' }),
     now: () => clock.now(),
   });
   server.on('request', createApp(deps));
