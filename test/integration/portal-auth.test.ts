@@ -147,6 +147,27 @@ describe('stuck users: unconfirmed, expired code, forgotten password', () => {
     expect((await browser.signIn(email, TEST_PASSWORD)).headers.get('location')).toBe('/dashboard');
   });
 
+  it('sends a user whose code expired back to the confirmation page with the new-code button', async () => {
+    const browser = new PortalBrowser(portal.url);
+    const email = uniqueEmail('expired');
+    await browser.get('/sign-up');
+    await browser.post('/sign-up', { email, password: TEST_PASSWORD });
+    // moto never expires a code: the stand-in answers this one as Cognito does after 24 h.
+    standIn.failNext('ConfirmSignUp', {
+      status: 400,
+      type: 'ExpiredCodeException',
+      message: 'Invalid code provided, please request a code again.',
+    });
+    const expired = await browser.post('/confirm', { email, code: '123456' });
+    expect(expired.status).toBe(303);
+    const location = `/confirm?email=${encodeURIComponent(email)}&expired=1`;
+    expect(expired.headers.get('location')).toBe(location);
+    const page = await browser.get(location);
+    expect(page.body).toContain('That code has expired.');
+    expect(page.body).toContain('action="/confirm/resend"');
+    expect(await userSub(pool, email)).toBeDefined(); // no need to sign up again
+  });
+
   it('refuses a new code for a confirmed user with the table’s 400, and without CSRF with 403', async () => {
     const user = await createConfirmedUser(pool);
     const browser = new PortalBrowser(portal.url);
