@@ -6,7 +6,9 @@
 // cannot name namespaces that do not exist yet. That would let a compromised portal relabel
 // or re-quota any namespace (kube-system's included) or bind the tenant role in the
 // operator's. A ValidatingAdmissionPolicy narrows it: a write by the portal's identity is
-// admitted only for a Namespace named `tenant-…` carrying TENANT_LABEL, or inside one.
+// admitted only for a Namespace named `tenant-…` carrying TENANT_LABEL, or inside one; and
+// a RoleBinding only as the one provisioning writes: roleRef the ClusterRole
+// awscheck-tenant, one subject, the ServiceAccount awscheck-tenant of its own namespace.
 //
 // The policy matches the portal by its username in a match condition, so each install
 // (the default names ServiceAccount awscheck-portal in awscheck-system) has its own policy
@@ -15,7 +17,11 @@ import type {
   V1ValidatingAdmissionPolicy,
   V1ValidatingAdmissionPolicyBinding,
 } from '@kubernetes/client-node';
-import { TENANT_LABEL } from '../operator/plans/tenancy.ts';
+import {
+  TENANT_CLUSTER_ROLE,
+  TENANT_LABEL,
+  TENANT_SERVICE_ACCOUNT,
+} from '../operator/plans/tenancy.ts';
 import { PORTAL_DEFAULT_NAMESPACE, PORTAL_SERVICE_ACCOUNT } from './rbac.ts';
 
 /** PORTAL_FENCE_POLICY starts the names of the policy and binding of each install. */
@@ -32,6 +38,14 @@ const isTenant = (object: string): string =>
 export function portalUsername(namespace: string): string {
   return `system:serviceaccount:${namespace}:${PORTAL_SERVICE_ACCOUNT}`;
 }
+
+const isTenantBinding =
+  `object.roleRef.apiGroup == 'rbac.authorization.k8s.io' && ` +
+  `object.roleRef.kind == 'ClusterRole' && object.roleRef.name == '${TENANT_CLUSTER_ROLE}' && ` +
+  `has(object.subjects) && size(object.subjects) == 1 && ` +
+  `object.subjects[0].kind == 'ServiceAccount' && ` +
+  `object.subjects[0].name == '${TENANT_SERVICE_ACCOUNT}' && ` +
+  `has(object.subjects[0].namespace) && object.subjects[0].namespace == request.namespace`;
 
 const policyName = (namespace: string): string => `${PORTAL_FENCE_POLICY}.${namespace}`;
 
@@ -87,6 +101,11 @@ export function portalFencePolicy(
         {
           expression: `request.resource.resource == 'namespaces' || (${isTenant('namespaceObject')})`,
           message: `the portal writes only inside tenant namespaces (named ${TENANT_NAMESPACE_PREFIX}…, labelled ${TENANT_LABEL})`,
+          reason: 'Forbidden',
+        },
+        {
+          expression: `request.resource.resource != 'rolebindings' || (${isTenantBinding})`,
+          message: `the portal binds only ClusterRole ${TENANT_CLUSTER_ROLE} to ServiceAccount ${TENANT_SERVICE_ACCOUNT} of the same namespace`,
           reason: 'Forbidden',
         },
       ],

@@ -54,7 +54,7 @@ describe('PORTAL_RULES', () => {
   it('are exactly provisioning, one bind, one token and dashboard reads', () => {
     const write = ['get', 'create', 'patch'];
     const expected = [
-      ...['get', 'list', 'watch', 'create', 'patch'].map((v) => `/namespaces:${v}`),
+      ...['get', 'list', 'create', 'patch'].map((v) => `/namespaces:${v}`),
       ...['resourcequotas', 'limitranges', 'serviceaccounts'].flatMap((r) =>
         write.map((v) => `/${r}:${v}`),
       ),
@@ -63,7 +63,7 @@ describe('PORTAL_RULES', () => {
       `rbac.authorization.k8s.io/clusterroles:bind[${TENANT_CLUSTER_ROLE}]`,
       `/serviceaccounts/token:create[${TENANT_SERVICE_ACCOUNT}]`,
       ...['awschecks', 'awscredentialrefs'].flatMap((r) =>
-        ['get', 'list'].map((v) => `${GROUP}/${r}:${v}`),
+        ['list'].map((v) => `${GROUP}/${r}:${v}`),
       ),
     ];
 

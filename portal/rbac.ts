@@ -32,19 +32,19 @@ type Rule = V1PolicyRule & { readonly why: string };
 /** PORTAL_RULES are the portal's cluster-wide permissions, each with the reason. */
 export const PORTAL_RULES: readonly Rule[] = [
   {
-    why: 'provision a namespace per tenant and read what it records (plan, version, marker)',
+    why: 'provision a namespace per tenant, read what it records (plan, version, marker), list tenants to resync',
     apiGroups: [''],
     resources: ['namespaces'],
-    verbs: ['get', 'list', 'watch', 'create', 'patch'],
+    verbs: ['get', 'list', 'create', 'patch'],
   },
   {
-    why: 'apply the plan’s quota and limits, and the tenant ServiceAccount, in tenant namespaces',
+    why: 'apply the plan’s quota and limits, and the tenant ServiceAccount, in tenant namespaces; get: resync reads each to see drift, the dashboard reads the quota',
     apiGroups: [''],
     resources: ['resourcequotas', 'limitranges', 'serviceaccounts'],
     verbs: ['get', 'create', 'patch'],
   },
   {
-    why: 'apply the RoleBinding that grants the tenant ClusterRole in a tenant namespace',
+    why: 'apply the RoleBinding that grants the tenant ClusterRole in a tenant namespace; get: resync sees drift',
     apiGroups: ['rbac.authorization.k8s.io'],
     resources: ['rolebindings'],
     verbs: ['get', 'create', 'patch'],
@@ -57,7 +57,7 @@ export const PORTAL_RULES: readonly Rule[] = [
     resourceNames: [TENANT_CLUSTER_ROLE],
   },
   {
-    why: 'apply the default-deny NetworkPolicy in tenant namespaces',
+    why: 'apply the default-deny NetworkPolicy in tenant namespaces; get: resync sees drift',
     apiGroups: ['networking.k8s.io'],
     resources: ['networkpolicies'],
     verbs: ['get', 'create', 'patch'],
@@ -70,10 +70,10 @@ export const PORTAL_RULES: readonly Rule[] = [
     resourceNames: [TENANT_SERVICE_ACCOUNT],
   },
   {
-    why: 'show the tenant’s checks and credential refs on the dashboard (read only)',
+    why: 'list the tenant’s checks and credential refs for the dashboard and connect-aws pages',
     apiGroups: [GROUP],
     resources: ['awschecks', 'awscredentialrefs'],
-    verbs: ['get', 'list'],
+    verbs: ['list'],
   },
 ];
 

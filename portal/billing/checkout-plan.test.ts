@@ -35,7 +35,7 @@ describe('planCheckout', () => {
     expect(planCheckout(facts(requested))).toEqual({ kind: 'refuse', message: 'unknown plan' });
   });
 
-  it.each(['active', 'trialing', 'past_due'])(
+  it.each(['active', 'trialing', 'past_due', 'unpaid', 'paused'])(
     'sends a tenant whose subscription is %s to the customer portal, whatever plan it chose',
     (status) => {
       for (const plan of ['free', 'team', 'business']) {
@@ -51,7 +51,10 @@ describe('planCheckout', () => {
       'a tenant whose subscription was canceled',
       { plan: 'suspended', subscriptionStatus: 'canceled' },
     ],
-    ['a tenant whose subscription is unpaid', { plan: 'suspended', subscriptionStatus: 'unpaid' }],
+    [
+      'a tenant whose subscription expired unpaid',
+      { plan: 'suspended', subscriptionStatus: 'incomplete_expired' },
+    ],
   ])('provisions the free plan without a card for %s', (_, tenant) => {
     expect(planCheckout(facts('free', tenant))).toEqual({ kind: 'free' });
   });

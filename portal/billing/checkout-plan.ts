@@ -7,13 +7,14 @@ import type { SignedInUser } from '../deps.ts';
 import type { TenantBillingFacts } from './tenant-billing.ts';
 
 /**
- * LIVE_SUBSCRIPTION_STATUSES are the Stripe statuses of a subscription that still bills:
- * a tenant holding one changes plan in the customer portal, not through a second Checkout.
+ * ENDED_SUBSCRIPTION_STATUSES are the Stripe statuses of a subscription that can bill no
+ * more. A tenant whose recorded subscription is in any other status (active, trialing,
+ * past_due, and also unpaid and paused, which may still be paid or resumed) changes plan or
+ * cancels in the customer portal: neither the free plan nor a second Checkout is offered.
  */
-export const LIVE_SUBSCRIPTION_STATUSES: ReadonlySet<string> = new Set([
-  'active',
-  'trialing',
-  'past_due',
+export const ENDED_SUBSCRIPTION_STATUSES: ReadonlySet<string> = new Set([
+  'canceled',
+  'incomplete_expired',
 ]);
 
 /** CHECKOUT_KEY_WINDOW_MS is how long a repeated submit opens the same Checkout session. */
@@ -48,8 +49,8 @@ export type CheckoutPlan =
 /**
  * planCheckout decides a plan choice. Only active plans of the catalog can be chosen; a
  * plan without a Stripe price is provisioned without a card; a tenant whose subscription
- * still bills is sent to the customer portal instead of a second subscription (a plan
- * change or cancellation happens there); a paid
+ * has not ended (ENDED_SUBSCRIPTION_STATUSES) is sent to the customer portal instead of
+ * the free plan or a second subscription (a plan change or cancellation happens there); a paid
  * plan opens Checkout for the tenant's existing customer (or its email), tagged with the
  * tenant id so the subscription's webhooks name their tenant. A submit repeated within
  * CHECKOUT_KEY_WINDOW_MS carries the same idempotency key and so reopens the same session.
@@ -61,7 +62,7 @@ export function planCheckout(facts: CheckoutFacts): CheckoutPlan {
   const tenant = facts.tenant;
   if (
     tenant?.subscriptionStatus !== undefined &&
-    LIVE_SUBSCRIPTION_STATUSES.has(tenant.subscriptionStatus)
+    !ENDED_SUBSCRIPTION_STATUSES.has(tenant.subscriptionStatus)
   )
     return { kind: 'portal' };
   if (plan.stripePriceId === undefined)

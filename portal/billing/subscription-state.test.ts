@@ -50,12 +50,23 @@ describe('stateFromSubscriptionEvent', () => {
     ['canceled', 'suspended'],
     ['paused', 'suspended'],
   ])('maps status %s to plan %s', (status, plan) => {
-    expect(stateFromSubscriptionEvent(event({ status }), catalog)).toEqual({
+    const version = /^0*1800000000\.0*1800000100\.\d\.evt_1$/;
+    const state = stateFromSubscriptionEvent(event({ status }), catalog);
+
+    expect(state).toEqual({
       tenantId: 'sub-123',
       plan,
-      billing: { customerId: 'cus_9', subscriptionId: 'sub_7', status },
-      version: expect.stringMatching(/^0*1800000000\.0*1800000100\.\d\.evt_1$/) as string,
+      billing: {
+        customerId: 'cus_9',
+        subscriptionId: 'sub_7',
+        status,
+        version: expect.stringMatching(version) as string,
+      },
+      freeSince: undefined,
+      version: expect.stringMatching(/\/$/) as string,
     });
+    if ('ignored' in state) throw new Error(state.ignored);
+    expect(state.version).toBe(`${String(state.billing?.version)}/`);
   });
 
   it.each([
@@ -98,6 +109,7 @@ describe('freePlanState', () => {
     const later = freePlanState('sub-1', new Date('2026-01-02T00:00:00Z'));
 
     expect(early).toMatchObject({ tenantId: 'sub-1', plan: 'free', billing: undefined });
-    expect(compareVersions(early.version, later.version)).toBeLessThan(0);
+    expect(early.version).toBe(`/${String(early.freeSince)}`);
+    expect(compareVersions(String(early.freeSince), String(later.freeSince))).toBeLessThan(0);
   });
 });

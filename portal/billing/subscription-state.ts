@@ -15,11 +15,11 @@
 // Missing `tenant` metadata or a price no plan sells → ignored with the reason.
 import type Stripe from 'stripe';
 import { planForPrice, SUSPENDED_PLAN, type PlanCatalog } from '../../operator/plans/catalog.ts';
-import type { TenantState } from '../provisioning/tenant-state.ts';
+import { FREE_PLAN, GRANTING_STATUSES, tenantVersion } from '../provisioning/join.ts';
+import type { TenantBilling, TenantState } from '../provisioning/tenant-state.ts';
 import { stateVersion } from '../provisioning/version.ts';
 
-/** FREE_PLAN is the plan chosen in the portal without a card. */
-export const FREE_PLAN = 'free';
+export { FREE_PLAN } from '../provisioning/join.ts';
 
 /** SUBSCRIPTION_EVENTS are the event types that carry a subscription's state. */
 export const SUBSCRIPTION_EVENTS = [
@@ -33,7 +33,6 @@ export const SUBSCRIPTION_EVENTS = [
 /** TENANT_METADATA_KEY is the subscription metadata key Checkout sets to the tenant's id. */
 export const TENANT_METADATA_KEY = 'tenant';
 
-const GRANTING = new Set(['active', 'trialing', 'past_due']);
 const SUSPENDING = new Set(['unpaid', 'canceled', 'paused']);
 const NOT_YET_PAID = new Set(['incomplete', 'incomplete_expired']);
 
@@ -44,7 +43,7 @@ function planOfSubscription(subscription: Stripe.Subscription, catalog: PlanCata
   if (NOT_YET_PAID.has(status))
     return { ignored: `subscription ${subscription.id} is ${status}: nothing was paid yet` };
   if (SUSPENDING.has(status)) return { plan: SUSPENDED_PLAN };
-  if (!GRANTING.has(status))
+  if (!GRANTING_STATUSES.has(status))
     return { ignored: `subscription ${subscription.id} has unknown status ${status}` };
   const items = subscription.items.data;
   const [item] = items;
@@ -76,14 +75,10 @@ export function stateFromSubscriptionEvent(
     return { ignored: `subscription ${subscription.id} has no ${TENANT_METADATA_KEY} metadata` };
   const decision = planOfSubscription(subscription, catalog);
   if ('ignored' in decision) return decision;
-  return {
-    tenantId,
-    plan: decision.plan,
-    billing: {
-      customerId: customerIdOf(subscription),
-      subscriptionId: subscription.id,
-      status: subscription.status,
-    },
+  const billing: TenantBilling = {
+    customerId: customerIdOf(subscription),
+    subscriptionId: subscription.id,
+    status: subscription.status,
     version: stateVersion({
       epoch: subscription.created,
       event: event.created,
@@ -91,19 +86,30 @@ export function stateFromSubscriptionEvent(
       tiebreak: event.id,
     }),
   };
+  return {
+    tenantId,
+    plan: decision.plan,
+    billing,
+    freeSince: undefined,
+    version: tenantVersion(billing, undefined),
+  };
 }
 
 /**
- * freePlanState is the free plan chosen at `now` without a card. Its version starts a new
- * epoch at `now`, so it outranks every event of a subscription created before (a canceled
- * paid plan) and is outranked by any subscription bought after.
+ * freePlanState is the free plan chosen at `now` without a card. It carries no
+ * subscription: joined over the recorded state (provisioning/join.ts) it keeps the
+ * tenant's subscription and customer, wins over a subscription that no longer grants and
+ * was created before `now`, and yields to one that grants (the customer is paying) or was
+ * created after.
  */
 export function freePlanState(tenantId: string, now: Date): TenantState {
   const at = Math.floor(now.getTime() / 1000);
+  const freeSince = stateVersion({ epoch: at, event: at, status: 'free', tiebreak: '' });
   return {
     tenantId,
     plan: FREE_PLAN,
     billing: undefined,
-    version: stateVersion({ epoch: at, event: at, status: 'free', tiebreak: '' }),
+    freeSince,
+    version: tenantVersion(undefined, freeSince),
   };
 }

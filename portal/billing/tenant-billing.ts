@@ -4,11 +4,13 @@ import type { CoreV1Api, V1Namespace } from '@kubernetes/client-node';
 import { isStatus } from '../../operator/kube.ts';
 import {
   PLAN_LABEL,
+  TENANT_LABEL,
   STRIPE_CUSTOMER_ANNOTATION,
   STRIPE_SUBSCRIPTION_ANNOTATION,
   SUBSCRIPTION_STATUS_ANNOTATION,
   tenantNamespace,
 } from '../../operator/plans/tenancy.ts';
+import { portalError } from '../errors.ts';
 
 /** TenantBillingFacts is a provisioned tenant as billing sees it. */
 export interface TenantBillingFacts {
@@ -30,15 +32,22 @@ export function billingFactsOf(namespace: V1Namespace): TenantBillingFacts {
   };
 }
 
-/** readTenantBilling is the tenant's billing facts, or undefined when it has no namespace yet. */
+/**
+ * readTenantBilling is the tenant's billing facts, or undefined when it has no namespace
+ * yet; a namespace of that name labelled for another tenant (or none) is refused
+ * (TenantMismatch), as the dashboard refuses it: its Stripe customer is not this user's.
+ */
 export async function readTenantBilling(
   core: CoreV1Api,
   tenantId: string,
 ): Promise<TenantBillingFacts | undefined> {
+  let namespace: V1Namespace;
   try {
-    return billingFactsOf(await core.readNamespace({ name: tenantNamespace(tenantId) }));
+    namespace = await core.readNamespace({ name: tenantNamespace(tenantId) });
   } catch (error) {
     if (isStatus(error, 404)) return undefined;
     throw error;
   }
+  if (namespace.metadata?.labels?.[TENANT_LABEL] !== tenantId) throw portalError('TenantMismatch');
+  return billingFactsOf(namespace);
 }

@@ -2,12 +2,13 @@
 // createApp mounts the router before any body parser), applied once per event id, and
 // answered so that Stripe retries exactly what failed: 400 for what no retry can fix
 // (forged, replayed, malformed), 5xx when provisioning failed, 200 for everything applied,
-// ignored or already applied. Logs carry the event id and type and the outcome, never the
-// payload, the signature or anything about the person.
+// ignored or already applied. Logs carry the event id and type and the outcome (for a
+// failure, its code and the cause's name and message, as errorLogFields keeps them), never
+// the payload, the signature or anything about the person.
 import express, { Router, type Request, type Response } from 'express';
 import type Stripe from 'stripe';
 import type { PortalDeps } from '../deps.ts';
-import { toPortalError } from '../errors.ts';
+import { errorLogFields, toPortalError } from '../errors.ts';
 import type { ProvisionOutcome } from '../provisioning/tenant-state.ts';
 import { createEventLedger, type EventLedger } from './event-ledger.ts';
 import { stateFromSubscriptionEvent, SUBSCRIPTION_EVENTS } from './subscription-state.ts';
@@ -76,7 +77,7 @@ async function receiveDelivery(
     const failure = toPortalError(error);
     const status = failure.status >= 500 ? failure.status : 500;
     deps.log.error(
-      { eventId: event.id, eventType: event.type, code: failure.code },
+      { eventId: event.id, eventType: event.type, ...errorLogFields(failure) },
       'stripe event not applied; Stripe will retry',
     );
     res.status(status).json({ error: 'not applied', code: failure.code });

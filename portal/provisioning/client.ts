@@ -1,16 +1,24 @@
 // The apiserver calls provisioning makes, as one small interface: the Provisioner depends
 // on this, so a test can wrap the real client to fail the nth write (a crash mid-way).
+// Every call has a deadline: one stalled connection must not hang a tenant's serialized
+// provisioning, nor the resync loop, forever.
 import {
   ApiException,
-  KubernetesObjectApi,
   PatchStrategy,
   type KubernetesObject,
   type V1Namespace,
   type V1ResourceQuota,
 } from '@kubernetes/client-node';
+import { makeClients } from '../../operator/kube.ts';
 import { TENANT_LABEL } from '../../operator/plans/tenancy.ts';
 import type { PortalKube } from '../deps.ts';
 import { PORTAL_FIELD_MANAGER, QUOTA_NAME } from './plan.ts';
+
+/**
+ * PROVISION_REQUEST_TIMEOUT_MS bounds every apiserver call of provisioning (a stalled
+ * connection fails the call, and so the provisioning, instead of hanging it).
+ */
+export const PROVISION_REQUEST_TIMEOUT_MS = 10_000;
 
 /** ProvisionClient reads tenant namespaces and writes by server-side apply. */
 export interface ProvisionClient {
@@ -24,6 +32,8 @@ export interface ProvisionClient {
   listTenantNamespaces(): Promise<V1Namespace[]>;
   /** readQuota is a tenant namespace's plan quota, or undefined. */
   readQuota(namespace: string): Promise<V1ResourceQuota | undefined>;
+  /** readObject is the live object of a planned one (by kind, namespace, name), or undefined. */
+  readObject<T extends KubernetesObject>(object: T): Promise<T | undefined>;
 }
 
 /** isConflict tells whether an error is the apiserver's 409 (precondition or exists). */
@@ -40,13 +50,22 @@ async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** provisionClient is the ProvisionClient of the portal's identity. */
-export function provisionClient(kube: PortalKube): ProvisionClient {
-  const objects = KubernetesObjectApi.makeApiClient(kube.config);
+/** ProvisionClientOptions: the deadline of each call (PROVISION_REQUEST_TIMEOUT_MS). */
+export interface ProvisionClientOptions {
+  readonly requestTimeoutMs?: number;
+}
+
+/** provisionClient is the ProvisionClient of the portal's identity, every call bounded. */
+export function provisionClient(
+  kube: PortalKube,
+  options: ProvisionClientOptions = {},
+): ProvisionClient {
+  const requestTimeoutMs = options.requestTimeoutMs ?? PROVISION_REQUEST_TIMEOUT_MS;
+  const { core, objects } = makeClients(kube.config, { requestTimeoutMs });
   return {
-    readNamespace: async (name) => orUndefined(kube.core.readNamespace({ name })),
+    readNamespace: async (name) => orUndefined(core.readNamespace({ name })),
     createNamespace: async (body) =>
-      kube.core.createNamespace({ body, fieldManager: PORTAL_FIELD_MANAGER }),
+      core.createNamespace({ body, fieldManager: PORTAL_FIELD_MANAGER }),
     apply: async (object) =>
       objects.patch(
         object,
@@ -57,8 +76,19 @@ export function provisionClient(kube: PortalKube): ProvisionClient {
         PatchStrategy.ServerSideApply,
       ),
     listTenantNamespaces: async () =>
-      (await kube.core.listNamespace({ labelSelector: TENANT_LABEL })).items,
+      (await core.listNamespace({ labelSelector: TENANT_LABEL })).items,
     readQuota: async (namespace) =>
-      orUndefined(kube.core.readNamespacedResourceQuota({ name: QUOTA_NAME, namespace })),
+      orUndefined(core.readNamespacedResourceQuota({ name: QUOTA_NAME, namespace })),
+    readObject: async <T extends KubernetesObject>(object: T) =>
+      orUndefined(
+        objects.read<T>({
+          apiVersion: object.apiVersion ?? '',
+          kind: object.kind ?? '',
+          metadata: {
+            name: object.metadata?.name ?? '',
+            namespace: object.metadata?.namespace ?? '',
+          },
+        }),
+      ),
   };
 }

@@ -26,11 +26,15 @@ const planNamed = (name: string): Plan => {
   return plan;
 };
 
+const V1 = '000000000001.000000000002.3.evt_1';
 const state = (plan: string, billing = true): TenantState => ({
   tenantId: 'sub-abc',
   plan,
-  billing: billing ? { customerId: 'cus_1', subscriptionId: 'sub_1', status: 'active' } : undefined,
-  version: '000000000001.000000000002.3.evt_1',
+  billing: billing
+    ? { customerId: 'cus_1', subscriptionId: 'sub_1', status: 'active', version: V1 }
+    : undefined,
+  freeSince: undefined,
+  version: `${V1}/`,
 });
 
 describe('quotaHard', () => {
@@ -75,15 +79,20 @@ describe('planTenant', () => {
         [STRIPE_CUSTOMER_ANNOTATION]: 'cus_1',
         'awscheck.io/stripe-subscription': 'sub_1',
         [SUBSCRIPTION_STATUS_ANNOTATION]: 'active',
+        'awscheck.io/subscription-version': V1,
         [STATE_VERSION_ANNOTATION]: state('team').version,
       },
     });
   });
 
-  it('carries no Stripe annotation for the free plan, and never the marker', () => {
-    const { namespace } = planTenant(state('free', false), planNamed('free'));
+  it('carries no Stripe annotation for a free plan never paid, and never the marker', () => {
+    const free = { ...state('free', false), freeSince: V1, version: `/${V1}` };
+    const { namespace } = planTenant(free, planNamed('free'));
 
-    expect(Object.keys(namespace.metadata?.annotations ?? {})).toEqual([STATE_VERSION_ANNOTATION]);
+    expect(namespace.metadata?.annotations).toEqual({
+      'awscheck.io/free-since': V1,
+      [STATE_VERSION_ANNOTATION]: `/${V1}`,
+    });
   });
 
   it('adds the marker and the resourceVersion precondition only when asked', () => {

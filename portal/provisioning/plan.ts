@@ -33,6 +33,12 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 /** STATE_VERSION_ANNOTATION records the version of the state the Namespace says. */
 export const STATE_VERSION_ANNOTATION = 'awscheck.io/state-version';
 
+/** SUBSCRIPTION_VERSION_ANNOTATION records the version of the subscription's last event applied. */
+export const SUBSCRIPTION_VERSION_ANNOTATION = 'awscheck.io/subscription-version';
+
+/** FREE_SINCE_ANNOTATION records the version of the latest choice of the free plan. */
+export const FREE_SINCE_ANNOTATION = 'awscheck.io/free-since';
+
 /**
  * PROVISIONED_ANNOTATION records the state version whose children were all applied. It is
  * written last, so a Namespace whose marker lags its version was left mid-way (a crash)
@@ -129,7 +135,9 @@ export function namespaceOf(state: TenantState, extras: NamespaceExtras = {}): V
           [STRIPE_CUSTOMER_ANNOTATION]: state.billing.customerId,
           [STRIPE_SUBSCRIPTION_ANNOTATION]: state.billing.subscriptionId,
           [SUBSCRIPTION_STATUS_ANNOTATION]: state.billing.status,
+          [SUBSCRIPTION_VERSION_ANNOTATION]: state.billing.version,
         };
+  const free = state.freeSince === undefined ? {} : { [FREE_SINCE_ANNOTATION]: state.freeSince };
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -142,6 +150,7 @@ export function namespaceOf(state: TenantState, extras: NamespaceExtras = {}): V
       },
       annotations: {
         ...billing,
+        ...free,
         [STATE_VERSION_ANNOTATION]: state.version,
         ...(extras.provisioned === true ? { [PROVISIONED_ANNOTATION]: state.version } : {}),
       },

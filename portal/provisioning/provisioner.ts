@@ -1,24 +1,27 @@
-// The Provisioner: makes a tenant's namespace say a state, never an older one. Thin: the
-// objects come from planTenant, the order of writes is the rule kept here:
-//   1. read the Namespace; a newer recorded version → stale (0 writes); the same version
-//      with the provisioned marker at it → unchanged (0 writes);
-//   2. apply the Namespace (labels, Stripe ids, version) with its resourceVersion as a
+// The Provisioner: makes a tenant's namespace say a state joined over what it records
+// (join.ts), never going back. Thin: the objects come from planTenant, the order of writes
+// is the rule kept here:
+//   1. read the Namespace; refuse one labelled for another tenant; join the state over
+//      what it records: nothing new → stale or unchanged (0 writes) when the provisioned
+//      marker is at the recorded version;
+//   2. apply the Namespace (labels, Stripe ids, versions) with its resourceVersion as a
 //      precondition, so two portal replicas cannot move it back (409: read and decide again);
 //   3. apply the children (quota, limits, ServiceAccount, RoleBinding, NetworkPolicy);
 //   4. apply the Namespace again with the provisioned marker, last.
 // A crash between 2 and 4 leaves the marker behind the version: the next delivery of
-// any state, or resync(), finishes it. Provisioning of one tenant is serialized per process.
-import type { KubernetesObject, V1Namespace, V1ResourceQuota } from '@kubernetes/client-node';
+// any state, or resync(), finishes it. Provisioning of one tenant is serialized per process,
+// resync's convergence of it included.
+import type { KubernetesObject, V1Namespace } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { planOf, type Plan, type PlanCatalog } from '../../operator/plans/catalog.ts';
 import { TENANT_LABEL, tenantNamespace } from '../../operator/plans/tenancy.ts';
-import { parseQuantity } from '../../operator/quantity.ts';
 import type { CatalogSource, PortalKube } from '../deps.ts';
 import { isConflict, provisionClient, type ProvisionClient } from './client.ts';
-import { namespaceOf, planTenant, quotaHard, type TenantPlan } from './plan.ts';
+import { childDrifted } from './drift.ts';
+import { joinStates } from './join.ts';
+import { namespaceOf, planTenant, type ChildObject } from './plan.ts';
 import { recordedOf, recordedState } from './recorded.ts';
 import type { ProvisionOutcome, Provisioner, TenantState } from './tenant-state.ts';
-import { compareVersions } from './version.ts';
 
 /** MAX_CONFLICTS bounds how often one provisioning re-reads after losing a race. */
 export const MAX_CONFLICTS = 5;
@@ -27,7 +30,7 @@ export const MAX_CONFLICTS = 5;
 export interface ResyncReport {
   /** Tenant namespaces seen. */
   readonly namespaces: number;
-  /** Namespaces written to (unfinished provisioning, or a quota off its plan). */
+  /** Namespaces written to (unfinished provisioning, or a child off its plan). */
   readonly converged: readonly string[];
   readonly writes: number;
   /** Namespaces that could not be converged, with the reason; the others were still done. */
@@ -64,56 +67,77 @@ function countingWrites(client: ProvisionClient): Writes {
   };
 }
 
+// planFor names the namespace, never the tenant id (a person's Cognito sub), in its error.
 function planFor(catalog: PlanCatalog, state: TenantState): Plan {
   const plan = planOf(catalog, state.plan);
   if (plan === undefined)
     throw new Error(
-      `tenant ${state.tenantId} is on plan ${state.plan}, which the plan catalog does not define`,
+      `namespace ${tenantNamespace(state.tenantId)} is on plan ${state.plan}, which the plan catalog does not define`,
     );
   return plan;
 }
 
+/**
+ * ownedState is what a tenant's Namespace records, or undefined before its first full
+ * apply; a Namespace of that name labelled for another tenant (or none) is refused, as
+ * the dashboard refuses it (dashboard/tenant.ts).
+ */
+function ownedState(namespace: V1Namespace, tenantId: string): TenantState | undefined {
+  const name = namespace.metadata?.name ?? '';
+  if (namespace.metadata?.labels?.[TENANT_LABEL] !== tenantId)
+    throw new Error(`namespace ${name} is not labelled for this tenant; refusing to provision it`);
+  const recorded = recordedState(namespace);
+  return 'unreadable' in recorded ? undefined : recorded;
+}
+
 type Step = ProvisionOutcome['result'] | 'retry';
 
-async function applyChildren(writes: Writes, planned: TenantPlan): Promise<void> {
-  for (const child of planned.children) await writes.apply(child);
+async function applyChildren(writes: Writes, children: readonly ChildObject[]): Promise<void> {
+  for (const child of children) await writes.apply(child);
 }
 
 /** Decision is what reading the Namespace decided: done, or what to write. */
 type Decision =
   | { readonly done: 'stale' | 'unchanged' }
-  | { readonly current: V1Namespace | undefined; readonly older: boolean };
+  | {
+      readonly current: V1Namespace | undefined;
+      readonly target: TenantState;
+      /** The Namespace does not say `target` yet (else only children and marker are due). */
+      readonly behind: boolean;
+    };
 
 async function decide(client: ProvisionClient, state: TenantState): Promise<Decision> {
   const current = await client.readNamespace(tenantNamespace(state.tenantId));
-  const recorded = current === undefined ? undefined : recordedOf(current);
-  const order =
-    recorded?.version === undefined ? -1 : compareVersions(recorded.version, state.version);
-  if (order > 0) return { done: 'stale' };
-  if (order === 0 && recorded?.provisioned === state.version) return { done: 'unchanged' };
-  return { current, older: order < 0 };
+  const recorded = current === undefined ? undefined : ownedState(current, state.tenantId);
+  if (recorded === undefined) return { current, target: state, behind: true };
+  const target = joinStates(recorded, state);
+  if (target.version !== recorded.version) return { current, target, behind: true };
+  if (recordedOf(current as V1Namespace).provisioned === recorded.version)
+    return { done: state.version === recorded.version ? 'unchanged' : 'stale' };
+  return { current, target, behind: false };
 }
 
 // write creates the Namespace when absent (only its name and tenant label: a create fails
-// with 409 if another replica won), applies it when it records an older state, then the
-// children, then the marker; both Namespace applies carry the resourceVersion they follow.
+// with 409 if another replica won), applies it when it does not say the target yet, then
+// the children, then the marker; both Namespace applies carry the resourceVersion they follow.
 async function write(
   writes: Writes,
-  state: TenantState,
-  planned: TenantPlan,
-  decision: { current: V1Namespace | undefined; older: boolean },
+  catalog: PlanCatalog,
+  decision: Exclude<Decision, { done: unknown }>,
 ): Promise<void> {
-  const name = tenantNamespace(state.tenantId);
+  const { target } = decision;
+  const planned = planTenant(target, planFor(catalog, target));
+  const name = tenantNamespace(target.tenantId);
   let current =
     decision.current ??
-    (await writes.create({ metadata: { name, labels: { [TENANT_LABEL]: state.tenantId } } }));
-  if (decision.older)
+    (await writes.create({ metadata: { name, labels: { [TENANT_LABEL]: target.tenantId } } }));
+  if (decision.behind)
     current = await writes.apply(
-      namespaceOf(state, { resourceVersion: current.metadata?.resourceVersion }),
+      namespaceOf(target, { resourceVersion: current.metadata?.resourceVersion }),
     );
-  await applyChildren(writes, planned);
+  await applyChildren(writes, planned.children);
   await writes.apply(
-    namespaceOf(state, { resourceVersion: current.metadata?.resourceVersion, provisioned: true }),
+    namespaceOf(target, { resourceVersion: current.metadata?.resourceVersion, provisioned: true }),
   );
 }
 
@@ -121,13 +145,13 @@ async function write(
 async function attempt(
   client: ProvisionClient,
   writes: Writes,
+  catalog: PlanCatalog,
   state: TenantState,
-  planned: TenantPlan,
 ): Promise<Step> {
   const decision = await decide(client, state);
   if ('done' in decision) return decision.done;
   try {
-    await write(writes, state, planned, decision);
+    await write(writes, catalog, decision);
     return 'applied';
   } catch (error) {
     if (isConflict(error)) return 'retry';
@@ -146,20 +170,18 @@ async function repairChildren(
   const current = await client.readNamespace(name);
   const recorded = current === undefined ? undefined : recordedState(current);
   if (recorded === undefined || 'unreadable' in recorded) return;
-  await applyChildren(writes, planTenant(recorded, planFor(catalog, recorded)));
+  await applyChildren(writes, planTenant(recorded, planFor(catalog, recorded)).children);
 }
 
-async function provisionOnce(
-  deps: Required<Pick<ProvisionerDeps, 'client'>> & ProvisionerDeps,
-  state: TenantState,
-): Promise<ProvisionOutcome> {
+type FullDeps = Required<Pick<ProvisionerDeps, 'client'>> & ProvisionerDeps;
+
+async function provisionOnce(deps: FullDeps, state: TenantState): Promise<ProvisionOutcome> {
   const catalog = await deps.catalog.current();
-  const planned = planTenant(state, planFor(catalog, state));
   const namespace = tenantNamespace(state.tenantId);
   const writes = countingWrites(deps.client);
   for (let conflicts = 0; conflicts <= MAX_CONFLICTS; conflicts += 1) {
     const written = writes.count();
-    const step = await attempt(deps.client, writes, state, planned);
+    const step = await attempt(deps.client, writes, catalog, state);
     if (step === 'retry') continue;
     if (step === 'stale' && written > 0)
       await repairChildren(deps.client, writes, catalog, namespace);
@@ -170,20 +192,47 @@ async function provisionOnce(
   );
 }
 
-const sameQuantities = (want: Record<string, string>, have: Record<string, string>): boolean =>
-  Object.keys(want).length === Object.keys(have).length &&
-  Object.entries(want).every(
-    ([key, value]) => have[key] !== undefined && parseQuantity(have[key]) === parseQuantity(value),
-  );
+async function driftedChildren(
+  client: ProvisionClient,
+  children: readonly ChildObject[],
+): Promise<ChildObject[]> {
+  const drifted: ChildObject[] = [];
+  for (const child of children)
+    if (childDrifted(child, await client.readObject(child))) drifted.push(child);
+  return drifted;
+}
 
-function quotaLags(quota: V1ResourceQuota | undefined, plan: Plan): boolean {
-  return quota === undefined || !sameQuantities(quotaHard(plan), quota.spec?.hard ?? {});
+/**
+ * convergeFresh converges one tenant from a fresh read of its Namespace (inside the
+ * tenant's serialized section, so no older plan's objects land over a newer one's): an
+ * unfinished provisioning is finished; otherwise each child that drifted from the recorded
+ * state's plan is re-applied, and if the Namespace moved on meanwhile (another replica)
+ * the children of what it records now are applied again.
+ */
+async function convergeFresh(deps: FullDeps, name: string, tenantId: string): Promise<number> {
+  const fresh = await deps.client.readNamespace(name);
+  if (fresh === undefined) return 0;
+  const state = ownedState(fresh, tenantId);
+  if (state === undefined) throw new Error(`namespace ${name} records no tenant state`);
+  const recorded = recordedOf(fresh);
+  if (recorded.provisioned !== recorded.version) return (await provisionOnce(deps, state)).writes;
+  const catalog = await deps.catalog.current();
+  const children = planTenant(state, planFor(catalog, state)).children;
+  const drifted = await driftedChildren(deps.client, children);
+  if (drifted.length === 0) return 0;
+  const writes = countingWrites(deps.client);
+  await applyChildren(writes, drifted);
+  const after = await deps.client.readNamespace(name);
+  if (after !== undefined && recordedOf(after).version !== recorded.version)
+    await repairChildren(deps.client, writes, catalog, name);
+  return writes.count();
 }
 
 /**
  * createProvisioner makes the Provisioner of the portal. resync() lists every tenant
- * namespace and converges those whose provisioning was left unfinished (marker behind the
- * version) or whose quota no longer matches the catalog's plan, from what each records.
+ * namespace and converges each from a fresh read (convergeFresh): unfinished provisioning,
+ * and children that drifted from the plan the catalog now says (quota, limits,
+ * ServiceAccount, RoleBinding, NetworkPolicy).
  */
 export function createProvisioner(
   deps: ProvisionerDeps,
@@ -214,18 +263,11 @@ export function createProvisioner(
     });
 
   const converge = async (namespace: V1Namespace): Promise<number> => {
-    const state = recordedState(namespace);
-    if ('unreadable' in state) throw new Error(state.unreadable);
-    const recorded = recordedOf(namespace);
-    if (recorded.provisioned !== recorded.version) return (await provision(state)).writes;
-    const catalog = await full.catalog.current();
-    const plan = planFor(catalog, state);
-    if (!quotaLags(await full.client.readQuota(tenantNamespace(state.tenantId)), plan)) return 0;
-    return serialized(state.tenantId, async () => {
-      const writes = countingWrites(full.client);
-      await applyChildren(writes, planTenant(state, plan));
-      return writes.count();
-    });
+    const name = namespace.metadata?.name ?? '';
+    const tenantId = namespace.metadata?.labels?.[TENANT_LABEL] ?? '';
+    if (tenantNamespace(tenantId) !== name)
+      throw new Error(`namespace ${name} is labelled for a tenant whose namespace it is not`);
+    return serialized(tenantId, async () => convergeFresh(full, name, tenantId));
   };
 
   const resync = async (): Promise<ResyncReport> => {

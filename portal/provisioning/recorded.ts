@@ -9,7 +9,13 @@ import {
   SUBSCRIPTION_STATUS_ANNOTATION,
   TENANT_LABEL,
 } from '../../operator/plans/tenancy.ts';
-import { PROVISIONED_ANNOTATION, STATE_VERSION_ANNOTATION } from './plan.ts';
+import { isTenantVersion } from './join.ts';
+import {
+  FREE_SINCE_ANNOTATION,
+  PROVISIONED_ANNOTATION,
+  STATE_VERSION_ANNOTATION,
+  SUBSCRIPTION_VERSION_ANNOTATION,
+} from './plan.ts';
 import type { TenantBilling, TenantState } from './tenant-state.ts';
 import { isVersion } from './version.ts';
 
@@ -27,7 +33,7 @@ export function recordedOf(namespace: V1Namespace): Recorded {
   const annotations = namespace.metadata?.annotations ?? {};
   const version = annotations[STATE_VERSION_ANNOTATION];
   return {
-    version: isVersion(version) ? version : undefined,
+    version: isTenantVersion(version) ? version : undefined,
     provisioned: annotations[PROVISIONED_ANNOTATION],
     resourceVersion: namespace.metadata?.resourceVersion,
   };
@@ -37,9 +43,16 @@ function billingOf(annotations: Record<string, string>): TenantBilling | undefin
   const customerId = annotations[STRIPE_CUSTOMER_ANNOTATION];
   const subscriptionId = annotations[STRIPE_SUBSCRIPTION_ANNOTATION];
   const status = annotations[SUBSCRIPTION_STATUS_ANNOTATION];
+  const version = annotations[SUBSCRIPTION_VERSION_ANNOTATION];
   if (customerId === undefined || subscriptionId === undefined || status === undefined)
     return undefined;
-  return { customerId, subscriptionId, status };
+  if (!isVersion(version)) return undefined;
+  return { customerId, subscriptionId, status, version };
+}
+
+function freeSinceOf(annotations: Record<string, string>): string | undefined {
+  const free = annotations[FREE_SINCE_ANNOTATION];
+  return isVersion(free) ? free : undefined;
 }
 
 /**
@@ -54,6 +67,12 @@ export function recordedState(namespace: V1Namespace): TenantState | { unreadabl
   const { version } = recordedOf(namespace);
   if (tenantId === undefined || plan === undefined || version === undefined)
     return { unreadable: `namespace ${name} records no tenant, plan or state version` };
-  const billing = billingOf(namespace.metadata?.annotations ?? {});
-  return { tenantId, plan, billing, version };
+  const annotations = namespace.metadata?.annotations ?? {};
+  return {
+    tenantId,
+    plan,
+    billing: billingOf(annotations),
+    freeSince: freeSinceOf(annotations),
+    version,
+  };
 }

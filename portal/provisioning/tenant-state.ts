@@ -8,18 +8,30 @@ export interface TenantBilling {
   readonly subscriptionId: string;
   /** Stripe's subscription status: active, trialing, past_due, unpaid, canceled, … */
   readonly status: string;
+  /**
+   * version of the subscription's last event applied (version.ts stateVersion, epoch =
+   * the subscription's `created`): a later event of this subscription is compared to it.
+   */
+  readonly version: string;
 }
 
 /** TenantState is one tenant as it should be. */
 export interface TenantState {
   /** The tenant's id: the Cognito user's `sub`. */
   readonly tenantId: string;
-  /** The plan, a name in the plan catalog (`suspended` while the subscription is inactive). */
-  readonly plan: string;
-  readonly billing: TenantBilling | undefined;
   /**
-   * version orders states of one tenant: a state is applied only over an older one, so
-   * duplicated, late and reordered deliveries cannot move a tenant back (see version.ts).
+   * The plan, a name in the plan catalog: the subscription's while it grants, `free` when
+   * chosen since the subscription began, else `suspended` (see version.ts planOfJoined).
+   */
+  readonly plan: string;
+  /** The newest subscription seen, kept on a free choice too (its customer, status, version). */
+  readonly billing: TenantBilling | undefined;
+  /** The version of the latest choice of the free plan (status `free`), or undefined. */
+  readonly freeSince: string | undefined;
+  /**
+   * version says the whole state: the subscription's version and freeSince (version.ts
+   * tenantVersion). States are joined field by field (joinStates), so duplicated, late and
+   * reordered deliveries cannot move a tenant back, in any order.
    */
   readonly version: string;
 }

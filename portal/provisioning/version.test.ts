@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultCatalog } from '../../operator/plans/catalog.ts';
 import { freePlanState, stateFromSubscriptionEvent } from '../billing/subscription-state.ts';
 import type { TenantState } from './tenant-state.ts';
+import { isTenantVersion, joinStates } from './join.ts';
 import { compareVersions, isVersion, stateVersion } from './version.ts';
 
 const catalog = defaultCatalog();
@@ -37,9 +38,9 @@ function eventOf(d: Delivery): Stripe.Event {
   } as unknown as Stripe.Event;
 }
 
-// apply is what provisioning keeps: a state only over an older one.
+// apply is what provisioning keeps: the join of what is recorded and what arrives.
 const apply = (current: TenantState | undefined, next: TenantState): TenantState =>
-  current === undefined || compareVersions(current.version, next.version) < 0 ? next : current;
+  current === undefined ? next : joinStates(current, next);
 
 const delivery = fc.record({
   id: fc.stringMatching(/^evt_[a-z0-9]{4}$/),
@@ -47,6 +48,11 @@ const delivery = fc.record({
   created: fc.integer({ min: 1_700_000_000, max: 1_700_000_010 }),
   status: fc.constantFrom('active', 'trialing', 'past_due', 'unpaid', 'canceled', 'paused'),
   price: fc.constantFrom('price_team_monthly', 'price_business_monthly'),
+});
+
+/** freeChoices are moments (seconds) the free plan was chosen. */
+const freeChoices = fc.array(fc.integer({ min: 1_700_000_000, max: 1_700_000_010 }), {
+  maxLength: 3,
 });
 
 const nth = <T>(items: readonly T[], index: number): T => {
@@ -61,29 +67,157 @@ const statesOf = (deliveries: readonly Delivery[]): TenantState[] =>
     return 'ignored' in state ? [] : [state];
   });
 
-describe('state versions', () => {
-  it('end in the same state for any delivery order with duplicates: the newest event’s', () => {
+const freeStatesOf = (moments: readonly number[]): TenantState[] =>
+  moments.map((at) => freePlanState('tenant-a', new Date(at * 1000)));
+
+/** shuffled delivers the states in an arbitrary order, some of them twice. */
+const shuffled = (
+  states: readonly TenantState[],
+  duplicates: readonly number[],
+  keys: readonly number[],
+): TenantState[] =>
+  [...states, ...duplicates.map((i) => nth(states, i))]
+    .map((state, i) => ({ state, key: nth(keys, i) }))
+    .sort((a, b) => a.key - b.key)
+    .map(({ state }) => state);
+
+const GRANTING = new Set(['active', 'trialing', 'past_due']);
+
+// expectedPlan: a granting subscription's plan is paid; otherwise free when chosen after
+// the subscription began, in its second or later (freeAfter ≥ 0), else suspended.
+const expectedPlan = (plan: string, status: string, freeAfter: number): boolean => {
+  if (GRANTING.has(status)) return !['free', 'suspended'].includes(plan);
+  return plan === (freeAfter >= 0 ? 'free' : 'suspended');
+};
+
+describe('joined tenant states', () => {
+  it('end in the same state for any delivery order with duplicates, free choices included', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(delivery, { minLength: 1, maxLength: 8, selector: (d) => d.id }),
+        fc.uniqueArray(delivery, { maxLength: 8, selector: (d) => d.id }),
+        freeChoices,
         fc.array(fc.nat(), { maxLength: 10 }),
-        fc.infiniteStream(fc.nat()),
-        (deliveries, duplicates, shuffle) => {
-          const states = statesOf(deliveries);
-          const delivered = [...states, ...duplicates.map((i) => nth(states, i))];
-          const keys = delivered.map(() => shuffle.next().value as number);
-          const order = delivered.map((s, i) => ({ s, k: nth(keys, i) })).sort((a, b) => a.k - b.k);
-          const final = order.reduce<TenantState | undefined>((c, { s }) => apply(c, s), undefined);
-          const newestEpoch = Math.max(...deliveries.map((d) => d.subscriptionCreated));
-          const ofNewest = deliveries.filter((d) => d.subscriptionCreated === newestEpoch);
-          const newestSecond = Math.max(...ofNewest.map((d) => d.created));
+        fc.array(fc.nat(), { minLength: 1, maxLength: 30 }),
+        (deliveries, frees, duplicates, keys) => {
+          const states = [...statesOf(deliveries), ...freeStatesOf(frees)];
+          fc.pre(states.length > 0);
+          const inOrder = states.reduce<TenantState | undefined>(apply, undefined);
+          const final = shuffled(states, duplicates, keys).reduce<TenantState | undefined>(
+            apply,
+            undefined,
+          );
 
-          expect(final).toEqual(states.reduce<TenantState | undefined>(apply, undefined));
-          expect(final?.billing?.subscriptionId).toBe(`sub_${newestEpoch}`);
-          expect(final?.version.slice(13, 25)).toBe(String(newestSecond).padStart(12, '0'));
+          expect(final).toEqual(inOrder);
         },
       ),
     );
+  });
+
+  it('keep the newest subscription’s newest event, and derive the plan from it and the free choice', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(delivery, { minLength: 1, maxLength: 8, selector: (d) => d.id }),
+        freeChoices,
+        (deliveries, frees) => {
+          const final = [...statesOf(deliveries), ...freeStatesOf(frees)].reduce(joinStates);
+          const newestEpoch = Math.max(...deliveries.map((d) => d.subscriptionCreated));
+          const ofNewest = deliveries.filter((d) => d.subscriptionCreated === newestEpoch);
+          const newestSecond = Math.max(...ofNewest.map((d) => d.created));
+          const { billing, plan } = final;
+          const lastFree = Math.max(-1, ...frees);
+
+          expect(billing).toMatchObject({
+            subscriptionId: `sub_${newestEpoch}`,
+            customerId: 'cus_1',
+          });
+          expect(billing?.version.slice(13, 25)).toBe(String(newestSecond).padStart(12, '0'));
+          expect(expectedPlan(plan, String(billing?.status), lastFree - newestEpoch)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('let a paying subscription whose webhook is late win over a free choice made meanwhile', () => {
+    const [paid] = statesOf([
+      {
+        id: 'evt_p',
+        subscriptionCreated: 100,
+        created: 101,
+        status: 'active',
+        price: 'price_team_monthly',
+      },
+    ]);
+    const free = freePlanState('tenant-a', new Date(150_000));
+    if (paid === undefined) throw new Error('no paid state');
+
+    expect(apply(free, paid)).toMatchObject({ plan: 'team', freeSince: free.freeSince });
+    expect(apply(paid, free)).toEqual(apply(free, paid));
+  });
+
+  it('fall back to the free plan chosen since, when that subscription ends, and keep its customer', () => {
+    const events = statesOf([
+      {
+        id: 'evt_a',
+        subscriptionCreated: 100,
+        created: 101,
+        status: 'active',
+        price: 'price_team_monthly',
+      },
+      {
+        id: 'evt_c',
+        subscriptionCreated: 100,
+        created: 300,
+        status: 'canceled',
+        price: 'price_team_monthly',
+      },
+    ]);
+    const free = freePlanState('tenant-a', new Date(200_000));
+    const final = [...events, free].reduce<TenantState | undefined>(apply, undefined);
+
+    expect(final).toMatchObject({
+      plan: 'free',
+      billing: { customerId: 'cus_1', subscriptionId: 'sub_100', status: 'canceled' },
+    });
+  });
+
+  it('suspend a tenant whose subscription, bought after its free choice, stops paying', () => {
+    const free = freePlanState('tenant-a', new Date(50_000));
+    const [unpaid] = statesOf([
+      {
+        id: 'evt_u',
+        subscriptionCreated: 100,
+        created: 200,
+        status: 'unpaid',
+        price: 'price_team_monthly',
+      },
+    ]);
+    if (unpaid === undefined) throw new Error('no unpaid state');
+
+    expect(apply(free, unpaid).plan).toBe('suspended');
+  });
+
+  it('compare a late event of the recorded subscription to its own last state, across a free choice', () => {
+    const [canceled, lateActive] = statesOf([
+      {
+        id: 'evt_c',
+        subscriptionCreated: 100,
+        created: 300,
+        status: 'canceled',
+        price: 'price_team_monthly',
+      },
+      {
+        id: 'evt_a',
+        subscriptionCreated: 100,
+        created: 120,
+        status: 'active',
+        price: 'price_team_monthly',
+      },
+    ]);
+    if (canceled === undefined || lateActive === undefined) throw new Error('no states');
+    const freeAfterCancel = apply(canceled, freePlanState('tenant-a', new Date(400_000)));
+
+    expect(freeAfterCancel.plan).toBe('free');
+    expect(apply(freeAfterCancel, lateActive)).toEqual(freeAfterCancel);
   });
 
   it('keep the new subscription when the old one’s cancellation arrives after it, or before', () => {
@@ -107,10 +241,22 @@ describe('state versions', () => {
     ]);
     const [newer, older] = [nth(bought, 0), nth(cancelledOld, 0)];
 
-    expect(apply(apply(undefined, newer), older)).toBe(newer);
-    expect(apply(apply(undefined, older), newer)).toBe(newer);
+    expect(apply(apply(undefined, newer), older)).toEqual(newer);
+    expect(apply(apply(undefined, older), newer)).toEqual(newer);
   });
 
+  it.each([
+    ['', false],
+    ['/', false],
+    ['1.2.3.x/', false],
+    [`${stateVersion({ epoch: 1, event: 2, status: 'active', tiebreak: 'evt_1' })}/`, true],
+    [`/${stateVersion({ epoch: 1, event: 1, status: 'free', tiebreak: '' })}`, true],
+  ])('recognise %j as a tenant version: %s', (text, expected) => {
+    expect(isTenantVersion(text)).toBe(expected);
+  });
+});
+
+describe('state versions', () => {
   it('order same-second events by lifecycle: incomplete < active < canceled', () => {
     const at = (status: string): string =>
       stateVersion({ epoch: 5, event: 9, status, tiebreak: 'evt_a' });
@@ -118,20 +264,6 @@ describe('state versions', () => {
     expect(compareVersions(at('incomplete'), at('active'))).toBeLessThan(0);
     expect(compareVersions(at('active'), at('canceled'))).toBeLessThan(0);
     expect(compareVersions(at('unpaid'), at('canceled'))).toBeLessThan(0);
-  });
-
-  it('let the free plan chosen later outrank a canceled subscription, and a later purchase outrank it', () => {
-    const canceled = stateVersion({
-      epoch: 100,
-      event: 500,
-      status: 'canceled',
-      tiebreak: 'evt_x',
-    });
-    const free = freePlanState('t', new Date(600_000)).version;
-    const bought = stateVersion({ epoch: 700, event: 700, status: 'active', tiebreak: 'evt_y' });
-
-    expect(compareVersions(canceled, free)).toBeLessThan(0);
-    expect(compareVersions(free, bought)).toBeLessThan(0);
   });
 
   it.each([

@@ -69,3 +69,9 @@ export function compareVersions(a: string, b: string): number {
   if (a === b) return 0;
   return a < b ? -1 : 1;
 }
+
+/** epochOf is a version's epoch, in seconds (a subscription's `created`, a free choice's moment). */
+export function epochOf(version: string): number {
+  if (!isVersion(version)) throw new Error(`not a state version: ${JSON.stringify(version)}`);
+  return Number(version.slice(0, WIDTH));
+}

@@ -16,7 +16,13 @@ import {
   type CheckoutStandIn,
   type OpenedSession,
 } from '../env/checkout-standin.ts';
-import { provisionCounter, type ProvisionCounter } from '../support/billing.ts';
+import { loadFixtures, postEvent, type StripeFixtures } from '../env/stripe-events.ts';
+import {
+  newSubscription,
+  provisionCounter,
+  subscriptionEvent,
+  type ProvisionCounter,
+} from '../support/billing.ts';
 import {
   createConfirmedUser,
   createUserPool,
@@ -41,6 +47,7 @@ let pool: TestUserPool;
 let portal: TestPortal;
 let standIn: CheckoutStandIn;
 let counter: ProvisionCounter;
+let fixtures: StripeFixtures;
 
 beforeAll(async () => {
   pool = await createUserPool(env.awsEndpointUrl);
@@ -61,6 +68,7 @@ beforeAll(async () => {
     env: { STRIPE_API_URL: standIn.url },
   });
   portalUrl = portal.url;
+  fixtures = await loadFixtures(env.stripeApiBase);
 });
 
 afterAll(async () => {
@@ -224,6 +232,49 @@ async function pressBillingButtons(
   }
   return steps;
 }
+
+describe('the free plan beside a subscription', () => {
+  it('sends an unpaid tenant to the customer portal, and keeps the customer when a canceled one chooses free', async () => {
+    const { user, browser } = await signedIn();
+    const { customer, subscription } = await pay(await checkoutTeam(user, browser));
+    const billingPage = `${standIn.url}/billing/${customer}`;
+    expect((await press(`${billingPage}/fail`, { subscription })).status).toBe(303);
+
+    const unpaidChoosesFree = await submit(browser, '/billing/checkout', { plan: 'free' });
+
+    expect(unpaidChoosesFree.headers.get('location')).toBe(billingPage);
+    expect(await planOf(user)).toBe('suspended');
+
+    expect((await press(`${billingPage}/cancel`, { subscription })).status).toBe(303);
+    const canceledChoosesFree = await submit(browser, '/billing/checkout', { plan: 'free' });
+    const manage = await submit(browser, '/billing/portal');
+
+    expect(canceledChoosesFree.headers.get('location')).toBe(`${portal.url}/dashboard`);
+    expect(await planOf(user)).toBe('free');
+    expect(await annotationOf(user, STRIPE_CUSTOMER_ANNOTATION)).toBe(customer);
+    expect(await annotationOf(user, SUBSCRIPTION_STATUS_ANNOTATION)).toBe('canceled');
+    expect(manage.headers.get('location')).toBe(billingPage);
+  });
+
+  it('lets a paid subscription whose webhook comes late win over the free plan chosen meanwhile', async () => {
+    const { user, browser } = await signedIn();
+    const now = Math.floor(portal.clock.now().getTime() / 1000);
+    const paid = newSubscription(user.sub, 'price_team_monthly', now - 60);
+    const late = subscriptionEvent(fixtures, paid, {
+      type: 'customer.subscription.created',
+      status: 'active',
+      created: now - 59,
+    });
+
+    await submit(browser, '/billing/checkout', { plan: 'free' });
+    expect(await planOf(user)).toBe('free');
+    const delivered = await postEvent(`${portal.url}/webhooks/stripe`, TEST_WEBHOOK_SECRET, late);
+
+    expect(delivered.status).toBe(200);
+    expect(await planOf(user)).toBe('team');
+    expect(await annotationOf(user, STRIPE_CUSTOMER_ANNOTATION)).toBe(paid.customerId);
+  });
+});
 
 describe('a paid plan through Checkout and the customer portal', () => {
   it('pays, loses and regains payment, cancels and comes back, its namespace following', async () => {

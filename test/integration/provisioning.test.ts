@@ -2,9 +2,15 @@
 // the generated RBAC: it creates everything a tenant needs, writes nothing when nothing
 // changed, ends in the newest state whatever the delivery order, is finished by resync
 // after a crash in the middle, follows a changed catalog, and never deletes on a downgrade.
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import {
   BatchV1Api,
+  CoreV1Api,
   CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
   NetworkingV1Api,
   RbacAuthorizationV1Api,
   type KubernetesObject,
@@ -250,6 +256,9 @@ describe('provisioning as the portal', () => {
         },
       });
 
+    await portalProvisioner.provision(
+      paidState(tenantId, 'suspended', { epoch: 100, at: 200 }, 'canceled'),
+    );
     await portalProvisioner.provision(freePlanState(tenantId, new Date()));
 
     const checks = (await portal.kube.custom.listNamespacedCustomObject({
@@ -309,6 +318,163 @@ describe('provisioning as the portal', () => {
     expect(kept).toHaveLength(jobsQuota(planOf(await catalog.current(), 'free') as Plan));
     expect(oneMore.code).toBe(403);
     expect(oneMore.message).toContain('count/jobs.batch');
+  });
+
+  it('re-applies drifted children by resync, from a fresh read, then writes nothing', async () => {
+    const tenantId = newTenantId();
+    const namespace = tenantNamespace(tenantId);
+    await provisioner().provision(paidState(tenantId, 'team', { epoch: 100, at: 100 }));
+    const networking = admin.config.makeApiClient(NetworkingV1Api);
+    await networking.deleteNamespacedNetworkPolicy({ name: 'awscheck-default-deny', namespace });
+    await admin.core.patchNamespacedLimitRange(
+      {
+        name: 'awscheck-plan',
+        namespace,
+        body: [{ op: 'replace', path: '/spec/limits/0/max/cpu', value: '4' }],
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    );
+
+    const report = await provisioner().resync();
+
+    expect(report.converged).toContain(namespace);
+    const limits = await admin.core.readNamespacedLimitRange({ name: 'awscheck-plan', namespace });
+    expect(limits.spec?.limits[0]?.max).toEqual({ cpu: '250m', memory: '256Mi' });
+    await networking.readNamespacedNetworkPolicy({ name: 'awscheck-default-deny', namespace });
+    expect((await provisioner().resync()).converged).not.toContain(namespace);
+  });
+
+  it('never applies an older plan from a resync that listed the namespace before an upgrade', async () => {
+    const tenantId = newTenantId();
+    const namespace = tenantNamespace(tenantId);
+    await provisioner().provision(paidState(tenantId, 'team', { epoch: 100, at: 100 }));
+    const real = provisionClient(portal.kube);
+    const listedBefore = await real.listTenantNamespaces();
+    await provisioner().provision(paidState(tenantId, 'business', { epoch: 100, at: 200 }));
+    const lagging: ProvisionClient = {
+      ...real,
+      listTenantNamespaces: () => Promise.resolve(listedBefore),
+    };
+
+    const report = await provisioner(settableCatalog(), lagging).resync();
+
+    expect(report.converged).not.toContain(namespace);
+    expect(await hardOf(tenantId)).toMatchObject({ 'count/awschecks.awscheck.io': '200' });
+  });
+
+  it('fails a call to a stalled apiserver within its bound, and the tenant’s queue moves on', async () => {
+    const stalled = createServer(() => undefined);
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const sockets: Socket[] = [];
+    stalled.on('connection', (socket) => sockets.push(socket));
+    try {
+      const config = new KubeConfig();
+      config.loadFromOptions({
+        clusters: [
+          {
+            skipTLSVerify: true,
+            name: 'stalled',
+            server: `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`,
+          },
+        ],
+        users: [{ name: 'nobody' }],
+        contexts: [{ name: 'stalled', cluster: 'stalled', user: 'nobody' }],
+        currentContext: 'stalled',
+      });
+      const hanging = provisionClient(
+        { config, core: config.makeApiClient(CoreV1Api), custom: portal.kube.custom },
+        { requestTimeoutMs: 300 },
+      );
+      const real = provisionClient(portal.kube);
+      let reads = 0;
+      const firstHangs: ProvisionClient = {
+        ...real,
+        readNamespace: async (name) => {
+          reads += 1;
+          return reads === 1 ? hanging.readNamespace(name) : real.readNamespace(name);
+        },
+      };
+      const tenantId = newTenantId();
+      const queued = provisioner(settableCatalog(), firstHangs);
+
+      const [first, second] = await Promise.allSettled([
+        queued.provision(paidState(tenantId, 'team', { epoch: 100, at: 100 })),
+        queued.provision(paidState(tenantId, 'team', { epoch: 100, at: 200 })),
+      ]);
+
+      expect(first.status).toBe('rejected');
+      expect(String((first as PromiseRejectedResult).reason)).toMatch(/abort|timeout/i);
+      expect(second).toMatchObject({ status: 'fulfilled', value: { result: 'applied' } });
+      expect(sockets.length).toBeGreaterThan(0);
+      await expect(provisioner(settableCatalog(), hanging).resync()).rejects.toThrow(
+        /abort|timeout/i,
+      );
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      stalled.close();
+    }
+  });
+
+  it('refuses a tenant namespace labelled for someone else, writing nothing', async () => {
+    const tenantId = newTenantId();
+    const namespace = tenantNamespace(tenantId);
+    await admin.core.createNamespace({
+      body: { metadata: { name: namespace, labels: { [TENANT_LABEL]: 'someone-else' } } },
+    });
+    const before = (await namespaceOf(tenantId)).metadata?.resourceVersion;
+
+    await expect(
+      provisioner().provision(paidState(tenantId, 'team', { epoch: 100, at: 100 })),
+    ).rejects.toThrow(/not labelled for this tenant/);
+    expect((await namespaceOf(tenantId)).metadata?.resourceVersion).toBe(before);
+    expect(await statusOf(hardOf(tenantId))).toMatchObject({ code: 404 });
+  });
+
+  it('is fenced to bind only the tenant ClusterRole to the tenant ServiceAccount of the namespace', async () => {
+    const tenantId = newTenantId();
+    const namespace = tenantNamespace(tenantId);
+    await provisioner().provision(freePlanState(tenantId, new Date()));
+    const binding = (subjects: object[]): KubernetesObject =>
+      ({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'sneaky', namespace },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: TENANT_CLUSTER_ROLE,
+        },
+        subjects,
+      }) as KubernetesObject;
+    const client = provisionClient(portal.kube);
+    const apply = (object: KubernetesObject): Promise<KubernetesObject> => client.apply(object);
+
+    const refused = [
+      await statusOf(
+        apply(binding([{ kind: 'User', name: 'mallory', apiGroup: 'rbac.authorization.k8s.io' }])),
+      ),
+      await statusOf(apply(binding([{ kind: 'ServiceAccount', name: 'default', namespace }]))),
+      await statusOf(
+        apply(
+          binding([
+            { kind: 'ServiceAccount', name: TENANT_SERVICE_ACCOUNT, namespace: portal.namespace },
+          ]),
+        ),
+      ),
+      await statusOf(
+        apply(
+          binding([
+            { kind: 'ServiceAccount', name: TENANT_SERVICE_ACCOUNT, namespace },
+            { kind: 'ServiceAccount', name: 'default', namespace },
+          ]),
+        ),
+      ),
+    ];
+
+    for (const answer of refused) {
+      expect(answer.code).toBe(403);
+      expect(answer.message).toContain(PORTAL_FENCE_DENIAL);
+    }
   });
 
   it('is fenced at admission to tenant namespaces', async () => {

@@ -15,6 +15,7 @@ import { defaultCatalog, type Plan, type PlanCatalog } from '../../operator/plan
 import { tenantRoleManifest } from '../../operator/rbac.ts';
 import type { CatalogSource, PortalKube } from '../../portal/deps.ts';
 import type { TenantState } from '../../portal/provisioning/tenant-state.ts';
+import { tenantVersion } from '../../portal/provisioning/join.ts';
 import { stateVersion } from '../../portal/provisioning/version.ts';
 import { PORTAL_SERVICE_ACCOUNT, portalRbacManifests } from '../../portal/rbac.ts';
 import type { TestEnvInfo } from '../env/environment.ts';
@@ -157,16 +158,19 @@ export function paidState(
   times: { readonly epoch: number; readonly at: number },
   status = 'active',
 ): TenantState {
+  const version = stateVersion({
+    epoch: times.epoch,
+    event: times.at,
+    status,
+    tiebreak: `evt_${times.at}`,
+  });
+  const billing = { customerId: 'cus_test', subscriptionId: `sub_${times.epoch}`, status, version };
   return {
     tenantId,
     plan,
-    billing: { customerId: 'cus_test', subscriptionId: `sub_${times.epoch}`, status },
-    version: stateVersion({
-      epoch: times.epoch,
-      event: times.at,
-      status,
-      tiebreak: `evt_${times.at}`,
-    }),
+    billing,
+    freeSince: undefined,
+    version: tenantVersion(billing, undefined),
   };
 }
 
