@@ -4,7 +4,12 @@
 // pool in moto, and the stand-in for Stripe's hosted pages in front of stripe-mock.
 import { applyObject } from './admission.ts';
 import { AWS_TEST_KEYS } from './awscheck.ts';
-import { createUserPool, type TestUserPool } from './cognito.ts';
+import {
+  createUserPool,
+  startCognitoStandIn,
+  type CognitoStandIn,
+  type TestUserPool,
+} from './cognito.ts';
 import { installOperator, startOperator, type RunningOperator } from './operator.ts';
 import { TEST_PLATFORM_PRINCIPAL, TEST_WEBHOOK_SECRET } from './portal.ts';
 import { portalIdentity } from './portal-identity.ts';
@@ -29,6 +34,8 @@ export interface Platform {
   readonly operator: RunningOperator;
   readonly portal: RunningPortal;
   readonly pool: TestUserPool;
+  /** moto's Cognito with the one call moto lacks (ResendConfirmationCode) answered. */
+  readonly cognito: CognitoStandIn;
   readonly checkout: CheckoutStandIn;
   /** The namespace of the install: the operator's Lease, the catalog ConfigMap. */
   readonly namespace: string;
@@ -48,6 +55,7 @@ export async function startPlatform(env: TestEnvInfo, options: PlatformOptions):
   await awaitQuotaDiscovery(env.kubeconfig);
   const operator = await startOperator(env, setup, options.name);
   const pool = await createUserPool(env.awsEndpointUrl, 'awscheck-portal');
+  const cognito = await startCognitoStandIn(pool);
   const listening: { url?: string } = {};
   const checkout = await startCheckoutStandIn({
     stripeMockUrl: env.stripeApiBase,
@@ -69,7 +77,7 @@ export async function startPlatform(env: TestEnvInfo, options: PlatformOptions):
       COGNITO_REGION: pool.region,
       COGNITO_USER_POOL_ID: pool.userPoolId,
       COGNITO_CLIENT_ID: pool.clientId,
-      COGNITO_ENDPOINT: pool.endpoint,
+      COGNITO_ENDPOINT: cognito.url,
       // The stand-in serves the API and the hosted pages forms redirect to.
       STRIPE_API_URL: checkout.url,
       PORTAL_CSP_FORM_ACTION: checkout.url,
@@ -79,11 +87,13 @@ export async function startPlatform(env: TestEnvInfo, options: PlatformOptions):
     operator,
     portal,
     pool,
+    cognito,
     checkout,
     namespace: setup.namespace,
     stop: async () => {
       await portal.stop();
       await checkout.stop();
+      await cognito.close();
       await operator.stop();
     },
   };
