@@ -8,6 +8,11 @@
 // operator's identity is admitted only when its pod template is exactly the checker's pod
 // (operator/controller/checker-pod.ts), whose program never prints what it reads.
 //
+// The rules read only the pod template, on CREATE and UPDATE alike: a Job created
+// suspended for a tenant's run queue is admitted like any other, and the operator's merge
+// patch that resumes it (spec.suspend alone; a Job's template is immutable) leaves the
+// admitted template as it was, so it is admitted too.
+//
 // How the policy knows the operator: a match condition compares
 // `request.userInfo.username` with `operatorUsername` in the parameter ConfigMap, which
 // the install creates in the operator's own namespace beside the checker image (and the

@@ -16,7 +16,8 @@ import { systemClock, type Clock } from './runtime/clock.ts';
 import type { InformerEvent } from './runtime/informer.ts';
 import { LeaderElector, type ElectionEnd } from './runtime/leader-election.ts';
 import { superviseLeadership, type LeaderWork } from './runtime/leadership.ts';
-import { enqueueAll, route } from './routing.ts';
+import { enqueueAll, route, type Queues } from './routing.ts';
+import { RunAdmission } from './controller/run-admission.ts';
 import { WorkQueue } from './runtime/workqueue.ts';
 
 /** ManagerInput is what the manager runs with. */
@@ -56,7 +57,8 @@ export type Reconcile = (
 
 /** Controller is one kind's queue and the reconcile its workers run. */
 export interface Controller {
-  readonly kind: 'AwsCheck' | 'AwsCredentialRef';
+  /** RunQueue: the run admission of tenant namespaces, keyed by namespace. */
+  readonly kind: 'AwsCheck' | 'AwsCredentialRef' | 'RunQueue';
   readonly queue: WorkQueue;
   readonly reconcile: Reconcile;
 }
@@ -75,9 +77,14 @@ export function startManager(input: ManagerInput): Manager {
     queue: new WorkQueue(),
     reconcile: reconcileCredential,
   };
+  const runs: Controller = {
+    kind: 'RunQueue',
+    queue: new WorkQueue(),
+    reconcile: new RunAdmission().reconcile,
+  };
   // Events arrive only after the first list, when `started` is long initialised.
   const router = (kind: CacheKind, event: InformerEvent, object: KubernetesObject): void => {
-    const queues = { checks: checks.queue, credentials: credentials.queue };
+    const queues = { checks: checks.queue, credentials: credentials.queue, runs: runs.queue };
     route({ caches: started.caches, ...queues, metrics }, kind, event, object);
     if (kind === 'catalog' && synced) catalogReport();
   };
@@ -127,9 +134,10 @@ export function startManager(input: ManagerInput): Manager {
   const depth = setInterval(() => {
     metrics.queueDepth.set({ kind: 'AwsCheck' }, checks.queue.depth);
     metrics.queueDepth.set({ kind: 'AwsCredentialRef' }, credentials.queue.depth);
+    metrics.queueDepth.set({ kind: 'RunQueue' }, runs.queue.depth);
   }, 1_000);
   depth.unref();
-  const work = leaderWork({ context, synced: started.synced, checks, credentials });
+  const work = leaderWork({ context, synced: started.synced, checks, credentials, runs });
   const supervision = superviseLeadership(elector, work, {
     onLost: () => {
       log.error('lost leadership; stopping workers and exiting');
@@ -170,13 +178,15 @@ interface LeaderWorkInput {
   readonly synced: Promise<void>;
   readonly checks: Controller;
   readonly credentials: Controller;
+  readonly runs: Controller;
 }
 
 // leaderWork is what only the leader runs: the workers of both kinds and the resync.
 // Started once caches are synced; drained by shutting the queues down, after which no
 // worker takes another key and each finishes the one it holds.
 function leaderWork(input: LeaderWorkInput): LeaderWork {
-  const { context, checks, credentials } = input;
+  const { context, checks, credentials, runs } = input;
+  const queues = { checks: checks.queue, credentials: credentials.queue, runs: runs.queue };
   const { config, log, metrics, caches } = context;
   const stopped = new AbortController();
   let running: Promise<unknown> = Promise.resolve();
@@ -186,11 +196,11 @@ function leaderWork(input: LeaderWorkInput): LeaderWork {
     log.info('leading: starting workers');
     metrics.leader.set(1);
     const workers: Promise<void>[] = [];
-    for (const controller of [checks, credentials]) {
+    for (const controller of [checks, credentials, runs]) {
       for (let i = 0; i < config.workers; i += 1) workers.push(work(controller, context));
     }
-    enqueueAll(caches, checks.queue, credentials.queue);
-    workers.push(resync(context, checks.queue, credentials.queue, stopped.signal));
+    enqueueAll(caches, queues);
+    workers.push(resync(context, queues, stopped.signal));
     return Promise.all(workers);
   };
   return {
@@ -201,6 +211,7 @@ function leaderWork(input: LeaderWorkInput): LeaderWork {
       stopped.abort();
       checks.queue.shutDown();
       credentials.queue.shutDown();
+      runs.queue.shutDown();
       await running;
     },
   };
@@ -248,8 +259,7 @@ export async function work(controller: Controller, context: ControllerContext): 
 // resync enqueues every object periodically; at steady state the reconciles write nothing.
 async function resync(
   context: ControllerContext,
-  checks: WorkQueue,
-  credentials: WorkQueue,
+  queues: Queues,
   signal: AbortSignal,
 ): Promise<void> {
   while (!signal.aborted) {
@@ -258,7 +268,7 @@ async function resync(
     } catch {
       return;
     }
-    enqueueAll(context.caches, checks, credentials);
+    enqueueAll(context.caches, queues);
   }
 }
 

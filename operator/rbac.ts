@@ -34,10 +34,10 @@ export const OPERATOR_RULES: readonly (V1PolicyRule & { readonly why: string })[
     verbs: ['get', 'list', 'watch', 'create', 'patch'],
   },
   {
-    why: 'start first runs, run-now runs and validations; delete them once recorded',
+    why: 'start first runs, run-now runs and validations; resume queued runs within the plan’s concurrent runs (spec.suspend only); delete them once recorded',
     apiGroups: ['batch'],
     resources: ['jobs'],
-    verbs: ['get', 'list', 'watch', 'create', 'delete'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
   },
   {
     why: 'read run results from the termination messages of its Pods',

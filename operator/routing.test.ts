@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { Caches } from './caches.ts';
 import { Metrics } from './metrics.ts';
-import { route, type Routes } from './routing.ts';
+import { enqueueAll, route, type Routes } from './routing.ts';
 import type { Informer } from './runtime/informer.ts';
 import { WorkQueue } from './runtime/workqueue.ts';
 
@@ -52,7 +52,13 @@ function routes(): Routes {
     jobs: fixed([]),
     pods: fixed([]),
   } as unknown as Caches;
-  return { caches, checks: new WorkQueue(), credentials: new WorkQueue(), metrics: new Metrics() };
+  return {
+    caches,
+    checks: new WorkQueue(),
+    credentials: new WorkQueue(),
+    runs: new WorkQueue(),
+    metrics: new Metrics(),
+  };
 }
 
 async function drain(queue: WorkQueue): Promise<string[]> {
@@ -149,5 +155,45 @@ describe('route', () => {
     route(r, 'credentials', 'update', { metadata: { name: 'prod', namespace: 'team-a' } });
     expect(await drain(r.checks)).toEqual(['team-a/db', 'team-a/web']);
     expect(await drain(r.credentials)).toEqual(['team-a/prod']);
+  });
+
+  it.each<[string, string, string[]]>([
+    ['a Job in a tenant namespace nudges its run queue', 'team-a', ['team-a']],
+    ['a Job elsewhere does not: its runs are not queued', 'admin-made', []],
+  ])('%s', async (_, namespace, runs) => {
+    for (const event of ['add', 'update', 'delete'] as const) {
+      const r = routes();
+      route(r, 'jobs', event, { metadata: { name: 'j', namespace } });
+      expect(await drain(r.runs)).toEqual(runs);
+    }
+  });
+
+  it('a Pod or CronJob leaves the run queue alone', async () => {
+    const r = routes();
+    route(r, 'pods', 'update', { metadata: { name: 'p', namespace: 'team-a' } });
+    route(r, 'cronJobs', 'update', { metadata: { name: 'c', namespace: 'team-a' } });
+    expect(await drain(r.runs)).toEqual([]);
+  });
+
+  it('a namespace (a new plan, or leaving the tenant label) routes its run queue', async () => {
+    const r = routes();
+    route(r, 'namespaces', 'update', { metadata: { name: 'team-a' } });
+    expect(await drain(r.runs)).toEqual(['team-a']);
+  });
+
+  it('a changed catalog routes the run queue of every tenant namespace', async () => {
+    const r = routes();
+    route(r, 'catalog', 'update', { metadata: { name: 'awscheck-plans', namespace: 'ops' } });
+    expect(await drain(r.runs)).toEqual(['team-a']);
+  });
+});
+
+describe('enqueueAll', () => {
+  it('queues every object and the run queue of every tenant namespace', async () => {
+    const r = routes();
+    enqueueAll(r.caches, r);
+    expect(await drain(r.checks)).toHaveLength(4);
+    expect(await drain(r.credentials)).toHaveLength(3);
+    expect(await drain(r.runs)).toEqual(['team-a']);
   });
 });

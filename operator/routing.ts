@@ -15,11 +15,16 @@ import type { InformerEvent } from './runtime/informer.ts';
 import type { WorkQueue } from './runtime/workqueue.ts';
 import { TENANT_LABEL } from './plans/tenancy.ts';
 
-/** Routes are where keys go. */
-export interface Routes {
-  readonly caches: Caches;
+/** Queues are the work queues keys go to; `runs` is keyed by namespace (the run queue). */
+export interface Queues {
   readonly checks: WorkQueue;
   readonly credentials: WorkQueue;
+  readonly runs: WorkQueue;
+}
+
+/** Routes are where keys go. */
+export interface Routes extends Queues {
+  readonly caches: Caches;
   readonly metrics: Metrics;
 }
 
@@ -35,6 +40,17 @@ export function route(
   else if (kind === 'namespaces') routeNamespace(routes, object.metadata?.name ?? '');
   else if (kind === 'catalog') routeCatalog(routes);
   else routeChild(routes, object);
+  if (kind === 'jobs') routeRunQueue(routes, object.metadata?.namespace ?? '');
+}
+
+// A Job created, resumed, finished or deleted in a tenant namespace may let a queued run
+// of that namespace start. Elsewhere runs are not queued.
+function routeRunQueue(routes: Routes, namespace: string): void {
+  if (isTenant(routes.caches, namespace)) routes.runs.add(namespace);
+}
+
+function isTenant(caches: Caches, namespace: string): boolean {
+  return caches.namespaces.get(namespace)?.metadata?.labels?.[TENANT_LABEL] !== undefined;
 }
 
 // A changed plan catalog concerns every object in every tenant namespace; namespaces
@@ -94,15 +110,25 @@ function routeCredential(routes: Routes, event: InformerEvent, object: Kubernete
   }
 }
 
+// A namespace's labels say its plan: its objects, and its run queue (a new plan may allow
+// more concurrent runs, or, leaving the tenant label, none are queued any more).
 function routeNamespace(routes: Routes, namespace: string): void {
   for (const check of routes.caches.checks.list(namespace)) routes.checks.add(keyOf(check));
   for (const ref of routes.caches.credentials.list(namespace)) routes.credentials.add(keyOf(ref));
+  routes.runs.add(namespace);
 }
 
-/** enqueueAll queues every AwsCheck and AwsCredentialRef the caches hold. */
-export function enqueueAll(caches: Caches, checks: WorkQueue, credentials: WorkQueue): void {
-  for (const object of caches.checks.list()) checks.add(keyOf(object));
-  for (const object of caches.credentials.list()) credentials.add(keyOf(object));
+/**
+ * enqueueAll queues every AwsCheck and AwsCredentialRef the caches hold, and the run queue
+ * of every tenant namespace.
+ */
+export function enqueueAll(caches: Caches, queues: Queues): void {
+  for (const object of caches.checks.list()) queues.checks.add(keyOf(object));
+  for (const object of caches.credentials.list()) queues.credentials.add(keyOf(object));
+  for (const namespace of caches.namespaces.list()) {
+    if (namespace.metadata?.labels?.[TENANT_LABEL] !== undefined)
+      queues.runs.add(namespace.metadata.name ?? '');
+  }
 }
 
 /** keyOf is an object's queue key, `namespace/name`. */

@@ -789,6 +789,21 @@ describe('planCheck: the tenant’s plan', () => {
       expect(template?.spec?.containers[0]?.resources).toEqual(expected);
   });
 
+  it.each<[string, PlanGate, boolean | undefined]>([
+    [
+      'under a plan: created suspended, for the run queue',
+      { ok: true, resources: undefined, queued: true },
+      true,
+    ],
+    ['without a plan: created running, as always', UNLIMITED, undefined],
+  ])('creates every run %s', (_, gate, suspend) => {
+    const plan = planCheck({ ...facts(check({}, { token: 'now-1' })), plan: gate }, config);
+
+    const specs = [plan.cronJob?.spec.jobTemplate.spec, ...plan.jobs.map((job) => job.spec)];
+    expect(specs).toHaveLength(3);
+    for (const spec of specs) expect(spec?.suspend).toBe(suspend);
+  });
+
   it('keeps the operator’s configured resources where there is no plan', () => {
     const plan = planCheck(facts(check()), config);
     expect(plan.cronJob?.spec.jobTemplate.spec?.template.spec?.containers[0]?.resources).toEqual({

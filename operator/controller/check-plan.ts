@@ -18,7 +18,7 @@ import { generationJobName, runNowJobName } from './names.ts';
 import { isControlledBy } from './ownership.ts';
 import { judgeRun, type LastRun, type RunObservation, type RunVerdict } from './run-outcome.ts';
 import { nextScheduleTime, toKubeTime } from './schedule.ts';
-import type { PlanGate } from './plan-limits.ts';
+import { runsQueued, type PlanGate } from './plan-limits.ts';
 import { QUOTA_EXCEEDED } from './refusal.ts';
 
 /** CheckFacts is everything gathered about one AwsCheck. */
@@ -83,7 +83,8 @@ export function planCheck(facts: CheckFacts, operatorConfig: OperatorConfig): Ch
   const judged = judgeRuns(facts.runs, now);
   const folded = foldRuns(check.status ?? {}, judged);
   const gate = setupGate(facts, config);
-  const cronJob = gate.ok ? desiredCronJob(check, gate.credential, config) : undefined;
+  const queued = runsQueued(facts.plan);
+  const cronJob = gate.ok ? desiredCronJob(check, gate.credential, config, queued) : undefined;
   const jobs = gate.ok ? runsToStart(facts, folded.status, gate.credential, config) : [];
   const ready = gate.ok ? (runProblem(check, judged) ?? gate.ready) : gate.ready;
   const conditions = [ready, healthyCondition(folded.status.lastRun, generation)];
@@ -213,17 +214,19 @@ function runsToStart(
 ): V1Job[] {
   const { check } = facts;
   const { name, uid = '' } = check.metadata;
+  const queued = runsQueued(facts.plan);
   const jobs: V1Job[] = [];
   if (needsGenerationRun(facts, status)) {
     const job = {
       name: generationJobName(name, uid, check.metadata.generation ?? 0),
       run: 'initial',
+      queued,
     } as const;
     jobs.push(desiredRunJob(check, credential, config, job));
   }
   const token = validRunNowToken(check);
   if (token !== undefined && token !== check.status?.runNowToken) {
-    const job = { name: runNowJobName(name, uid, token), run: 'run-now' } as const;
+    const job = { name: runNowJobName(name, uid, token), run: 'run-now', queued } as const;
     jobs.push(desiredRunJob(check, credential, config, job));
   }
   return jobs;

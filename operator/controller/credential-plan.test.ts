@@ -506,6 +506,18 @@ describe('planCredential: the tenant’s plan', () => {
     },
   );
 
+  it.each<[string, PlanGate, boolean | undefined]>([
+    [
+      'under a plan: suspended, for the run queue',
+      { ok: true, resources: undefined, queued: true },
+      true,
+    ],
+    ['without a plan: running, as always', UNLIMITED, undefined],
+  ])('creates the validation Job %s', (_, gate, suspend) => {
+    const plan = planCredential({ ...facts(ref()), plan: gate }, config);
+    expect(plan.validationJob?.spec?.suspend).toBe(suspend);
+  });
+
   it('validates with the plan’s CPU and memory, request equal to limit', () => {
     const gate: PlanGate = {
       ok: true,

@@ -28,7 +28,7 @@ import { labelValue, validationJobName } from './names.ts';
 import { judgeRun, type LastRun, type RunObservation, type RunVerdict } from './run-outcome.ts';
 import { toKubeTime } from './schedule.ts';
 import { withPlanResources } from './check-plan.ts';
-import type { PlanGate } from './plan-limits.ts';
+import { runsQueued, type PlanGate } from './plan-limits.ts';
 
 /** VALIDATION_DEADLINE_SECONDS bounds a validation run. */
 export const VALIDATION_DEADLINE_SECONDS = 120;
@@ -361,7 +361,10 @@ function conditionsFor(ready: ConditionInput): ConditionInput[] {
   return [ready, { type: kind, status: 'True', reason: ready.reason, message: ready.message }];
 }
 
-/** desiredValidationJob is the short `checker validate` run the plan starts next. */
+/**
+ * desiredValidationJob is the short `checker validate` run the plan starts next; under a
+ * plan it is created suspended, to wait for the namespace's run queue like every run.
+ */
 export function desiredValidationJob(
   facts: CredentialFacts,
   config: OperatorConfig,
@@ -401,6 +404,7 @@ export function desiredValidationJob(
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: VALIDATION_DEADLINE_SECONDS,
+      ...(runsQueued(facts.plan) && { suspend: true }),
       template,
     },
   };

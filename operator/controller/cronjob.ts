@@ -61,12 +61,14 @@ export function checkAnnotations(check: AwsCheck, withGeneration: boolean): Reco
 /**
  * desiredCronJob is the CronJob an AwsCheck should have: never two runs at once, no
  * retries (a failed run is a finding, not a flake), the check's timeout as the Job's
- * deadline plus a grace so the checker reports the timeout itself.
+ * deadline plus a grace so the checker reports the timeout itself. Under a plan
+ * (`queued`) its Jobs are created suspended, to wait for the namespace's run queue.
  */
 export function desiredCronJob(
   check: AwsCheck,
   credential: CredentialInput,
   config: OperatorConfig,
+  queued = false,
 ): V1CronJob {
   const { spec, metadata } = check;
   return {
@@ -87,16 +89,18 @@ export function desiredCronJob(
       startingDeadlineSeconds: 300,
       successfulJobsHistoryLimit: config.jobHistory,
       failedJobsHistoryLimit: config.jobHistory,
-      jobTemplate: jobTemplate(check, credential, config, 'scheduled'),
+      jobTemplate: jobTemplate(check, credential, config, { run: 'scheduled', queued }),
     },
   };
 }
 
+// jobTemplate: a queued run is created suspended; the namespace's run queue resumes it
+// (run-admission.ts), and its deadline counts from then (the Job's startTime resets).
 function jobTemplate(
   check: AwsCheck,
   credential: CredentialInput,
   config: OperatorConfig,
-  run: RunKind,
+  { run, queued }: { run: RunKind; queued: boolean },
 ): V1JobTemplateSpec {
   const labels = checkLabels(check, run);
   const args = runArgs(check.spec, credential, check.metadata.namespace, config.platformIdentity);
@@ -109,19 +113,26 @@ function jobTemplate(
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: check.spec.timeoutSeconds + DEADLINE_GRACE_SECONDS,
+      ...(queued && { suspend: true }),
       template,
     },
   };
 }
 
-/** desiredRunJob is a run outside the schedule (initial or run-now), owned by the AwsCheck. */
+/**
+ * desiredRunJob is a run outside the schedule (initial or run-now), owned by the AwsCheck;
+ * created suspended when `queued`.
+ */
 export function desiredRunJob(
   check: AwsCheck,
   credential: CredentialInput,
   config: OperatorConfig,
-  job: { name: string; run: RunKind },
+  job: { name: string; run: RunKind; queued?: boolean },
 ): V1Job {
-  const template = jobTemplate(check, credential, config, job.run);
+  const template = jobTemplate(check, credential, config, {
+    run: job.run,
+    queued: job.queued ?? false,
+  });
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',

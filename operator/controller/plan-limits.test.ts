@@ -9,6 +9,7 @@ import {
   GAP_MAX_RUNS,
   namespacePlan,
   rankOf,
+  runsQueued,
   shortestGapSeconds,
   UNLIMITED,
   type CatalogState,
@@ -220,10 +221,11 @@ describe('checkGate', () => {
       'a schedule no cron reader accepts (the planner says InvalidConfiguration)',
       { schedule: '5-3 * * * *' },
     ],
-  ])('allows %s, with the plan’s checker resources', (_, over) => {
+  ])('allows %s, with the plan’s checker resources, its runs queued', (_, over) => {
     expect(checkGate({ namespace: onTeam, name: 'c', spec: spec(over), rank: first })).toEqual({
       ok: true,
       resources: { cpu: '250m', cpuLimit: '250m', memory: '256Mi' },
+      queued: true,
     });
   });
 
@@ -305,6 +307,15 @@ describe('credentialGate', () => {
   ])('%s', (_, namespace, index, reason) => {
     const gate = credentialGate({ namespace, name: 'r', rank: { index, of: 6 } });
     expect(gate.ok ? undefined : gate.ready.reason).toBe(reason);
+  });
+
+  it.each<[string, NamespacePlan, boolean]>([
+    ['a ref under a plan', onTeam, true],
+    ['a ref without a plan', { kind: 'untenanted' }, false],
+  ])('queues the runs of %s: %s', (_, namespace, queued) => {
+    expect(runsQueued(credentialGate({ namespace, name: 'r', rank: { index: 0, of: 1 } }))).toBe(
+      queued,
+    );
   });
 
   it('names the limit, the count and the plan', () => {

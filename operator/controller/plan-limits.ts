@@ -71,8 +71,22 @@ export interface CheckerResources {
  * its plan; undefined: the operator's configured ones), or not, with the Ready to report.
  */
 export type PlanGate =
-  | { readonly ok: true; readonly resources: CheckerResources | undefined }
+  | {
+      readonly ok: true;
+      readonly resources: CheckerResources | undefined;
+      /**
+       * queued: the object's runs are created suspended and wait for the namespace's run
+       * queue (run-admission.ts) to start them within the plan's maxConcurrentRuns. Set in
+       * every namespace under a plan; absent in one without.
+       */
+      readonly queued?: boolean;
+    }
   | { readonly ok: false; readonly ready: ConditionInput };
+
+/** runsQueued tells whether a gate's runs are created suspended, to wait for the run queue. */
+export function runsQueued(gate: PlanGate): boolean {
+  return gate.ok && gate.queued === true;
+}
 
 /** UNLIMITED is the gate of an object in a namespace without a plan. */
 export const UNLIMITED: PlanGate = { ok: true, resources: undefined };
@@ -112,7 +126,7 @@ export function checkGate(input: CheckLimitInput): PlanGate {
     scheduleProblem(input.spec, planName, plan),
   ].filter((problem): problem is string => problem !== undefined);
   if (problems.length > 0) return exceeded(problems.join('; '));
-  return { ok: true, resources: planResources(plan) };
+  return { ok: true, resources: planResources(plan), queued: true };
 }
 
 /** CredentialLimitInput is what the plan judges about one AwsCredentialRef. */
@@ -131,7 +145,9 @@ export function credentialGate(input: CredentialLimitInput): PlanGate {
   if (!plan.active) return inactive(planName, 'AwsCredentialRef');
   const limit = { planName, max: plan.maxCredentialRefs };
   const problem = countProblem('AwsCredentialRef', input.name, input.rank, limit);
-  return problem === undefined ? { ok: true, resources: planResources(plan) } : exceeded(problem);
+  return problem === undefined
+    ? { ok: true, resources: planResources(plan), queued: true }
+    : exceeded(problem);
 }
 
 /** planResources: the plan's checker CPU and memory, each its pod's request and limit. */

@@ -40,6 +40,19 @@ function job(
   };
 }
 
+// suspended is a Job created suspended and never resumed: no startTime.
+function suspended(conditions: V1JobCondition[], activeDeadlineSeconds?: number): V1Job {
+  return {
+    metadata: { name: 'web-28000000', creationTimestamp: new Date('2024-06-01T11:59:58Z') },
+    spec: {
+      template: {},
+      suspend: true,
+      ...(activeDeadlineSeconds !== undefined && { activeDeadlineSeconds }),
+    },
+    status: { conditions },
+  };
+}
+
 function done(type: 'Complete' | 'Failed', reason?: string): V1JobCondition {
   return {
     type,
@@ -253,6 +266,33 @@ describe('runOutcome', () => {
       outcome: 'Failed',
       reason: 'InvalidConfiguration',
       message: expect.stringMatching(/could not start: ErrImagePull.*deadline of 330 s/) as string,
+    });
+  });
+
+  it.each<[string, V1Job, V1Pod | undefined, string]>([
+    ['a suspended Job without a Pod', suspended([]), undefined, 'Queued'],
+    [
+      'a suspended Job long past its deadline from creation',
+      suspended([], 30),
+      undefined,
+      'Queued',
+    ],
+    [
+      'a suspended Job whose old Pod cannot start (a queued run is never Blocked)',
+      suspended([]),
+      pod({ waiting: { reason: 'ErrImagePull', message: 'x' } }),
+      'Queued',
+    ],
+    ['a Job never suspended', job([]), undefined, 'Running'],
+  ])('judges %s as %s', (_, theJob, thePod, state) => {
+    expect(judgeRun({ job: theJob, pod: thePod }, LATER).state).toBe(state);
+  });
+
+  it('records a finished Job as finished, suspended or not', () => {
+    const theJob = suspended([done('Failed', 'DeadlineExceeded')], 30);
+    expect(runOutcome({ job: theJob, pod: undefined })).toMatchObject({
+      outcome: 'Failed',
+      reason: 'DeadlineExceeded',
     });
   });
 

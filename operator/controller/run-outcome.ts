@@ -41,6 +41,8 @@ export interface RunObservation {
 
 /** RunVerdict is where a run stands. */
 export type RunVerdict =
+  /** Created suspended, waiting for the namespace's run queue: not started, no deadline. */
+  | { readonly state: 'Queued' }
   | { readonly state: 'Running' }
   /** The checker cannot start; the run is not over. */
   | { readonly state: 'Blocked'; readonly message: string }
@@ -54,16 +56,15 @@ export function jobFinished(job: V1Job): 'Complete' | 'Failed' | undefined {
   return done?.type === 'Complete' || done?.type === 'Failed' ? done.type : undefined;
 }
 
-/** judgeRun tells where a run stands at `now`. */
+/**
+ * judgeRun tells where a run stands at `now`. A suspended Job that has not finished is a
+ * queued run (the namespace's run queue starts it): never Blocked, never past a deadline.
+ */
 export function judgeRun({ job, pod }: RunObservation, now: Date): RunVerdict {
   const container = checkerContainer(pod);
   const finished = jobFinished(job);
   const setupError = setupErrorOf(container);
-  if (finished === undefined) {
-    return setupError === undefined
-      ? { state: 'Running' }
-      : { state: 'Blocked', message: setupError };
-  }
+  if (finished === undefined) return unfinished(job, setupError);
   if (container?.state?.terminated !== undefined) return fromTerminated(job, container);
   if (deadlineExceeded(job)) {
     return { state: 'Finished', run: deadlineRun(job, setupError ?? neverStarted(container)) };
@@ -72,6 +73,15 @@ export function judgeRun({ job, pod }: RunObservation, now: Date): RunVerdict {
   if (now.getTime() < untilMs) return { state: 'Settling', untilMs };
   const why = setupError ?? `the checker left no container status (Job ${finished})`;
   return { state: 'Finished', run: failed(job, 'RunAborted', `${why}, without a result`) };
+}
+
+// unfinished: a run under way is queued (suspended), blocked (its checker cannot start)
+// or running.
+function unfinished(job: V1Job, setupError: string | undefined): RunVerdict {
+  if (job.spec?.suspend === true) return { state: 'Queued' };
+  return setupError === undefined
+    ? { state: 'Running' }
+    : { state: 'Blocked', message: setupError };
 }
 
 /** checkerContainer is the status of the container named `checker`, never just the first. */

@@ -8,6 +8,7 @@ import {
   setHeaderOptions,
   type CoreV1Event,
   type V1CronJob,
+  type V1Job,
 } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -49,9 +50,17 @@ const team: Plan = {
   allowedServices: ['sts', 'ec2'],
   checker: { cpu: '150m', memory: '200Mi' },
 };
-/** The catalog of this file: small limits, and `small`, a plan to downgrade to. */
+/**
+ * The catalog of this file: small limits, `small`, a plan to downgrade to, and `serial`,
+ * one run at a time.
+ */
 const catalog: PlanCatalog = {
-  plans: { ...shipped.plans, team, small: { ...team, stripePriceId: undefined, maxChecks: 2 } },
+  plans: {
+    ...shipped.plans,
+    team,
+    small: { ...team, stripePriceId: undefined, maxChecks: 2 },
+    serial: { ...team, stripePriceId: undefined, maxConcurrentRuns: 1 },
+  },
 };
 
 function planOf(plans: PlanCatalog, name: string): Plan {
@@ -142,6 +151,39 @@ async function readyWhen(namespace: string, name: string, reason: string): Promi
   } catch (error) {
     throw new Error(`${(error as Error).message}; last Ready: ${seen}`, { cause: error });
   }
+}
+
+function finished(job: V1Job): boolean {
+  return (job.status?.conditions ?? []).some(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
+}
+
+// suspendedCondition is the status of the job controller's Suspended condition, if any.
+function suspendedCondition(job: V1Job): string | undefined {
+  return job.status?.conditions?.find((c) => c.type === 'Suspended')?.status;
+}
+
+/**
+ * sampleRuns lists the namespace's Jobs on every poll until `until` has a value, and
+ * returns it with the most Jobs seen running at once (resumed, not finished).
+ */
+async function sampleRuns<T>(
+  namespace: string,
+  until: () => Promise<T | undefined>,
+): Promise<{ value: T; mostActive: number }> {
+  let mostActive = 0;
+  const value = await eventually(
+    'the runs to finish',
+    async () => {
+      const jobs = (await admin.batch.listNamespacedJob({ namespace })).items;
+      const running = jobs.filter((job) => job.spec?.suspend !== true && !finished(job));
+      mostActive = Math.max(mostActive, running.length);
+      return until();
+    },
+    90_000,
+  );
+  return { value, mostActive };
 }
 
 async function cronJobOf(namespace: string, name: string): Promise<V1CronJob | undefined> {
@@ -455,6 +497,34 @@ describe('plan enforcement', () => {
     });
   });
 
+  it('runs one Job at a time under maxConcurrentRuns 1, each deadline counted from its start, every run recorded', async () => {
+    const namespace = await tenantOn('serial');
+    const names = ['one', 'two', 'three'];
+    for (const name of names) {
+      await objects.create('awschecks', namespace, check(name, { firstRun: 'Immediately' }));
+    }
+
+    const sampled = await sampleRuns(namespace, async () => {
+      const found = await Promise.all(names.map((name) => objects.check(namespace, name)));
+      return found.every((c) => c.status?.lastRun !== undefined) ? found : undefined;
+    });
+    const { mostActive, value: done } = sampled;
+
+    expect(mostActive).toBeLessThanOrEqual(1);
+    for (const found of done) {
+      expect(found.status?.lastRun).toMatchObject({ outcome: 'Succeeded' });
+      expect(found.status?.lastRun?.reason).not.toBe('DeadlineExceeded');
+      expect(conditionOf(found, 'Healthy')?.status).toBe('True');
+    }
+    const jobs = (await admin.batch.listNamespacedJob({ namespace })).items;
+    // created suspended, resumed by the operator: the job controller says both
+    expect(jobs.map((job) => [job.spec?.suspend, suspendedCondition(job)])).toEqual(
+      jobs.map(() => [false, 'False']),
+    );
+    const cronJob = await cronJobOf(namespace, 'one');
+    expect(cronJob?.spec.jobTemplate.spec?.suspend).toBe(true);
+  }, 120_000);
+
   it('leaves a namespace without the tenant label as it was: no plan, the operator’s resources', async () => {
     const namespace = await createTenant(admin, objects, { prefix: 'admin-made' });
     await objects.create(
@@ -474,5 +544,14 @@ describe('plan enforcement', () => {
       requests: { cpu: '100m', memory: '256Mi' },
       limits: { cpu: '1', memory: '256Mi' },
     });
+    // no run queue: runs are created running, as they always were
+    expect(cronJob?.spec.jobTemplate.spec?.suspend).toBeUndefined();
+    const validations = await eventually('the credential ref’s validation Job', async () => {
+      const jobs = (await admin.batch.listNamespacedJob({ namespace })).items;
+      return jobs.length > 0 ? jobs : undefined;
+    });
+    expect(validations.map((job) => [job.spec?.suspend, suspendedCondition(job)])).toEqual(
+      validations.map(() => [false, undefined]),
+    );
   });
 });
