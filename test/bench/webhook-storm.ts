@@ -1,8 +1,9 @@
 // Webhook storm: 500 Stripe deliveries for 100 tenants (five subscription events each,
 // ending on different plans), every delivery sent twice, shuffled, 50 in flight, against
 // the portal app (createApp, real deps, the portal's RBAC identity) and the real
-// apiserver. It fails unless exactly 100 tenant namespaces exist, each on the plan of its
-// newest event, every event applied exactly once and every write accounted for. The floor
+// apiserver. It fails unless exactly 100 tenant namespaces exist, created by exactly 100
+// namespace creates (none provisioned twice), each on the plan of its newest event, every
+// event applied exactly once and every write accounted for. The floor
 // is the same app's bare POST of an unsigned no-op event (a route that exists only here),
 // sent the same way: throughput and p99 latency are printed as ratios to it.
 import { createServer, type Server } from 'node:http';
@@ -42,6 +43,8 @@ export interface StormReport {
   readonly deliveries: number;
   readonly posts: number;
   readonly namespaces: number;
+  /** Namespace creates: exactly one per tenant, none provisioned twice. */
+  readonly creates: number;
   readonly applied: number;
   readonly stale: number;
   readonly unchanged: number;
@@ -231,7 +234,7 @@ export async function webhookStorm(): Promise<StormReport> {
         server.url,
         stormPosts.map((_, i) => noOp(i)),
       );
-      const writesBefore = counter.writes();
+      const before = { writes: counter.writes(), creates: counter.creates() };
       const storm = await fire(server.url, stormPosts);
       const duplicates = storm.bodies.filter(
         (b) => (JSON.parse(b) as { duplicate: boolean }).duplicate,
@@ -240,7 +243,7 @@ export async function webhookStorm(): Promise<StormReport> {
         throw new Error(
           `${storm.bodies.length - duplicates} deliveries were applied, expected ${events.length}`,
         );
-      const report = await verify(env.kubeconfig, expected, counter, writesBefore);
+      const report = await verify(env.kubeconfig, expected, counter, before);
       return {
         ...report,
         deliveries: events.length,
@@ -262,8 +265,10 @@ async function verify(
   kubeconfig: string,
   expected: ReadonlyMap<string, string>,
   counter: ReturnType<typeof provisionCounter>,
-  writesBefore: number,
-): Promise<Pick<StormReport, 'namespaces' | 'applied' | 'stale' | 'unchanged' | 'writes'>> {
+  before: { readonly writes: number; readonly creates: number },
+): Promise<
+  Pick<StormReport, 'namespaces' | 'creates' | 'applied' | 'stale' | 'unchanged' | 'writes'>
+> {
   const namespaces = (
     await kubeClients(kubeconfig).core.listNamespace({ labelSelector: TENANT_LABEL })
   ).items;
@@ -278,7 +283,12 @@ async function verify(
       `${namespaces.length} tenant namespaces, ${wrong.length} not on their final plan: ${JSON.stringify(wrong.slice(0, 5))}`,
     );
   const outcomes = counter.outcomes;
-  const writes = counter.writes() - writesBefore;
+  const writes = counter.writes() - before.writes;
+  const creates = counter.creates() - before.creates;
+  if (creates !== expected.size)
+    throw new Error(
+      `${creates} namespace creates for ${expected.size} tenants: some provisioned twice or never`,
+    );
   const reported = outcomes.reduce((sum, o) => sum + o.writes, 0);
   if (outcomes.length !== expected.size * EVENTS_PER_TENANT || reported !== writes)
     throw new Error(
@@ -287,6 +297,7 @@ async function verify(
   const count = (result: string): number => outcomes.filter((o) => o.result === result).length;
   return {
     namespaces: namespaces.length,
+    creates,
     applied: count('applied'),
     stale: count('stale'),
     unchanged: count('unchanged'),

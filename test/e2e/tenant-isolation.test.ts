@@ -17,7 +17,7 @@ import { createProvisioner } from '../../portal/provisioning/provisioner.ts';
 import { CustomObjects } from '../support/awscheck.ts';
 import { kubeClients, statusOf, type KubeClients } from '../support/kube.ts';
 import {
-  installPortalServiceAccount,
+  installTenantPortal,
   newTenantId,
   quietLog,
   quotaCounted,
@@ -34,7 +34,7 @@ let tenantA: KubeClients;
 let objectsA: CustomObjects;
 
 beforeAll(async () => {
-  const portal = await installPortalServiceAccount(env);
+  const portal = await installTenantPortal(env);
   const catalog = settableCatalog(withPlan(defaultCatalog(), 'free', { maxChecks: MAX_CHECKS }));
   const provisioner = createProvisioner({ kube: portal.kube, catalog, log: quietLog });
   const [a, b] = [newTenantId(), newTenantId()];

@@ -8,8 +8,6 @@ import {
   PLAN_LABEL,
   STRIPE_CUSTOMER_ANNOTATION,
   SUBSCRIPTION_STATUS_ANNOTATION,
-  TENANT_LABEL,
-  tenantNamespace,
 } from '../../operator/plans/tenancy.ts';
 import {
   startCheckoutStandIn,
@@ -29,7 +27,6 @@ import {
   type TestUser,
   type TestUserPool,
 } from '../support/cognito.ts';
-import { kubeClients } from '../support/kube.ts';
 import {
   installCatalog,
   PortalBrowser,
@@ -39,9 +36,9 @@ import {
   type TestPortal,
 } from '../support/portal.ts';
 import { portalIdentity } from '../support/portal-identity.ts';
+import { countTenantNamespaces, readTenantNamespace } from '../support/provisioning.ts';
 
 const env = inject('testenv');
-const admin = kubeClients(env.kubeconfig);
 
 let pool: TestUserPool;
 let portal: TestPortal;
@@ -76,13 +73,8 @@ afterAll(async () => {
   await standIn.stop();
 });
 
-async function namespaceOf(user: TestUser): Promise<V1Namespace | undefined> {
-  try {
-    return await admin.core.readNamespace({ name: tenantNamespace(user.sub) });
-  } catch {
-    return undefined;
-  }
-}
+const namespaceOf = async (user: TestUser): Promise<V1Namespace | undefined> =>
+  readTenantNamespace(env.kubeconfig, user.sub);
 
 const planOf = async (user: TestUser): Promise<string | undefined> =>
   (await namespaceOf(user))?.metadata?.labels?.[PLAN_LABEL];
@@ -90,8 +82,7 @@ const planOf = async (user: TestUser): Promise<string | undefined> =>
 const annotationOf = async (user: TestUser, key: string): Promise<string | undefined> =>
   (await namespaceOf(user))?.metadata?.annotations?.[key];
 
-const tenantNamespaces = async (): Promise<number> =>
-  (await admin.core.listNamespace({ labelSelector: TENANT_LABEL })).items.length;
+const tenantNamespaces = async (): Promise<number> => countTenantNamespaces(env.kubeconfig);
 
 async function signedIn(): Promise<{ user: TestUser; browser: PortalBrowser }> {
   const user = await createConfirmedUser(pool);

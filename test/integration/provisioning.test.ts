@@ -40,7 +40,7 @@ import { createProvisioner } from '../../portal/provisioning/provisioner.ts';
 import type { TenantState } from '../../portal/provisioning/tenant-state.ts';
 import { kubeClients, statusOf } from '../support/kube.ts';
 import {
-  installPortalServiceAccount,
+  installTenantPortal,
   newTenantId,
   paidState,
   PORTAL_FENCE_DENIAL,
@@ -56,7 +56,7 @@ const admin = kubeClients(env.kubeconfig);
 let portal: PortalServiceAccount;
 
 beforeAll(async () => {
-  portal = await installPortalServiceAccount(env);
+  portal = await installTenantPortal(env);
 });
 
 const provisioner = (

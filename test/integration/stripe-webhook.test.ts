@@ -30,7 +30,6 @@ import {
   type ProvisionCounter,
 } from '../support/billing.ts';
 import { createUserPool } from '../support/cognito.ts';
-import { kubeClients } from '../support/kube.ts';
 import {
   installCatalog,
   startPortal,
@@ -38,9 +37,9 @@ import {
   type TestPortal,
 } from '../support/portal.ts';
 import { portalIdentity } from '../support/portal-identity.ts';
+import { countTenantNamespaces, readTenantNamespace } from '../support/provisioning.ts';
 
 const env = inject('testenv');
-const admin = kubeClients(env.kubeconfig);
 const TEAM = 'price_team_monthly';
 const BUSINESS = 'price_business_monthly';
 
@@ -70,17 +69,10 @@ afterAll(async () => {
 
 const nowSeconds = (): number => Math.floor(portal.clock.now().getTime() / 1000);
 
-async function namespaceOf(tenant: string): Promise<V1Namespace | undefined> {
-  try {
-    return await admin.core.readNamespace({ name: tenantNamespace(tenant) });
-  } catch {
-    return undefined;
-  }
-}
+const namespaceOf = async (tenant: string): Promise<V1Namespace | undefined> =>
+  readTenantNamespace(env.kubeconfig, tenant);
 
-async function tenantNamespaces(): Promise<number> {
-  return (await admin.core.listNamespace({ labelSelector: TENANT_LABEL })).items.length;
-}
+const tenantNamespaces = async (): Promise<number> => countTenantNamespaces(env.kubeconfig);
 
 const deliver = (event: Stripe.Event, timestamp?: number): Promise<Delivery> =>
   postEvent(webhookUrl, TEST_WEBHOOK_SECRET, event, timestamp);

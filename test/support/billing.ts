@@ -20,6 +20,8 @@ export interface ProvisionCounter {
   readonly makeProvisioner: MakeProvisioner;
   /** writes are the write requests provisioning sent (failed ones included). */
   writes(): number;
+  /** creates are the Namespace creates among them (a tenant provisioned for the first time). */
+  creates(): number;
   /** outcomes are what each provisioning reported, in order of completion. */
   readonly outcomes: ProvisionOutcome[];
   /** failWrites makes the next `count` writes fail with a 503 before reaching the apiserver. */
@@ -29,6 +31,7 @@ export interface ProvisionCounter {
 /** provisionCounter wraps the real Provisioner's client to count and fail writes. */
 export function provisionCounter(): ProvisionCounter {
   let writes = 0;
+  let creates = 0;
   let failing = 0;
   const outcomes: ProvisionOutcome[] = [];
   const gate = <T>(write: () => Promise<T>): Promise<T> => {
@@ -42,7 +45,10 @@ export function provisionCounter(): ProvisionCounter {
   const counting = (real: ProvisionClient): ProvisionClient => ({
     ...real,
     apply: (object) => gate(() => real.apply(object)),
-    createNamespace: (namespace) => gate(() => real.createNamespace(namespace)),
+    createNamespace: (namespace) => {
+      creates += 1;
+      return gate(() => real.createNamespace(namespace));
+    },
   });
   return {
     makeProvisioner: (deps) => {
@@ -59,6 +65,7 @@ export function provisionCounter(): ProvisionCounter {
       };
     },
     writes: () => writes,
+    creates: () => creates,
     outcomes,
     failWrites: (count) => {
       failing = count;

@@ -1,120 +1,58 @@
-// Provisioning as the portal does it, for tests: the portal's ServiceAccount awscheck-portal
-// in a namespace of its own, bound by exactly the generated manifests (portal/rbac.ts:
-// ClusterRole, ClusterRoleBinding, catalog Role and RoleBinding; the ClusterRoleBinding
-// renamed per install so test files sharing the apiserver do not rebind each other's),
-// acting through a token minted by a TokenRequest as the portal's pod would; a catalog a
-// test can change; and tenant states made as Stripe events would make them.
+// Provisioning as the portal does it, for tests: the portal's one identity
+// (portal-identity.ts) in a namespace of its own, once the quota controller counts our
+// kinds; a catalog a test can change; tenant namespaces read as the admin sees them; and
+// tenant states made as Stripe events would make them.
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, type V1Namespace } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { stringify } from 'yaml';
 import { defaultCatalog, type Plan, type PlanCatalog } from '../../operator/plans/catalog.ts';
-import { tenantRoleManifest } from '../../operator/rbac.ts';
-import type { CatalogSource, PortalKube } from '../../portal/deps.ts';
+import { TENANT_LABEL, tenantNamespace } from '../../operator/plans/tenancy.ts';
+import type { CatalogSource } from '../../portal/deps.ts';
 import type { TenantState } from '../../portal/provisioning/tenant-state.ts';
 import { tenantVersion } from '../../portal/provisioning/join.ts';
 import { stateVersion } from '../../portal/provisioning/version.ts';
-import { PORTAL_SERVICE_ACCOUNT, portalRbacManifests } from '../../portal/rbac.ts';
 import type { TestEnvInfo } from '../env/environment.ts';
-import {
-  portalFenceBinding,
-  portalFencePolicy,
-  PORTAL_FENCE_POLICY,
-} from '../../portal/admission.ts';
 import { QUOTA_NAME } from '../../portal/provisioning/plan.ts';
-import { applyObject } from './admission.ts';
 import { eventually } from './eventually.ts';
 import { installCrds } from './crds.ts';
 import { kubeClients, uniqueName } from './kube.ts';
+import { installPortalServiceAccount, type PortalServiceAccount } from './portal-identity.ts';
 
-/** PortalServiceAccount is one installed portal identity. */
-export interface PortalServiceAccount {
-  /** The namespace its ServiceAccount lives in (the operator's namespace in a real install). */
-  readonly namespace: string;
-  /** A kubeconfig file acting as the portal's ServiceAccount. */
-  readonly kubeconfig: string;
-  readonly kube: PortalKube;
-}
-
-/** portalKube makes the portal's clients from a kubeconfig file. */
-export function portalKube(kubeconfigPath: string): PortalKube {
-  const config = new KubeConfig();
-  config.loadFromFile(kubeconfigPath);
-  return {
-    config,
-    core: config.makeApiClient(CoreV1Api),
-    custom: config.makeApiClient(CustomObjectsApi),
-  };
-}
+export { PORTAL_FENCE_DENIAL, type PortalServiceAccount } from './portal-identity.ts';
 
 /**
- * installPortalServiceAccount installs the CRDs, the tenant ClusterRole (the one the
- * portal may bind), the generated portal RBAC for a fresh ServiceAccount and its admission
- * fence (portal/admission.ts, in force before it returns), once the quota controller
- * counts our kinds (awaitQuotaDiscovery).
+ * installTenantPortal installs the portal's identity (installPortalServiceAccount) in a
+ * fresh namespace of its own, once the quota controller counts our kinds
+ * (awaitQuotaDiscovery), for tests that provision through createProvisioner directly.
  */
-export async function installPortalServiceAccount(env: TestEnvInfo): Promise<PortalServiceAccount> {
+export async function installTenantPortal(env: TestEnvInfo): Promise<PortalServiceAccount> {
   await installCrds(env.kubeconfig);
-  await applyObject(env.kubeconfig, tenantRoleManifest());
   await awaitQuotaDiscovery(env.kubeconfig);
-  const admin = kubeClients(env.kubeconfig);
-  const namespace = `awscheck-portal-${randomBytes(3).toString('hex')}`;
-  await admin.core.createNamespace({ body: { metadata: { name: namespace } } });
-  await admin.core.createNamespacedServiceAccount({
-    namespace,
-    body: { metadata: { name: PORTAL_SERVICE_ACCOUNT } },
-  });
-  const [clusterRole, binding, role, roleBinding] = portalRbacManifests(namespace);
-  binding.metadata = { name: `${namespace}-portal` };
-  for (const object of [clusterRole, binding, role, roleBinding])
-    await applyObject(env.kubeconfig, object);
-  await applyObject(env.kubeconfig, portalFencePolicy(namespace));
-  await applyObject(env.kubeconfig, portalFenceBinding(namespace));
-  const issued = await admin.core.createNamespacedServiceAccountToken({
-    name: PORTAL_SERVICE_ACCOUNT,
-    namespace,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  const kubeconfig = join(env.runDir, `${namespace}.kubeconfig`);
-  const cluster = { server: env.apiServerUrl, 'certificate-authority': env.caCert };
-  await writeFile(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'test', cluster }],
-      users: [{ name: 'portal', user: { token: issued.status?.token } }],
-      contexts: [{ name: 'portal', context: { cluster: 'test', user: 'portal' } }],
-      'current-context': 'portal',
-    }),
-    { mode: 0o600 },
-  );
-  const kube = portalKube(kubeconfig);
-  await awaitPortalFence(kube, namespace);
-  return { namespace, kubeconfig, kube };
+  return installPortalServiceAccount(env, `awscheck-portal-${randomBytes(3).toString('hex')}`);
 }
 
-/** PORTAL_FENCE_DENIAL starts the message of every refusal by the portal's fence. */
-export const PORTAL_FENCE_DENIAL = `ValidatingAdmissionPolicy '${PORTAL_FENCE_POLICY}.`;
+/** readTenantNamespace is a tenant's Namespace as the admin reads it, or undefined. */
+export async function readTenantNamespace(
+  adminKubeconfig: string,
+  tenantId: string,
+): Promise<V1Namespace | undefined> {
+  try {
+    return await kubeClients(adminKubeconfig).core.readNamespace({
+      name: tenantNamespace(tenantId),
+    });
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 404) return undefined;
+    throw error;
+  }
+}
 
-// awaitPortalFence waits until the fence refuses the portal a quota outside tenant
-// namespaces (a dry run: nothing is written either way), so every test runs inside it.
-async function awaitPortalFence(kube: PortalKube, namespace: string): Promise<void> {
-  await eventually(`the portal's admission fence in ${namespace}`, async () => {
-    try {
-      await kube.core.createNamespacedResourceQuota({
-        namespace,
-        body: { metadata: { name: 'fence-probe' }, spec: { hard: { pods: '1' } } },
-        dryRun: 'All',
-      });
-    } catch (error) {
-      if (String((error as { body?: unknown }).body).includes(PORTAL_FENCE_DENIAL)) return true;
-    }
-    return undefined;
+/** countTenantNamespaces is how many namespaces carry TENANT_LABEL. */
+export async function countTenantNamespaces(adminKubeconfig: string): Promise<number> {
+  const listed = await kubeClients(adminKubeconfig).core.listNamespace({
+    labelSelector: TENANT_LABEL,
   });
+  return listed.items.length;
 }
 
 /** SettableCatalog is a CatalogSource a test changes, as an edit of the ConfigMap would. */
