@@ -82,6 +82,15 @@ const PortalConfigSchema = z.object({
     .describe(
       'Origins, space-separated, forms may redirect to besides the portal (Stripe Checkout and customer portal)',
     ),
+  PORTAL_KUBE_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(120)
+    .default(10)
+    .describe(
+      'Deadline of every apiserver call the portal makes (a stalled call fails, not hangs)',
+    ),
   PORTAL_RESYNC_SECONDS: z.coerce
     .number()
     .int()
@@ -137,6 +146,8 @@ export interface PortalConfig {
   readonly formActionOrigins: readonly string[];
   /** How long the catalog read from its ConfigMap is reused, in milliseconds. */
   readonly catalogCacheMs: number;
+  /** The deadline of every apiserver call. */
+  readonly kubeTimeoutMs: number;
   /** How often every tenant is converged again (provisioning/provisioner.ts resync). */
   readonly resyncMs: number;
   readonly logLevel: string;
@@ -182,6 +193,7 @@ export function loadPortalConfig(env: NodeJS.ProcessEnv = process.env): PortalCo
     formActionOrigins: c.PORTAL_CSP_FORM_ACTION.map((origin) => new URL(origin).origin),
     catalogCacheMs: c.PORTAL_CATALOG_CACHE_SECONDS * 1000,
     resyncMs: c.PORTAL_RESYNC_SECONDS * 1000,
+    kubeTimeoutMs: c.PORTAL_KUBE_TIMEOUT_SECONDS * 1000,
     logLevel: c.PORTAL_LOG_LEVEL,
   };
 }

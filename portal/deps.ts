@@ -12,6 +12,8 @@ import type { Provisioner } from './provisioning/tenant-state.ts';
 /** PortalKube are the apiserver clients of the portal's own identity. */
 export interface PortalKube {
   readonly config: KubeConfig;
+  /** The deadline of every call made with these clients and those built from `config`. */
+  readonly requestTimeoutMs: number;
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;
 }

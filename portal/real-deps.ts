@@ -2,7 +2,8 @@
 // identity, Stripe, the Cognito user pool, the catalog ConfigMap, a pino logger that
 // redacts cookies and authorization headers, and the wall clock.
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { makeClients } from '../operator/kube.ts';
 import { pino, type Logger } from 'pino';
 import { createStripeClient } from './billing/stripe.ts';
 import { configMapCatalog } from './catalog-source.ts';
@@ -18,6 +19,12 @@ export function portalLogger(level: string): Logger {
   });
 }
 
+/** portalKube is the portal's apiserver clients of a kubeconfig, every call bounded. */
+export function portalKube(kubeConfig: KubeConfig, requestTimeoutMs: number): PortalKube {
+  const { core, custom } = makeClients(kubeConfig, { requestTimeoutMs });
+  return { config: kubeConfig, core, custom, requestTimeoutMs };
+}
+
 /** RealDepsOptions are what the environment decides besides the configuration. */
 export interface RealDepsOptions {
   readonly kubeConfig: KubeConfig;
@@ -28,11 +35,7 @@ export interface RealDepsOptions {
 
 /** realDeps builds every dependency of createApp for a configuration. */
 export function realDeps(config: PortalConfig, options: RealDepsOptions): PortalDeps {
-  const kube: PortalKube = {
-    config: options.kubeConfig,
-    core: options.kubeConfig.makeApiClient(CoreV1Api),
-    custom: options.kubeConfig.makeApiClient(CustomObjectsApi),
-  };
+  const kube = portalKube(options.kubeConfig, config.kubeTimeoutMs);
   const log = options.log ?? portalLogger(config.logLevel);
   const now = options.now ?? ((): Date => new Date());
   const catalog = configMapCatalog({

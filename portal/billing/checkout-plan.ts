@@ -47,7 +47,7 @@ export type CheckoutPlan =
     };
 
 /**
- * planCheckout decides a plan choice. Only active plans of the catalog can be chosen; a
+ * planCheckout decides a plan choice. Only plans the catalog sells can be chosen; a
  * plan without a Stripe price is provisioned without a card; a tenant whose subscription
  * has not ended (ENDED_SUBSCRIPTION_STATUSES) is sent to the customer portal instead of
  * the free plan or a second subscription (a plan change or cancellation happens there); a paid
@@ -58,7 +58,7 @@ export type CheckoutPlan =
 export function planCheckout(facts: CheckoutFacts): CheckoutPlan {
   const name = typeof facts.requestedPlan === 'string' ? facts.requestedPlan : '';
   const plan = planOf(facts.catalog, name);
-  if (plan?.active !== true) return { kind: 'refuse', message: 'unknown plan' };
+  if (plan?.sellable !== true) return { kind: 'refuse', message: 'unknown plan' };
   const tenant = facts.tenant;
   if (
     tenant?.subscriptionStatus !== undefined &&

@@ -14,12 +14,6 @@ import { TENANT_LABEL } from '../../operator/plans/tenancy.ts';
 import type { PortalKube } from '../deps.ts';
 import { PORTAL_FIELD_MANAGER, QUOTA_NAME } from './plan.ts';
 
-/**
- * PROVISION_REQUEST_TIMEOUT_MS bounds every apiserver call of provisioning (a stalled
- * connection fails the call, and so the provisioning, instead of hanging it).
- */
-export const PROVISION_REQUEST_TIMEOUT_MS = 10_000;
-
 /** ProvisionClient reads tenant namespaces and writes by server-side apply. */
 export interface ProvisionClient {
   /** readNamespace is the Namespace, or undefined when there is none. */
@@ -50,7 +44,7 @@ async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** ProvisionClientOptions: the deadline of each call (PROVISION_REQUEST_TIMEOUT_MS). */
+/** ProvisionClientOptions: the deadline of each call (default: the clients' own). */
 export interface ProvisionClientOptions {
   readonly requestTimeoutMs?: number;
 }
@@ -60,7 +54,7 @@ export function provisionClient(
   kube: PortalKube,
   options: ProvisionClientOptions = {},
 ): ProvisionClient {
-  const requestTimeoutMs = options.requestTimeoutMs ?? PROVISION_REQUEST_TIMEOUT_MS;
+  const requestTimeoutMs = options.requestTimeoutMs ?? kube.requestTimeoutMs;
   const { core, objects } = makeClients(kube.config, { requestTimeoutMs });
   return {
     readNamespace: async (name) => orUndefined(core.readNamespace({ name })),

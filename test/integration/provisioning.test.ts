@@ -6,7 +6,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
   BatchV1Api,
-  CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
   PatchStrategy,
@@ -16,6 +15,7 @@ import {
   type KubernetesObject,
   type V1Job,
 } from '@kubernetes/client-node';
+import { portalKube as clientsOf } from '../../portal/real-deps.ts';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { GROUP, VERSION } from '../../operator/api/v1alpha1/common.ts';
 import { defaultCatalog, planOf, type Plan } from '../../operator/plans/catalog.ts';
@@ -381,10 +381,7 @@ describe('provisioning as the portal', () => {
         contexts: [{ name: 'stalled', cluster: 'stalled', user: 'nobody' }],
         currentContext: 'stalled',
       });
-      const hanging = provisionClient(
-        { config, core: config.makeApiClient(CoreV1Api), custom: portal.kube.custom },
-        { requestTimeoutMs: 300 },
-      );
+      const hanging = provisionClient(clientsOf(config, 300));
       const real = provisionClient(portal.kube);
       let reads = 0;
       const firstHangs: ProvisionClient = {

@@ -9,7 +9,7 @@
 // browser journey all use it, so all of them meet the same authorization and admission.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { tenantRoleManifest } from '../../operator/rbac.ts';
 import {
@@ -18,6 +18,7 @@ import {
   PORTAL_FENCE_POLICY,
 } from '../../portal/admission.ts';
 import type { PortalKube } from '../../portal/deps.ts';
+import { portalKube as clientsOf } from '../../portal/real-deps.ts';
 import { PORTAL_SERVICE_ACCOUNT, portalRbacManifests } from '../../portal/rbac.ts';
 import type { TestEnvInfo } from '../env/environment.ts';
 import { applyObject } from './admission.ts';
@@ -40,15 +41,14 @@ export interface PortalServiceAccount {
   readonly kube: PortalKube;
 }
 
+/** TEST_KUBE_TIMEOUT_MS is PORTAL_KUBE_TIMEOUT_SECONDS's default. */
+const TEST_KUBE_TIMEOUT_MS = 10_000;
+
 /** portalKube makes the portal's clients from a kubeconfig file. */
 export function portalKube(kubeconfigPath: string): PortalKube {
   const config = new KubeConfig();
   config.loadFromFile(kubeconfigPath);
-  return {
-    config,
-    core: config.makeApiClient(CoreV1Api),
-    custom: config.makeApiClient(CustomObjectsApi),
-  };
+  return clientsOf(config, TEST_KUBE_TIMEOUT_MS);
 }
 
 async function createIfAbsent(create: () => Promise<unknown>): Promise<void> {
