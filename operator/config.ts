@@ -1,22 +1,12 @@
 // The operator's configuration: one source (the environment), parsed once with zod at
 // start-up. A bad value stops the operator with a message naming the variable.
 import { z } from 'zod';
-import { parseQuantity } from './quantity.ts';
+import { positiveQuantity as quantity } from './quantity.ts';
 
 const seconds = z.coerce.number().int().positive();
 /** A period a timer waits for: Node's timers hold at most 2^31 − 1 ms, so at most a week. */
 const period = seconds.max(7 * 24 * 3600);
 /** quantity is a Kubernetes resource quantity (100m, 1, 256Mi), refused at start if not one. */
-const quantity = z.string().refine(
-  (text) => {
-    try {
-      return parseQuantity(text) > 0;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be a positive Kubernetes quantity such as 100m, 1, 256Mi or 1Gi' },
-);
 const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const ConfigSchema = z.object({

@@ -2,6 +2,7 @@
 // 1.5Gi, 129e6, 500m, plain numbers. The operator checks its configured checker resources
 // with them and compares the quantities the apiserver stores in canonical form; the test
 // environment's pod runner reads limits with them as a kubelet does.
+import { z } from 'zod';
 
 const BINARY: Readonly<Record<string, number>> = {
   Ki: 2 ** 10,
@@ -63,3 +64,15 @@ export function cpuMillis(text: string): number {
 function roundOff(value: number): number {
   return Number(value.toPrecision(15));
 }
+
+/** positiveQuantity is a zod string that must be a positive quantity, as configs and plans take. */
+export const positiveQuantity = z.string().refine(
+  (text) => {
+    try {
+      return parseQuantity(text) > 0;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a positive Kubernetes quantity such as 100m, 1, 256Mi or 1Gi' },
+);

@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SERVICE_NAMES } from '../checker/service-names.ts';
-import { parseQuantity } from '../quantity.ts';
+import { positiveQuantity as quantity } from '../quantity.ts';
 
 /** PLAN_NAMES are the plans every catalog defines; `suspended` is the state of an unpaid tenant. */
 export const PLAN_NAMES = ['free', 'team', 'business', 'suspended'] as const;
@@ -24,16 +24,6 @@ export const CATALOG_KEY = 'catalog.yaml';
 /** CATALOG_SOURCE is the catalog file, relative to the repository root. */
 export const CATALOG_SOURCE = 'operator/plans/catalog.yaml';
 
-const quantity = z.string().refine(
-  (text) => {
-    try {
-      return parseQuantity(text) > 0;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be a positive Kubernetes quantity such as 100m, 1, 256Mi or 1Gi' },
-);
 const count = z.int().min(0);
 
 /** Plan is one plan's limits. */
@@ -63,7 +53,9 @@ export const Plan = z.strictObject({
   checker: z
     .strictObject({ cpu: quantity, memory: quantity })
     .describe('CPU and memory of each checker pod (request and limit)'),
-  maxConcurrentRuns: count.describe('Checker Jobs that may exist at once (ResourceQuota)'),
+  maxConcurrentRuns: count.describe(
+    'Checker Jobs that run at once (the operator’s run queue; more wait suspended)',
+  ),
 });
 export type Plan = z.infer<typeof Plan>;
 

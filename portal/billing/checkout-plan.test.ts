@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCatalog } from '../../operator/plans/catalog.ts';
+import { defaultCatalog, planOf } from '../../operator/plans/catalog.ts';
 import { CHECKOUT_KEY_WINDOW_MS, planCheckout, type CheckoutFacts } from './checkout-plan.ts';
 import type { TenantBillingFacts } from './tenant-billing.ts';
 
@@ -33,6 +33,16 @@ describe('planCheckout', () => {
     ['a plan field sent twice', ['team', 'business']],
   ])('refuses %s', (_, requested) => {
     expect(planCheckout(facts(requested))).toEqual({ kind: 'refuse', message: 'unknown plan' });
+  });
+
+  it('refuses a plan taken off sale, though its subscribers still run', () => {
+    const team = planOf(catalog, 'team');
+    if (team === undefined) throw new Error('the catalog has no team plan');
+    const offSale = { plans: { ...catalog.plans, team: { ...team, sellable: false } } };
+    expect(planCheckout({ ...facts('team'), catalog: offSale })).toEqual({
+      kind: 'refuse',
+      message: 'unknown plan',
+    });
   });
 
   it.each(['active', 'trialing', 'past_due', 'unpaid', 'paused'])(
