@@ -119,7 +119,7 @@ interface Observed {
 }
 
 // writeCheck writes the plan: children first, then status, then what the status records
-// (Events, metrics), then the cleanup of recorded runs. A child the apiserver refuses for
+// (metrics, Events), then the cleanup of recorded runs. A child the apiserver refuses for
 // good turns the status Stalled instead of failing the reconcile; a run a quota holds back
 // turns it Reconciling and the key is looked at again with backoff.
 async function writeCheck(
@@ -140,9 +140,10 @@ async function writeCheck(
         );
   const written = await writeStatusIfChanged(context, 'awschecks', observed.raw, status);
   if (written === 'refused') return {};
+  // The gauges follow the written status at once; Events and cleanup may take longer.
+  context.metrics.observeCheck({ ...check, status });
   if (written === 'written') await reportRuns(context, check, plan);
   for (const name of plan.deletions) await deleteRun(context, check.metadata.namespace, name);
-  context.metrics.observeCheck({ ...check, status });
   return {
     ...(plan.requeueAfterMs !== undefined && { requeueAfterMs: plan.requeueAfterMs }),
     ...(refusal?.final === false && { backoff: true }),

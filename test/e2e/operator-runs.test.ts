@@ -92,7 +92,9 @@ describe('runs belong to the spec they ran for (item 3)', () => {
     await objects.create('awschecks', namespace, check('switch', { service: 'sts' }));
     const first = await checkWhen(namespace, 'switch', 'the first run', healthy);
     expect(first.status?.lastRun).toMatchObject({ generation: 1, resources: 1 });
-    expect(await metrics()).toMatch(upSeries(namespace, 'switch', 'sts'));
+    await eventually('the sts series', async () =>
+      upSeries(namespace, 'switch', 'sts').test(await metrics()) ? true : undefined,
+    );
 
     // A new service, and no run of its own yet (firstRun OnSchedule): no verdict.
     await objects.mergePatch('awschecks', namespace, 'switch', {
@@ -107,9 +109,13 @@ describe('runs belong to the spec they ran for (item 3)', () => {
       observedGeneration: 2,
     });
     expect(conditionOf(changed, 'Healthy')?.message).toMatch(/last run was for generation 1/);
-    const between = await metrics();
-    expect(between).not.toMatch(upSeries(namespace, 'switch', 'sts'));
-    expect(between).not.toMatch(upSeries(namespace, 'switch', 'iam'));
+    await eventually('both series withdrawn', async () => {
+      const between = await metrics();
+      const shown = ['sts', 'iam'].some((service) =>
+        upSeries(namespace, 'switch', service).test(between),
+      );
+      return shown ? undefined : true;
+    });
 
     // firstRun Immediately runs the changed spec once, right away.
     await objects.mergePatch('awschecks', namespace, 'switch', {
@@ -121,7 +127,9 @@ describe('runs belong to the spec they ran for (item 3)', () => {
     const uid = rerun.metadata.uid ?? '';
     expect(rerun.status?.lastRun?.jobName).toBe(generationJobName('switch', uid, 3));
     expect(conditionOf(rerun, 'Healthy')?.observedGeneration).toBe(3);
-    expect(await metrics()).toMatch(upSeries(namespace, 'switch', 'iam'));
+    await eventually('the iam series', async () =>
+      upSeries(namespace, 'switch', 'iam').test(await metrics()) ? true : undefined,
+    );
   });
 });
 
