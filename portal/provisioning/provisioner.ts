@@ -11,6 +11,7 @@
 // A crash between 2 and 4 leaves the marker behind the version: the next delivery of
 // any state, or resync(), finishes it. Provisioning of one tenant is serialized per process,
 // resync's convergence of it included.
+import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject, V1Namespace } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { planOf, type Plan, type PlanCatalog } from '../../operator/plans/catalog.ts';
@@ -19,7 +20,7 @@ import type { CatalogSource, PortalKube } from '../deps.ts';
 import { isConflict, provisionClient, type ProvisionClient } from './client.ts';
 import { childDrifted } from './drift.ts';
 import { joinStates } from './join.ts';
-import { namespaceOf, planTenant, type ChildObject } from './plan.ts';
+import { namespaceOf, planTenant, type ChildObject, type TenantPlan } from './plan.ts';
 import { recordedOf, recordedState } from './recorded.ts';
 import type { ProvisionOutcome, Provisioner, TenantState } from './tenant-state.ts';
 
@@ -127,6 +128,15 @@ async function write(
 ): Promise<void> {
   const { target } = decision;
   const planned = planTenant(target, planFor(catalog, target));
+  if (decision.current !== undefined && childrenInPlace(decision.current, planned, catalog)) {
+    await writes.apply(
+      namespaceOf(target, {
+        resourceVersion: decision.current.metadata?.resourceVersion,
+        provisioned: true,
+      }),
+    );
+    return;
+  }
   const name = tenantNamespace(target.tenantId);
   let current =
     decision.current ??
@@ -139,6 +149,24 @@ async function write(
   await writes.apply(
     namespaceOf(target, { resourceVersion: current.metadata?.resourceVersion, provisioned: true }),
   );
+}
+
+/**
+ * childrenInPlace: the Namespace's marker says the children of the state it records were
+ * applied, and the target's children are the same objects (a new version on the same
+ * plan: a renewal, a status that keeps the plan, a duplicate of another subscription's
+ * event). Then one Namespace apply, the version and the marker together, is the whole
+ * provisioning: atomic, so no crash can leave it half done. Drift of the children since
+ * is the resync's to repair, as for an unchanged state.
+ */
+function childrenInPlace(current: V1Namespace, planned: TenantPlan, catalog: PlanCatalog): boolean {
+  const marked = recordedOf(current);
+  if (marked.version === undefined || marked.provisioned !== marked.version) return false;
+  const recorded = recordedState(current);
+  if ('unreadable' in recorded) return false;
+  const plan = planOf(catalog, recorded.plan);
+  if (plan === undefined) return false;
+  return isDeepStrictEqual(planTenant(recorded, plan).children, planned.children);
 }
 
 // attempt is one read-decide-write pass; 'retry' after losing a precondition race.

@@ -22,6 +22,7 @@ import { defaultCatalog, planOf, type Plan } from '../../operator/plans/catalog.
 import {
   PLAN_LABEL,
   STRIPE_SUBSCRIPTION_ANNOTATION,
+  SUBSCRIPTION_STATUS_ANNOTATION,
   TENANT_CLUSTER_ROLE,
   TENANT_LABEL,
   TENANT_SERVICE_ACCOUNT,
@@ -129,6 +130,32 @@ describe('provisioning as the portal', () => {
       writes: 0,
     });
     expect(await provisioner().provision(state)).toMatchObject({ writes: 0 });
+  });
+
+  it('applies a newer state on the same plan in one write, the children left as they are', async () => {
+    const tenantId = newTenantId();
+    await provisioner().provision(paidState(tenantId, 'team', { epoch: 100, at: 100 }));
+    const quotaBefore = await admin.core.readNamespacedResourceQuota({
+      name: QUOTA_NAME,
+      namespace: tenantNamespace(tenantId),
+    });
+    const pastDue = paidState(tenantId, 'team', { epoch: 100, at: 200 }, 'past_due');
+
+    expect(await provisioner().provision(pastDue)).toMatchObject({ result: 'applied', writes: 1 });
+    const after = await namespaceOf(tenantId);
+    expect(after.metadata?.annotations).toMatchObject({
+      [SUBSCRIPTION_STATUS_ANNOTATION]: 'past_due',
+      [STATE_VERSION_ANNOTATION]: pastDue.version,
+      [PROVISIONED_ANNOTATION]: pastDue.version,
+    });
+    const quotaAfter = await admin.core.readNamespacedResourceQuota({
+      name: QUOTA_NAME,
+      namespace: tenantNamespace(tenantId),
+    });
+    expect(quotaAfter.metadata?.resourceVersion).toBe(quotaBefore.metadata?.resourceVersion);
+    expect(
+      await provisioner().provision(paidState(tenantId, 'business', { epoch: 100, at: 300 })),
+    ).toMatchObject({ result: 'applied', writes: 7 });
   });
 
   it('makes 0 writes for a stale state, and keeps the newer one', async () => {
