@@ -21,7 +21,7 @@ import {
   newTenantId,
   quietLog,
   quotaCounted,
-  settableCatalog,
+  clusterCatalog,
   withPlan,
 } from '../support/provisioning.ts';
 
@@ -35,7 +35,8 @@ let objectsA: CustomObjects;
 
 beforeAll(async () => {
   const portal = await installTenantPortal(env);
-  const catalog = settableCatalog(withPlan(defaultCatalog(), 'free', { maxChecks: MAX_CHECKS }));
+  const small = withPlan(defaultCatalog(), 'free', { maxChecks: MAX_CHECKS });
+  const catalog = await clusterCatalog(env, portal, small);
   const provisioner = createProvisioner({ kube: portal.kube, catalog, log: quietLog });
   const [a, b] = [newTenantId(), newTenantId()];
   for (const tenantId of [a, b]) await provisioner.provision(freePlanState(tenantId, new Date()));

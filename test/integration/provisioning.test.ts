@@ -16,7 +16,7 @@ import {
   type V1Job,
 } from '@kubernetes/client-node';
 import { portalKube as clientsOf } from '../../portal/real-deps.ts';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { GROUP, VERSION } from '../../operator/api/v1alpha1/common.ts';
 import { defaultCatalog, planOf, type Plan } from '../../operator/plans/catalog.ts';
 import {
@@ -47,7 +47,8 @@ import {
   PORTAL_FENCE_DENIAL,
   quietLog,
   quotaCounted,
-  settableCatalog,
+  clusterCatalog,
+  type ClusterCatalog,
   withPlan,
   type PortalServiceAccount,
 } from '../support/provisioning.ts';
@@ -55,15 +56,18 @@ import {
 const env = inject('testenv');
 const admin = kubeClients(env.kubeconfig);
 let portal: PortalServiceAccount;
+let catalog: ClusterCatalog;
 
 beforeAll(async () => {
   portal = await installTenantPortal(env);
+  catalog = await clusterCatalog(env, portal);
 });
 
-const provisioner = (
-  catalog = settableCatalog(),
-  client?: ProvisionClient,
-): ReturnType<typeof createProvisioner> =>
+beforeEach(async () => {
+  await catalog.set(defaultCatalog());
+});
+
+const provisioner = (client?: ProvisionClient): ReturnType<typeof createProvisioner> =>
   createProvisioner({
     kube: portal.kube,
     catalog,
@@ -234,9 +238,7 @@ describe('provisioning as the portal', () => {
     };
     const state = paidState(tenantId, 'team', { epoch: 100, at: 100 });
 
-    await expect(provisioner(settableCatalog(), crashing).provision(state)).rejects.toThrow(
-      /injected crash/,
-    );
+    await expect(provisioner(crashing).provision(state)).rejects.toThrow(/injected crash/);
     const left = await namespaceOf(tenantId);
     expect(left.metadata?.annotations?.[STATE_VERSION_ANNOTATION]).toBe(state.version);
     expect(left.metadata?.annotations?.[PROVISIONED_ANNOTATION]).toBeUndefined();
@@ -251,10 +253,9 @@ describe('provisioning as the portal', () => {
 
   it('applies a plan changed in the catalog to the quotas by resync, then writes nothing', async () => {
     const tenantId = newTenantId();
-    const catalog = settableCatalog();
-    const portalProvisioner = provisioner(catalog);
+    const portalProvisioner = provisioner();
     await portalProvisioner.provision(freePlanState(tenantId, new Date()));
-    catalog.set(withPlan(defaultCatalog(), 'free', { maxChecks: 7 }));
+    await catalog.set(withPlan(defaultCatalog(), 'free', { maxChecks: 7 }));
 
     const changed = await portalProvisioner.resync();
 
@@ -302,8 +303,8 @@ describe('provisioning as the portal', () => {
     const tenantId = newTenantId();
     const namespace = tenantNamespace(tenantId);
     const small = { maxChecks: 2, maxCredentialRefs: 1, maxConcurrentRuns: 1 };
-    const catalog = settableCatalog(withPlan(defaultCatalog(), 'free', small));
-    await provisioner(catalog).provision(freePlanState(tenantId, new Date()));
+    await catalog.set(withPlan(defaultCatalog(), 'free', small));
+    await provisioner().provision(freePlanState(tenantId, new Date()));
     await quotaCounted(env.kubeconfig, namespace);
     const history = OPERATOR_JOB_HISTORY;
     // What the operator holds at most, by kind (see jobsQuota): per check its CronJob's
@@ -383,7 +384,7 @@ describe('provisioning as the portal', () => {
       listTenantNamespaces: () => Promise.resolve(listedBefore),
     };
 
-    const report = await provisioner(settableCatalog(), lagging).resync();
+    const report = await provisioner(lagging).resync();
 
     expect(report.converged).not.toContain(namespace);
     expect(await hardOf(tenantId)).toMatchObject({ 'count/awschecks.awscheck.io': '200' });
@@ -419,7 +420,7 @@ describe('provisioning as the portal', () => {
         },
       };
       const tenantId = newTenantId();
-      const queued = provisioner(settableCatalog(), firstHangs);
+      const queued = provisioner(firstHangs);
 
       const [first, second] = await Promise.allSettled([
         queued.provision(paidState(tenantId, 'team', { epoch: 100, at: 100 })),
@@ -430,9 +431,7 @@ describe('provisioning as the portal', () => {
       expect(String((first as PromiseRejectedResult).reason)).toMatch(/abort|timeout/i);
       expect(second).toMatchObject({ status: 'fulfilled', value: { result: 'applied' } });
       expect(sockets.length).toBeGreaterThan(0);
-      await expect(provisioner(settableCatalog(), hanging).resync()).rejects.toThrow(
-        /abort|timeout/i,
-      );
+      await expect(provisioner(hanging).resync()).rejects.toThrow(/abort|timeout/i);
     } finally {
       for (const socket of sockets) socket.destroy();
       stalled.close();

@@ -4,9 +4,17 @@
 // tenant states made as Stripe events would make them.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiException, type V1Namespace } from '@kubernetes/client-node';
+import { ApiException, type V1ConfigMap, type V1Namespace } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
 import { pino } from 'pino';
-import { defaultCatalog, type Plan, type PlanCatalog } from '../../operator/plans/catalog.ts';
+import {
+  CATALOG_CONFIGMAP,
+  CATALOG_KEY,
+  defaultCatalog,
+  type Plan,
+  type PlanCatalog,
+} from '../../operator/plans/catalog.ts';
+import { configMapCatalog } from '../../portal/catalog-source.ts';
 import { TENANT_LABEL, tenantNamespace } from '../../operator/plans/tenancy.ts';
 import type { CatalogSource } from '../../portal/deps.ts';
 import type { TenantState } from '../../portal/provisioning/tenant-state.ts';
@@ -55,20 +63,45 @@ export async function countTenantNamespaces(adminKubeconfig: string): Promise<nu
   return listed.items.length;
 }
 
-/** SettableCatalog is a CatalogSource a test changes, as an edit of the ConfigMap would. */
-export interface SettableCatalog extends CatalogSource {
-  set(catalog: PlanCatalog): void;
+/** ClusterCatalog is the portal's real catalog source over a ConfigMap a test edits. */
+export interface ClusterCatalog extends CatalogSource {
+  /** set replaces the ConfigMap's catalog, as `kubectl edit` would. */
+  set(catalog: PlanCatalog): Promise<void>;
 }
 
-/** settableCatalog starts from `catalog` (default: the shipped one). */
-export function settableCatalog(catalog: PlanCatalog = defaultCatalog()): SettableCatalog {
-  let current = catalog;
-  return {
-    current: async () => Promise.resolve(current),
-    set: (next) => {
-      current = next;
-    },
+/**
+ * clusterCatalog writes `catalog` (default: the shipped one) as the ConfigMap
+ * awscheck-plans in the portal's namespace and reads it back as the portal does
+ * (configMapCatalog, as the portal's identity, never cached), so a test that changes a
+ * plan goes through the same ConfigMap, RBAC and parsing as a running portal.
+ */
+export async function clusterCatalog(
+  env: TestEnvInfo,
+  portal: PortalServiceAccount,
+  catalog: PlanCatalog = defaultCatalog(),
+): Promise<ClusterCatalog> {
+  const { core } = kubeClients(env.kubeconfig);
+  const namespace = portal.namespace;
+  const body = (next: PlanCatalog): V1ConfigMap => ({
+    metadata: { name: CATALOG_CONFIGMAP, namespace },
+    data: { [CATALOG_KEY]: stringify(next) },
+  });
+  const set = async (next: PlanCatalog): Promise<void> => {
+    await core.replaceNamespacedConfigMap({ name: CATALOG_CONFIGMAP, namespace, body: body(next) });
   };
+  try {
+    await core.createNamespacedConfigMap({ namespace, body: body(catalog) });
+  } catch (error) {
+    if (!(error instanceof ApiException && error.code === 409)) throw error;
+    await set(catalog);
+  }
+  const source = configMapCatalog({
+    core: portal.kube.core,
+    namespace,
+    cacheMs: 0,
+    now: () => new Date(),
+  });
+  return { current: () => source.current(), set };
 }
 
 /** withPlan is a catalog with one plan's limits changed. */
