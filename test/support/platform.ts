@@ -2,6 +2,8 @@
 // it: the operator and the portal, each as an identity bound only to its generated RBAC,
 // sharing one install namespace (the plan catalog ConfigMap lives there), a Cognito user
 // pool in moto, and the stand-in for Stripe's hosted pages in front of stripe-mock.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { applyObject } from './admission.ts';
 import { AWS_TEST_KEYS } from './awscheck.ts';
 import {
@@ -17,8 +19,6 @@ import { awaitQuotaDiscovery } from './provisioning.ts';
 import { tenantRoleManifest } from '../../operator/rbac.ts';
 import { startCheckoutStandIn, type CheckoutStandIn } from '../env/checkout-standin.ts';
 import type { TestEnvInfo } from '../env/environment.ts';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { repoPath } from '../env/paths.ts';
 import { freePort } from '../env/ports.ts';
 import {
@@ -26,7 +26,6 @@ import {
   stopProcessGroup,
   waitUntil,
   type RunningProcess,
-  type ServerContext,
 } from '../env/processes.ts';
 
 /** Platform is the running product. */
@@ -42,10 +41,9 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-/** PlatformOptions: the operator's name, and where the stand-in logs its deliveries. */
+/** PlatformOptions: the operator replica's name. */
 export interface PlatformOptions {
   readonly name: string;
-  readonly context?: ServerContext;
 }
 
 /** startPlatform installs and starts the operator and the portal; stop() stops both. */
@@ -56,18 +54,12 @@ export async function startPlatform(env: TestEnvInfo, options: PlatformOptions):
   const operator = await startOperator(env, setup, options.name);
   const pool = await createUserPool(env.awsEndpointUrl, 'awscheck-portal');
   const cognito = await startCognitoStandIn(pool);
-  const listening: { url?: string } = {};
+  const port = await freePort();
   const checkout = await startCheckoutStandIn({
     stripeMockUrl: env.stripeApiBase,
-    webhookUrl: () => {
-      if (listening.url === undefined) throw new Error('the portal is not listening yet');
-      return `${listening.url}/webhooks/stripe`;
-    },
+    webhookUrl: `http://127.0.0.1:${port}/webhooks/stripe`,
     webhookSecret: TEST_WEBHOOK_SECRET,
-    ...(options.context !== undefined && { context: options.context }),
   });
-  const port = await freePort();
-  listening.url = `http://127.0.0.1:${port}`;
   const portal = await startPortalProcess(env, {
     port,
     kubeconfig: await portalIdentity(env, setup.namespace),
