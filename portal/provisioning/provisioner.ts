@@ -280,15 +280,25 @@ export function createProvisioner(
     return next;
   };
 
-  const provision = async (state: TenantState): Promise<ProvisionOutcome> =>
-    serialized(state.tenantId, async () => {
-      const outcome = await provisionOnce(full, state);
+  // waiting joins the states of a tenant that wait behind its running provisioning: the
+  // first of them to run applies their join (the newest of each fact) in one pass, and the
+  // rest find it in place (0 writes), so a burst of deliveries costs one provisioning.
+  const waiting = new Map<string, TenantState>();
+
+  const provision = async (state: TenantState): Promise<ProvisionOutcome> => {
+    const queued = waiting.get(state.tenantId);
+    waiting.set(state.tenantId, queued === undefined ? state : joinStates(queued, state));
+    return serialized(state.tenantId, async () => {
+      const target = waiting.get(state.tenantId) ?? state;
+      waiting.delete(state.tenantId);
+      const outcome = await provisionOnce(full, target);
       full.log.info(
-        { plan: state.plan, version: state.version, ...outcome },
+        { plan: target.plan, version: target.version, ...outcome },
         'tenant provisioning',
       );
       return outcome;
     });
+  };
 
   const converge = async (namespace: V1Namespace): Promise<number> => {
     const name = namespace.metadata?.name ?? '';

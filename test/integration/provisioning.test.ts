@@ -162,6 +162,22 @@ describe('provisioning as the portal', () => {
     ).toMatchObject({ result: 'applied', writes: 7 });
   });
 
+  it('applies a burst of states for one tenant as one provisioning of their join', async () => {
+    const tenantId = newTenantId();
+    const plans = ['team', 'business', 'team', 'business'];
+    const burst = plans.map((plan, i) => paidState(tenantId, plan, { epoch: 100, at: 100 + i }));
+    const portalProvisioner = provisioner();
+
+    // Oldest first: one by one this would be four provisionings (8 + 7 + 7 + 7 writes).
+    const outcomes = await Promise.all(burst.map((state) => portalProvisioner.provision(state)));
+
+    expect(outcomes.map((o) => o.writes).reduce((a, b) => a + b)).toBe(8);
+    expect(outcomes.filter((o) => o.result === 'applied')).toHaveLength(1);
+    const recorded = await namespaceOf(tenantId);
+    expect(recorded.metadata?.labels?.[PLAN_LABEL]).toBe('business');
+    expect(recorded.metadata?.annotations?.[PROVISIONED_ANNOTATION]).toBe(burst[3]?.version);
+  });
+
   it('makes 0 writes for a stale state, and keeps the newer one', async () => {
     const tenantId = newTenantId();
     const newer = paidState(tenantId, 'business', { epoch: 100, at: 200 });
