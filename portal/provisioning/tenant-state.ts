@@ -38,7 +38,10 @@ export interface TenantState {
 
 /** ProvisionOutcome says what one provisioning did. */
 export interface ProvisionOutcome {
-  /** applied: the cluster now says `state`; unchanged: it already did; stale: a newer state is in place. */
+  /**
+   * applied: the cluster now says `state`, joined with any newer state that waited with it;
+   * unchanged: it already did; stale: a newer state is in place.
+   */
   readonly result: 'applied' | 'unchanged' | 'stale';
   readonly namespace: string;
   /** Write requests made to the apiserver (0 for unchanged and stale). */
