@@ -12,7 +12,7 @@ import express from 'express';
 import pLimit from 'p-limit';
 import type Stripe from 'stripe';
 import { PLAN_LABEL, TENANT_LABEL, tenantNamespace } from '../../operator/plans/tenancy.ts';
-import { createApp } from '../../portal/app.ts';
+import { createApp, securityHeaders } from '../../portal/app.ts';
 import type { PortalDeps } from '../../portal/deps.ts';
 import { WEBHOOK_BODY_LIMIT, WEBHOOK_PATH } from '../../portal/billing/webhook.ts';
 import { startTestEnvironment, stopTestEnvironment } from '../env/environment.ts';
@@ -153,14 +153,15 @@ async function fire(
 }
 
 /**
- * benchServer serves the portal app behind the floor route, which exists only here: it
- * reads the raw body (the same parser and bound as the webhook), parses the JSON and
- * acknowledges, with no signature check and nothing applied.
+ * benchServer serves the portal app behind the floor route, which exists only here: the
+ * portal's own security headers and the webhook's raw body parser and bound, then it
+ * parses the JSON and acknowledges, with no signature check and nothing applied.
  */
 async function benchServer(deps: PortalDeps): Promise<{ url: string; close: () => Promise<void> }> {
   const outer = express();
   outer.post(
     FLOOR_PATH,
+    securityHeaders(deps.config),
     express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }),
     (req, res) => {
       const event = JSON.parse((req.body as Buffer).toString('utf8')) as { id: string };
