@@ -289,8 +289,10 @@ export function createProvisioner(
     const queued = waiting.get(state.tenantId);
     waiting.set(state.tenantId, queued === undefined ? state : joinStates(queued, state));
     return serialized(state.tenantId, async () => {
-      const target = waiting.get(state.tenantId) ?? state;
+      // Its own state too: a join that took it may have failed, and a 200 must cover it.
+      const joined = waiting.get(state.tenantId);
       waiting.delete(state.tenantId);
+      const target = joined === undefined ? state : joinStates(joined, state);
       const outcome = await provisionOnce(full, target);
       full.log.info(
         { plan: target.plan, version: target.version, ...outcome },

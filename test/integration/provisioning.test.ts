@@ -178,6 +178,58 @@ describe('provisioning as the portal', () => {
     expect(recorded.metadata?.annotations?.[PROVISIONED_ANNOTATION]).toBe(burst[3]?.version);
   });
 
+  it('never loses a waiting state when the join that took it fails', async () => {
+    const tenantId = newTenantId();
+    const real = provisionClient(portal.kube);
+    // Each armed gate holds the next namespace read until released, then fails it or not.
+    const gates: { reached: () => void; released: Promise<boolean> }[] = [];
+    const arm = (): { reached: Promise<void>; release: (fail: boolean) => void } => {
+      const reached = Promise.withResolvers<undefined>();
+      const released = Promise.withResolvers<boolean>();
+      gates.push({
+        reached: () => {
+          reached.resolve(undefined);
+        },
+        released: released.promise,
+      });
+      return { reached: reached.promise.then(() => undefined), release: released.resolve };
+    };
+    const gated: ProvisionClient = {
+      ...real,
+      readNamespace: async (name) => {
+        const gate = gates.shift();
+        if (gate !== undefined) {
+          gate.reached();
+          if (await gate.released) throw new Error('injected failure of the joined provisioning');
+        }
+        return real.readNamespace(name);
+      },
+    };
+    const first = paidState(tenantId, 'team', { epoch: 100, at: 100 });
+    await provisioner().provision(first);
+    const portalProvisioner = provisioner(gated);
+    const renewal = paidState(tenantId, 'team', { epoch: 100, at: 200 }, 'past_due');
+    const upgrade = paidState(tenantId, 'business', { epoch: 300, at: 300 });
+    const lateOldEvent = paidState(tenantId, 'team', { epoch: 100, at: 250 });
+
+    const holdFirst = arm();
+    const running = portalProvisioner.provision(first);
+    await holdFirst.reached;
+    const failing = portalProvisioner.provision(renewal);
+    const upgraded = portalProvisioner.provision(upgrade);
+    const holdJoin = arm();
+    holdFirst.release(false);
+    await running;
+    await holdJoin.reached;
+    const late = portalProvisioner.provision(lateOldEvent);
+    holdJoin.release(true);
+
+    await expect(failing).rejects.toThrow(/injected failure/);
+    expect(await upgraded).toMatchObject({ result: 'applied' });
+    await late;
+    expect((await namespaceOf(tenantId)).metadata?.labels?.[PLAN_LABEL]).toBe('business');
+  });
+
   it('makes 0 writes for a stale state, and keeps the newer one', async () => {
     const tenantId = newTenantId();
     const newer = paidState(tenantId, 'business', { epoch: 100, at: 200 });
