@@ -8,6 +8,7 @@ import {
   ForgotPasswordCommand,
   InitiateAuthCommand,
   ResendConfirmationCodeCommand,
+  RevokeTokenCommand,
   SignUpCommand,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -65,6 +66,15 @@ export async function resendConfirmationCode(
   email: string,
 ): Promise<void> {
   await cognito.send(new ResendConfirmationCodeCommand({ ClientId: clientId, Username: email }));
+}
+
+/** revokeRefreshToken ends a refresh token at Cognito, and every ID token renewed from it. */
+export async function revokeRefreshToken(
+  cognito: CognitoIdentityProviderClient,
+  clientId: string,
+  token: string,
+): Promise<void> {
+  await cognito.send(new RevokeTokenCommand({ ClientId: clientId, Token: token }));
 }
 
 /** forgotPassword emails a user a code that lets them choose a new password. */

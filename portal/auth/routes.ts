@@ -19,13 +19,21 @@ import {
   confirmSignUp,
   forgotPassword,
   resendConfirmationCode,
+  revokeRefreshToken,
   signIn,
   signUp,
   type SignInTokens,
 } from './cognito.ts';
 import { ConfirmForm, CredentialsForm, EmailForm, parseForm, ResetPasswordForm } from './forms.ts';
 import type { IdTokenVerifier } from './id-token.ts';
-import { clearSession, setRefresh, setSession, type SessionOptions } from './session.ts';
+import {
+  clearSession,
+  refreshToken,
+  setRefresh,
+  setSession,
+  type SessionOptions,
+} from './session.ts';
+import { errorLogFields, toPortalError } from '../errors.ts';
 
 /** AuthRoutesOptions are what the auth routes need besides the deps. */
 export interface AuthRoutesOptions {
@@ -147,9 +155,22 @@ function signInRoutes(router: Router, deps: PortalDeps, options: AuthRoutesOptio
     setRefresh(res, tokens.refreshToken, session);
     res.redirect(303, '/dashboard');
   });
-  // moto 5.2.5 has no RevokeToken, so sign-out clears both cookies without revoking.
-  router.post('/sign-out', (_req, res) => {
+  // Sign-out clears both cookies and revokes the refresh token at Cognito, so a copy of
+  // the cookie renews nothing. The user is signed out here either way; a revocation
+  // Cognito refuses is logged as an error, since that token stays valid until it expires.
+  router.post('/sign-out', async (req, res) => {
+    const token = refreshToken(req, session.secure);
     clearSession(res, session.secure);
+    if (token !== undefined) {
+      try {
+        await revokeRefreshToken(deps.cognito, deps.config.cognito.clientId, token);
+      } catch (error) {
+        deps.log.error(
+          errorLogFields(toPortalError(error)),
+          'sign-out: Cognito did not revoke the refresh token; it stays valid until it expires',
+        );
+      }
+    }
     res.redirect(303, '/');
   });
 }

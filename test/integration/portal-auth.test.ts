@@ -105,17 +105,26 @@ describe('sign-up, confirm, sign-in', () => {
     expect(browser.cookies.has(SESSION)).toBe(false);
   });
 
-  it('signs out by clearing the session and refresh cookies', async () => {
+  it('signs out by clearing the session and refresh cookies and revoking the refresh token', async () => {
     const user = await createConfirmedUser(pool);
     const browser = new PortalBrowser(portal.url);
     await browser.signIn(user.email, user.password);
-    expect(browser.cookies.has(REFRESH)).toBe(true);
+    const refresh = browser.cookies.get(REFRESH);
+    expect(refresh).toBeDefined();
     await browser.get('/dashboard');
     const out = await browser.post('/sign-out', {});
     expect(out.status).toBe(303);
     expect(browser.cookies.has(SESSION)).toBe(false);
     expect(browser.cookies.has(REFRESH)).toBe(false);
     expect((await browser.get('/dashboard')).status).toBe(303);
+    expect(standIn.revoked.has(decodeURIComponent(refresh ?? ''))).toBe(true);
+
+    // A copy of the refresh cookie kept from before the sign-out renews nothing.
+    const thief = new PortalBrowser(portal.url);
+    thief.cookies.set(REFRESH, refresh ?? '');
+    const renewed = await thief.get('/dashboard');
+    expect(renewed.status).toBe(303);
+    expect(renewed.headers.get('location')).toBe('/sign-in');
   });
 });
 

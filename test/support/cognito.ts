@@ -144,12 +144,46 @@ export interface CognitoStandIn {
   readonly url: string;
   /** The usernames ResendConfirmationCode was answered for, in order. */
   readonly resent: string[];
+  /** The refresh tokens RevokeToken ended; InitiateAuth refuses to renew from them. */
+  readonly revoked: ReadonlySet<string>;
   /** failNext answers the next call of `operation` (SignUp, …) with a Cognito error. */
   failNext(operation: string, error: { status: number; type: string; message: string }): void;
   close(): Promise<void>;
 }
 
 const RESEND_TARGET = 'AWSCognitoIdentityProviderService.ResendConfirmationCode';
+const REVOKE_TARGET = 'AWSCognitoIdentityProviderService.RevokeToken';
+const INITIATE_AUTH_TARGET = 'AWSCognitoIdentityProviderService.InitiateAuth';
+
+/**
+ * revocation answers RevokeToken as Cognito does (the pool's client only; the token ends)
+ * and refuses a renewal from a revoked token, or returns undefined to forward the call.
+ */
+function revocation(
+  pool: TestUserPool,
+  revoked: Set<string>,
+  target: string,
+  raw: Buffer,
+): { status: number; body: object } | undefined {
+  if (target !== REVOKE_TARGET && target !== INITIATE_AUTH_TARGET) return undefined;
+  const body = JSON.parse(raw.toString('utf8')) as {
+    ClientId?: string;
+    Token?: string;
+    AuthParameters?: { REFRESH_TOKEN?: string };
+  };
+  if (target === INITIATE_AUTH_TARGET) {
+    const token = body.AuthParameters?.REFRESH_TOKEN;
+    if (token === undefined || !revoked.has(token)) return undefined;
+    return {
+      status: 400,
+      body: { __type: 'NotAuthorizedException', message: 'Refresh Token has been revoked' },
+    };
+  }
+  if (body.ClientId !== pool.clientId)
+    return { status: 400, body: { __type: 'UnauthorizedException', message: 'no such client' } };
+  revoked.add(body.Token ?? '');
+  return { status: 200, body: {} };
+}
 
 function answerJson(res: ServerResponse, status: number, body: unknown): void {
   const type = (body as { __type?: string }).__type;
@@ -193,14 +227,16 @@ async function resendAnswer(
 
 /**
  * startCognitoStandIn serves `pool`'s moto on a free loopback port, forwarding every
- * request to moto except ResendConfirmationCode, which moto 5.2.5 does not implement (it
- * answers 500): the stand-in answers it as Cognito does (resendAnswer) and records it.
+ * request to moto except ResendConfirmationCode and RevokeToken, which moto 5.2.5 does not
+ * implement (it answers 500): the stand-in answers them as Cognito does (resendAnswer,
+ * revocation), records them, and refuses to renew from a revoked refresh token.
  * failNext injects a Cognito error into the next call of an operation (unsigned calls
  * such as SignUp carry no credential scope, so the checker's fault proxy cannot pick them).
  */
 export async function startCognitoStandIn(pool: TestUserPool): Promise<CognitoStandIn> {
   const moto = new URL(pool.endpoint);
   const resent: string[] = [];
+  const revoked = new Set<string>();
   const faults = new Map<string, { status: number; type: string; message: string }>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -212,6 +248,11 @@ export async function startCognitoStandIn(pool: TestUserPool): Promise<CognitoSt
       if (fault !== undefined) {
         faults.delete(target);
         answerJson(res, fault.status, { __type: fault.type, message: fault.message });
+        return;
+      }
+      const revoking = revocation(pool, revoked, target, raw);
+      if (revoking !== undefined) {
+        answerJson(res, revoking.status, revoking.body);
         return;
       }
       if (target === RESEND_TARGET) {
@@ -250,6 +291,7 @@ export async function startCognitoStandIn(pool: TestUserPool): Promise<CognitoSt
   return {
     url: `http://127.0.0.1:${port}`,
     resent,
+    revoked,
     failNext: (operation, error) => {
       faults.set(`AWSCognitoIdentityProviderService.${operation}`, error);
     },
