@@ -13,6 +13,20 @@ function verdict(view: ConditionView): VNode {
   return html`<span class=${kind}>${view.status}</span> <small>${view.reason}</small>`;
 }
 
+// table is a table with one header row and the given body rows.
+function table(headers: readonly string[], rows: readonly VNode[]): VNode {
+  return html`<table>
+    <thead>
+      <tr>
+        ${headers.map((header) => html`<th>${header}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>`;
+}
+
 function usageTable(view: DashboardView): VNode {
   const rows = view.usage.map(
     (row) =>
@@ -22,18 +36,7 @@ function usageTable(view: DashboardView): VNode {
         <td>${row.allowed}</td>
       </tr>`,
   );
-  return html`<table>
-    <thead>
-      <tr>
-        <th>Limit</th>
-        <th>Used</th>
-        <th>Allowed</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${rows}
-    </tbody>
-  </table>`;
+  return table(['Limit', 'Used', 'Allowed'], rows);
 }
 
 function checksTable(view: DashboardView): VNode {
@@ -50,21 +53,7 @@ function checksTable(view: DashboardView): VNode {
         <td>${check.message}</td>
       </tr>`,
   );
-  return html`<table>
-    <thead>
-      <tr>
-        <th>Check</th>
-        <th>Service</th>
-        <th>Ready</th>
-        <th>Healthy</th>
-        <th>Last run</th>
-        <th>Message</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${rows}
-    </tbody>
-  </table>`;
+  return table(['Check', 'Service', 'Ready', 'Healthy', 'Last run', 'Message'], rows);
 }
 
 /** credentialsTable lists credential refs and their verdicts (shared with connect-aws). */
@@ -79,19 +68,7 @@ export function credentialsTable(view: Pick<DashboardView, 'credentials'>): VNod
         <td>${ref.message}</td>
       </tr>`,
   );
-  return html`<table>
-    <thead>
-      <tr>
-        <th>Credential ref</th>
-        <th>Ready</th>
-        <th>AWS account</th>
-        <th>Message</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${rows}
-    </tbody>
-  </table>`;
+  return table(['Credential ref', 'Ready', 'AWS account', 'Message'], rows);
 }
 
 function billing(view: DashboardView, context: PageContext): VNode | null {
