@@ -23,9 +23,9 @@ import {
 } from '../../operator/plans/catalog.ts';
 import { PLAN_LABEL, TENANT_LABEL } from '../../operator/plans/tenancy.ts';
 import { RUN_KIND_LABEL } from '../../operator/labels.ts';
-import { AWS_TEST_KEYS, conditionOf, CustomObjects } from '../support/awscheck.ts';
+import { conditionOf, CustomObjects } from '../support/awscheck.ts';
 import { eventually } from '../support/eventually.ts';
-import { kubeClients, uniqueName } from '../support/kube.ts';
+import { kubeClients } from '../support/kube.ts';
 import { createTenant, TENANT_CREDENTIAL_REF } from '../support/tenant.ts';
 import {
   installOperator,
@@ -98,21 +98,8 @@ async function tenantOn(
   plan: string,
   before: (namespace: string) => Promise<unknown> = () => Promise.resolve(),
 ): Promise<string> {
-  const namespace = uniqueName('plan');
   const labels = { [TENANT_LABEL]: randomBytes(8).toString('hex'), [PLAN_LABEL]: plan };
-  await admin.core.createNamespace({ body: { metadata: { name: namespace, labels } } });
-  await before(namespace);
-  await admin.core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: 'aws-keys' }, stringData: { ...AWS_TEST_KEYS } },
-  });
-  await objects.create('awscredentialrefs', namespace, {
-    apiVersion: 'awscheck.io/v1alpha1',
-    kind: 'AwsCredentialRef',
-    metadata: { name: TENANT_CREDENTIAL_REF },
-    spec: { region: 'us-east-1', secretRef: { name: 'aws-keys' } },
-  });
-  return namespace;
+  return createTenant(admin, objects, { prefix: 'plan', labels, before });
 }
 
 async function relabel(namespace: string, plan: string): Promise<void> {

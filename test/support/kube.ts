@@ -21,9 +21,13 @@ export function uniqueName(prefix: string): string {
 }
 
 /** createNamespace makes a namespace and returns its name. */
-export async function createNamespace(core: CoreV1Api, prefix: string): Promise<string> {
+export async function createNamespace(
+  core: CoreV1Api,
+  prefix: string,
+  labels: Readonly<Record<string, string>> = {},
+): Promise<string> {
   const name = uniqueName(prefix);
-  await core.createNamespace({ body: { metadata: { name } } });
+  await core.createNamespace({ body: { metadata: { name, labels: { ...labels } } } });
   return name;
 }
 

@@ -6,19 +6,25 @@ import { createNamespace, type KubeClients } from './kube.ts';
 /** TENANT_CREDENTIAL_REF names the credential ref every test tenant gets. */
 export const TENANT_CREDENTIAL_REF = 'readonly';
 
-/** TenantOptions: the namespace's name prefix, and the Secret's keys (none: no Secret). */
+/**
+ * TenantOptions: the namespace's name prefix and labels, the Secret's keys (none: no
+ * Secret), and what to do in the namespace before anything is in it.
+ */
 export interface TenantOptions {
   readonly prefix?: string;
+  readonly labels?: Readonly<Record<string, string>>;
   readonly keys?: Readonly<Record<string, string>> | null;
+  readonly before?: (namespace: string) => Promise<unknown>;
 }
 
 /** createTenant makes a tenant namespace with its keys and credential ref. */
 export async function createTenant(
   admin: KubeClients,
   objects: CustomObjects,
-  { prefix = 'tenant', keys = AWS_TEST_KEYS }: TenantOptions = {},
+  { prefix = 'tenant', labels = {}, keys = AWS_TEST_KEYS, before }: TenantOptions = {},
 ): Promise<string> {
-  const namespace = await createNamespace(admin.core, prefix);
+  const namespace = await createNamespace(admin.core, prefix, labels);
+  await before?.(namespace);
   if (keys !== null) {
     await admin.core.createNamespacedSecret({
       namespace,
