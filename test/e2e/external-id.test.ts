@@ -4,6 +4,7 @@
 // annotation) to an AWS that enforces IAM and judges trust policies as AWS does (moto
 // behind the trust gate, test/env/trust-gate.ts). Both hold the same platform keys, and
 // both point at tenant A's role, whose trust policy requires tenant A's ExternalId.
+import { trustPolicy } from '../../portal/connect-aws/template.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
 import type { AwsCredentialRef } from '../../operator/api/v1alpha1/awscredentialref.ts';
@@ -11,7 +12,6 @@ import { AWS_ENDPOINT_ANNOTATION } from '../env/pod-runner/runner.ts';
 import { conditionOf, CustomObjects } from '../support/awscheck.ts';
 import {
   ACCOUNT,
-  externalIdTrust,
   startEnforcingAws,
   type EnforcingAws,
   type IamUser,
@@ -122,7 +122,7 @@ describe('a role whose trust policy requires tenant A’s ExternalId', () => {
     [tenantA, tenantB] = await Promise.all([tenant('tenant-a'), tenant('tenant-b')]);
     roleArn = await aws.createRole(
       `TenantA-${tenantA.namespace}`.slice(0, 64),
-      externalIdTrust(platform.arn, tenantA.externalId),
+      trustPolicy(platform.arn, tenantA.externalId),
     );
     await Promise.all([
       applyRefAndCheck(tenantA.namespace, roleArn),

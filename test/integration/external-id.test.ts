@@ -3,6 +3,7 @@
 // `StringEquals sts:ExternalId <tenant A's id>` on an AWS that enforces IAM (moto with
 // INITIAL_NO_AUTH_ACTION_COUNT=0) and judges trust policies as AWS does (the trust gate
 // in front of it: moto 5.2.5 lets an AssumeRole without the ExternalId through).
+import { trustPolicy } from '../../portal/connect-aws/template.ts';
 import {
   AssumeRoleCommand,
   STSClient,
@@ -12,7 +13,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACCOUNT,
-  externalIdTrust,
   openTrust,
   startEnforcingAws,
   type EnforcingAws,
@@ -33,7 +33,7 @@ beforeAll(async () => {
   aws = await startEnforcingAws('moto-iam-external-id');
   // The identity the platform starts from: it may assume roles and ask who it is, no more.
   platform = await aws.createUser('platform', ['sts:AssumeRole', 'sts:GetCallerIdentity']);
-  tenantRole = await aws.createRole('TenantAReadOnly', externalIdTrust(platform.arn, TENANT_A));
+  tenantRole = await aws.createRole('TenantAReadOnly', trustPolicy(platform.arn, TENANT_A));
   // The control: the same principal and action, without the condition.
   openRole = await aws.createRole('NoExternalIdRequired', openTrust(platform.arn));
 });

@@ -115,25 +115,7 @@ export async function startEnforcingAws(name: string): Promise<EnforcingAws> {
   };
 }
 
-/**
- * externalIdTrust is the trust policy AWS recommends for a third party acting for a
- * customer: the platform's principal may assume the role only with this ExternalId.
- */
-export function externalIdTrust(principalArn: string, externalId: string): object {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { AWS: principalArn },
-        Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'sts:ExternalId': externalId } },
-      },
-    ],
-  };
-}
-
-/** openTrust is the same trust without the condition: the control case. */
+/** openTrust is the portal's trust policy (connect-aws/template.ts trustPolicy) without the condition: the control case. */
 export function openTrust(principalArn: string): object {
   return {
     Version: '2012-10-17',
