@@ -18,7 +18,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{operator,portal,cdk8s,test/env,test/support}/**/*.test.ts'],
+          include: ['{operator,portal,charts,cdk8s,test/env,test/support}/**/*.test.ts'],
           sequence: { groupOrder: 0 },
         },
       },

@@ -1,4 +1,5 @@
-// Every file `npm run generate` writes, computed in memory so a test can compare it with disk.
+// The files generated from the API and the declarations, computed in memory so a test can
+// compare them with disk.
 import { stringify } from 'yaml';
 import { crdOf } from './crd.ts';
 import { checkSamples, credentialRefSamples, type Sample } from './samples.ts';
@@ -102,10 +103,12 @@ function checkedSample(sample: Sample): [string, string] {
 }
 
 /**
- * generatedFiles is every generated file, path (from the repository root) → content, in a
- * stable order. It throws when a schema cannot become a CRD or a sample is invalid.
+ * coreGeneratedFiles is every file generated from the API and the operator's and portal's
+ * declarations (CRDs, samples, RBAC, admission, plans), path (from the repository root) →
+ * content, in a stable order. It throws when a schema cannot become a CRD or a sample is
+ * invalid. Packaging (chart, monitoring, cdk8s) builds on these in generated.ts.
  */
-export function generatedFiles(): Map<string, string> {
+export function coreGeneratedFiles(): Map<string, string> {
   const samples = [...credentialRefSamples(), ...checkSamples()].map(checkedSample);
   return new Map([...crdFiles(), ...samples, ...rbacFiles(), ...planFiles()]);
 }
