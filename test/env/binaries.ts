@@ -87,7 +87,11 @@ async function buildControlPlane(progress: Progress): Promise<ControlPlaneBinari
 // goBuild builds `packages` of a module to `output` (a file, or a folder ending in /). The
 // version stamp makes the Kubernetes binaries report their release; other programs lack
 // the symbol, and the linker ignores it there.
-async function goBuild(moduleDir: string, output: string, packages: string[]): Promise<void> {
+export async function goBuild(
+  moduleDir: string,
+  output: string,
+  packages: string[],
+): Promise<void> {
   const ldflags = `-s -w -X k8s.io/component-base/version.gitVersion=${versions.kubernetes}`;
   const args = ['build', '-trimpath', `-ldflags=${ldflags}`, '-o', output, ...packages];
   await runLogged('go', args, { cwd: moduleDir });
@@ -114,6 +118,18 @@ async function installStripeMock(progress: Progress): Promise<string> {
   return join(dir, 'stripe-mock');
 }
 
+/** ensureHelm installs helm (`go install`, pinned) into the cache once and returns its path. */
+export async function ensureHelm(progress: Progress): Promise<string> {
+  requireTools(['go']);
+  const dir = cachePath('helm', versions.helm);
+  await buildLocked(dir, progress, `helm ${versions.helm}`, (out) =>
+    runLogged('go', ['install', `helm.sh/helm/v4/cmd/helm@${versions.helm}`], {
+      env: { ...process.env, GOBIN: out },
+    }),
+  );
+  return join(dir, 'helm');
+}
+
 // moto runs as `python -m moto.server` from its virtualenv: a virtualenv's own python
 // finds its packages wherever the folder is, so it may be built aside and moved in place.
 async function installMoto(progress: Progress): Promise<string> {
@@ -132,7 +148,8 @@ async function installMoto(progress: Progress): Promise<string> {
   return join(dir, 'bin', 'python');
 }
 
-async function runLogged(
+/** runLogged runs a command to its end; a failure throws with the tail of its stderr. */
+export async function runLogged(
   command: string,
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},

@@ -7,6 +7,11 @@ const INSTALL_HINTS = {
   python3: 'Python 3.10 or newer with venv: apt-get install python3 python3-venv',
   openssl: 'OpenSSL: apt-get install openssl',
   setpriv: 'util-linux (setpriv): apt-get install util-linux',
+  buildah: "Debian's buildah (builds the image from the Dockerfile): apt-get install buildah",
+  debootstrap: 'debootstrap (makes the local node:24-slim base): apt-get install debootstrap',
+  runc: 'runc (the OCI runtime of buildah and the real node): apt-get install runc',
+  promtool: "Prometheus's promtool (checks and tests the alert rules): apt-get install prometheus",
+  prometheus: 'Prometheus (scrapes the operator in the dashboard test): apt-get install prometheus',
 } as const;
 
 /** Tool names a tool the test environment runs from PATH. */
