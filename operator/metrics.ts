@@ -3,8 +3,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AwsCheck, AwsCheckStatus } from './api/v1alpha1/awscheck.ts';
+import type { Condition } from './api/v1alpha1/common.ts';
+import { scheduleIntervalSeconds } from './monitoring/schedule-interval.ts';
 
 const CHECK_LABELS = ['namespace', 'name', 'service', 'type'] as const;
+const REGION_LABELS = [...CHECK_LABELS, 'region'] as const;
+const CREDENTIAL_LABELS = ['namespace', 'name', 'reason'] as const;
 
 /** Metrics holds every metric of one operator process. */
 export class Metrics {
@@ -37,6 +41,32 @@ export class Metrics {
     'awscheck_check_consecutive_failures',
     'Runs in a row that failed.',
   );
+  readonly checkCreated = this.#gauge(
+    'awscheck_check_created_timestamp_seconds',
+    'When the check was created: the staleness of a check that never succeeded counts from here.',
+  );
+  readonly checkInterval = this.#gauge(
+    'awscheck_check_schedule_interval_seconds',
+    'The longest time the schedule leaves between two runs, while the check is scheduled (not suspended, set up); a check is stale after twice this without a success.',
+  );
+  readonly checkRegionResources = new Gauge({
+    name: 'awscheck_check_region_resources',
+    help: 'Resources the latest run found, per region (or global).',
+    labelNames: [...REGION_LABELS],
+    registers: [this.registry],
+  });
+  readonly checkRegionUnhealthy = new Gauge({
+    name: 'awscheck_check_region_unhealthy_resources',
+    help: 'Unhealthy resources the latest run found, per region (or global).',
+    labelNames: [...REGION_LABELS],
+    registers: [this.registry],
+  });
+  readonly credentialReady = new Gauge({
+    name: 'awscheck_credential_ready',
+    help: "Whether the AwsCredentialRef is Ready (1) or not (0), with its Ready condition's reason.",
+    labelNames: [...CREDENTIAL_LABELS],
+    registers: [this.registry],
+  });
   readonly runs = new Counter({
     name: 'awscheck_runs_total',
     help: 'Finished runs by outcome and reason.',
@@ -97,12 +127,27 @@ export class Metrics {
     this.checkFailures.set(labels, consecutiveFailures ?? 0);
     if (lastSuccessfulTime !== undefined)
       this.checkLastSuccess.set(labels, Date.parse(lastSuccessfulTime) / 1000);
+    this.#setSchedule(labels, check);
     const generation = check.metadata.generation ?? 0;
     if (lastRun === undefined || (lastRun.generation ?? -1) < generation) {
       for (const gauge of this.#runGauges()) gauge.remove(labels);
+      this.#setRegions(labels, []);
       return;
     }
     this.#setRun(labels, lastRun);
+  }
+
+  // setSchedule: the interval exists only while the check is scheduled (the status names
+  // its next run), so a suspended or refused check is never stale.
+  #setSchedule(labels: CheckLabels, check: AwsCheck): void {
+    const created = timestampOf(check.metadata['creationTimestamp']);
+    if (created !== undefined) this.checkCreated.set(labels, created);
+    const interval =
+      check.status?.nextScheduleTime === undefined
+        ? undefined
+        : scheduleIntervalSeconds(check.spec.schedule);
+    if (interval === undefined) this.checkInterval.remove(labels);
+    else this.checkInterval.set(labels, interval);
   }
 
   #setRun(labels: CheckLabels, lastRun: NonNullable<AwsCheckStatus['lastRun']>): void {
@@ -111,6 +156,30 @@ export class Metrics {
     if (lastRun.durationMs !== undefined) this.checkDuration.set(labels, lastRun.durationMs / 1000);
     this.checkResources.set(labels, lastRun.resources ?? 0);
     this.checkUnhealthy.set(labels, lastRun.unhealthy ?? 0);
+    this.#setRegions(labels, lastRun.regions ?? []);
+  }
+
+  /** The regions each check's per-region series were last published for, by namespace/name. */
+  readonly #publishedRegions = new Map<string, readonly string[]>();
+
+  // setRegions publishes the latest run's per-region counts and removes regions it lacks.
+  #setRegions(labels: CheckLabels, regions: readonly RegionTally[]): void {
+    const key = `${labels.namespace}/${labels.name}`;
+    const names = new Set(regions.map((tally) => tally.name));
+    for (const region of this.#publishedRegions.get(key) ?? []) {
+      if (!names.has(region)) this.#removeRegion(labels, region);
+    }
+    for (const tally of regions) {
+      this.checkRegionResources.set({ ...labels, region: tally.name }, tally.resources);
+      this.checkRegionUnhealthy.set({ ...labels, region: tally.name }, tally.unhealthy);
+    }
+    if (names.size === 0) this.#publishedRegions.delete(key);
+    else this.#publishedRegions.set(key, [...names]);
+  }
+
+  #removeRegion(labels: CheckLabels, region: string): void {
+    this.checkRegionResources.remove({ ...labels, region });
+    this.checkRegionUnhealthy.remove({ ...labels, region });
   }
 
   // publish records the labels a check's series go under, removing those of an earlier set.
@@ -142,11 +211,60 @@ export class Metrics {
   }
 
   #remove(labels: CheckLabels): void {
-    for (const gauge of [...this.#runGauges(), this.checkLastSuccess, this.checkFailures]) {
-      gauge.remove(labels);
-    }
+    const gauges = [
+      ...this.#runGauges(),
+      this.checkLastSuccess,
+      this.checkFailures,
+      this.checkCreated,
+      this.checkInterval,
+    ];
+    for (const gauge of gauges) gauge.remove(labels);
+    this.#setRegions(labels, []);
+  }
+
+  /** The reason each credential ref's series was last published under, by namespace/name. */
+  readonly #credentialReasons = new Map<string, string>();
+
+  /**
+   * observeCredential sets awscheck_credential_ready from the ref's Ready condition (no
+   * condition yet: not ready, reason Unknown). One series per ref: a new reason replaces
+   * the old series.
+   */
+  observeCredential(
+    ref: { metadata: { namespace: string; name: string } },
+    conditions: readonly Condition[] | undefined,
+  ): void {
+    const ready = conditions?.find((condition) => condition.type === 'Ready');
+    const reason = ready?.reason ?? 'Unknown';
+    const { namespace, name } = ref.metadata;
+    const key = `${namespace}/${name}`;
+    const before = this.#credentialReasons.get(key);
+    if (before !== undefined && before !== reason)
+      this.credentialReady.remove({ namespace, name, reason: before });
+    this.#credentialReasons.set(key, reason);
+    this.credentialReady.set({ namespace, name, reason }, ready?.status === 'True' ? 1 : 0);
+  }
+
+  /** forgetCredential removes a deleted credential ref's series. */
+  forgetCredential(ref: { metadata: { namespace: string; name: string } }): void {
+    const { namespace, name } = ref.metadata;
+    const key = `${namespace}/${name}`;
+    const reason = this.#credentialReasons.get(key);
+    if (reason === undefined) return;
+    this.#credentialReasons.delete(key);
+    this.credentialReady.remove({ namespace, name, reason });
   }
 }
+
+// timestampOf reads a time in seconds: objects from a watch carry times as text, from a
+// list as Dates.
+function timestampOf(time: unknown): number | undefined {
+  if (!(typeof time === 'string' || time instanceof Date)) return undefined;
+  const ms = new Date(time).getTime();
+  return Number.isNaN(ms) ? undefined : ms / 1000;
+}
+
+type RegionTally = NonNullable<NonNullable<AwsCheckStatus['lastRun']>['regions']>[number];
 
 type CheckLabel = (typeof CHECK_LABELS)[number];
 type CheckLabels = Record<CheckLabel, string>;

@@ -103,11 +103,17 @@ function routeCredential(routes: Routes, event: InformerEvent, object: Kubernete
   const namespace = object.metadata?.namespace ?? '';
   if (event === 'delete') {
     for (const ref of routes.caches.credentials.list(namespace)) routes.credentials.add(keyOf(ref));
+    forgetCredential(routes, object);
   }
   for (const check of routes.caches.checks.list(namespace)) {
     const spec = (check as { spec?: { credentialRef?: { name?: unknown } } }).spec;
     if (spec?.credentialRef?.name === object.metadata?.name) routes.checks.add(keyOf(check));
   }
+}
+
+function forgetCredential(routes: Routes, object: KubernetesObject): void {
+  const { namespace = '', name = '' } = object.metadata ?? {};
+  routes.metrics.forgetCredential({ metadata: { namespace, name } });
 }
 
 // A namespace's labels say its plan: its objects, and its run queue (a new plan may allow

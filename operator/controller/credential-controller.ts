@@ -29,6 +29,7 @@ export async function reconcileCredential(
   const status = refusal === undefined ? plan.status : refusedStatus(context, ref, plan, refusal);
   const written = await writeStatusIfChanged(context, 'awscredentialrefs', raw, status);
   if (written === 'refused') return {};
+  context.metrics.observeCredential(ref, status.conditions);
   for (const job of plan.deletions) await deleteRun(context, namespace, job);
   return lookAgain(plan, refusal);
 }

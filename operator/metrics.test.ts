@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import type { AwsCheck } from './api/v1alpha1/awscheck.ts';
+import type { Condition } from './api/v1alpha1/common.ts';
+import { Metrics } from './metrics.ts';
+
+const CREATED = '2024-05-01T10:00:00Z';
+
+function check(status: AwsCheck['status'], schedule = '@daily'): AwsCheck {
+  return {
+    apiVersion: 'awscheck.io/v1alpha1',
+    kind: 'AwsCheck',
+    metadata: { namespace: 'team', name: 'vms', generation: 1, creationTimestamp: CREATED },
+    spec: {
+      credentialRef: { name: 'ro' },
+      service: 'ec2',
+      type: 'HealthCheck',
+      schedule,
+      suspend: false,
+      firstRun: 'Immediately',
+      timeoutSeconds: 300,
+    },
+    status,
+  } as AwsCheck;
+}
+
+function lastRun(regions: { name: string; resources: number; unhealthy: number }[]): object {
+  return {
+    jobName: 'vms-1',
+    generation: 1,
+    startTime: '2024-05-01T10:00:00Z',
+    completionTime: '2024-05-01T10:00:05Z',
+    durationMs: 5000,
+    outcome: 'Succeeded',
+    message: 'ok',
+    resources: 3,
+    unhealthy: 1,
+    regions,
+  };
+}
+
+// series renders every series whose metric name starts with one of `names` as `name{labels} value` lines.
+async function series(metrics: Metrics, ...names: string[]): Promise<string[]> {
+  const text = await metrics.registry.metrics();
+  return text
+    .split('\n')
+    .filter((line) => names.some((name) => new RegExp(`^${name}[a-z_]*\\{`).test(line)))
+    .map((line) =>
+      line.replace(/namespace="team",name="vms",service="ec2",type="HealthCheck",?/, ''),
+    );
+}
+
+describe('Metrics', () => {
+  it('publishes the latest run per region and removes a region the next run lacks', async () => {
+    const metrics = new Metrics();
+    const regions = [
+      { name: 'us-east-1', resources: 2, unhealthy: 1 },
+      { name: 'eu-west-1', resources: 1, unhealthy: 0 },
+    ];
+    metrics.observeCheck(check({ lastRun: lastRun(regions) } as AwsCheck['status']));
+    expect(await series(metrics, 'awscheck_check_region_resources')).toEqual([
+      'awscheck_check_region_resources{region="us-east-1"} 2',
+      'awscheck_check_region_resources{region="eu-west-1"} 1',
+    ]);
+
+    metrics.observeCheck(check({ lastRun: lastRun(regions.slice(1)) } as AwsCheck['status']));
+    expect(
+      await series(
+        metrics,
+        'awscheck_check_region_resources',
+        'awscheck_check_region_unhealthy_resources',
+      ),
+    ).toEqual([
+      'awscheck_check_region_resources{region="eu-west-1"} 1',
+      'awscheck_check_region_unhealthy_resources{region="eu-west-1"} 0',
+    ]);
+  });
+
+  it('publishes the schedule interval only while the check is scheduled, and when it was created', async () => {
+    const metrics = new Metrics();
+    const scheduled = { nextScheduleTime: '2024-05-02T00:00:00Z' };
+    metrics.observeCheck(check(scheduled, '0 9 * * 1-5'));
+    expect(
+      await series(
+        metrics,
+        'awscheck_check_schedule_interval_seconds',
+        'awscheck_check_created_timestamp_seconds',
+      ),
+    ).toEqual([
+      'awscheck_check_created_timestamp_seconds{} 1714557600',
+      'awscheck_check_schedule_interval_seconds{} 259200',
+    ]);
+
+    metrics.observeCheck(check({}, '0 9 * * 1-5'));
+    expect(await series(metrics, 'awscheck_check_schedule_interval_seconds')).toEqual([]);
+  });
+
+  it('forgets every series of a deleted check', async () => {
+    const metrics = new Metrics();
+    const status = {
+      nextScheduleTime: '2024-05-02T00:00:00Z',
+      lastSuccessfulTime: '2024-05-01T10:00:05Z',
+      lastRun: lastRun([{ name: 'us-east-1', resources: 3, unhealthy: 1 }]),
+    } as AwsCheck['status'];
+    metrics.observeCheck(check(status));
+    expect(await series(metrics, 'awscheck_check')).toHaveLength(11);
+
+    metrics.forgetCheck(check(status));
+    expect(await series(metrics, 'awscheck_check')).toEqual([]);
+  });
+
+  it('keeps one credential series with the Ready reason, and forgets a deleted ref', async () => {
+    const metrics = new Metrics();
+    const ref = { metadata: { namespace: 'team', name: 'ro' } };
+    const ready = (status: 'True' | 'False', reason: string): Condition[] => [
+      { type: 'Ready', status, reason, message: '', lastTransitionTime: CREATED },
+    ];
+    metrics.observeCredential(ref, undefined);
+    metrics.observeCredential(ref, ready('True', 'Validated'));
+    metrics.observeCredential(ref, ready('False', 'AuthenticationFailed'));
+    expect(await series(metrics, 'awscheck_credential_ready')).toEqual([
+      'awscheck_credential_ready{namespace="team",name="ro",reason="AuthenticationFailed"} 0',
+    ]);
+
+    metrics.forgetCredential(ref);
+    expect(await series(metrics, 'awscheck_credential_ready')).toEqual([]);
+  });
+});
