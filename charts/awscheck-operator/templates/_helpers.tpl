@@ -1,0 +1,88 @@
+{{/* The chart's name; every object of the operator is named after it. */}}
+{{- define "awscheck-operator.name" -}}
+{{- .Chart.Name -}}
+{{- end -}}
+
+{{/* Labels every object of one component (operator, portal) carries: include with (list . "operator"). */}}
+{{- define "awscheck-operator.labels" -}}
+{{- $root := index . 0 -}}
+helm.sh/chart: {{ printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/part-of: awscheck-operator
+app.kubernetes.io/version: {{ $root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ $root.Release.Service }}
+{{ include "awscheck-operator.selectorLabels" . }}
+{{- end -}}
+
+{{/* Selector labels of one component (operator, portal): include with (list . "operator"). */}}
+{{- define "awscheck-operator.selectorLabels" -}}
+{{- $root := index . 0 -}}
+app.kubernetes.io/name: {{ include "awscheck-operator.name" $root }}
+app.kubernetes.io/instance: {{ $root.Release.Name }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end -}}
+
+{{/* The operator's ServiceAccount; the fence's operatorUsername names it. */}}
+{{- define "awscheck-operator.serviceAccountName" -}}
+{{- .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{/* The image the operator and the portal run. */}}
+{{- define "awscheck-operator.image" -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+
+{{/* The image checker pods run: by default the operator's own. The fence admits only this. */}}
+{{- define "awscheck-operator.checkerImage" -}}
+{{- $repository := .Values.checker.image.repository | default .Values.image.repository -}}
+{{- $tag := .Values.checker.image.tag | default .Values.image.tag | default .Chart.AppVersion -}}
+{{- printf "%s:%s" $repository $tag -}}
+{{- end -}}
+
+{{/* The restricted container security context (Pod Security Standards "restricted"). */}}
+{{- define "awscheck-operator.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* The restricted pod security context. */}}
+{{- define "awscheck-operator.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Scheduling of one component's pods, from its values: include with (list . .Values.operator). */}}
+{{- define "awscheck-operator.scheduling" -}}
+{{- $root := index . 0 -}}
+{{- $values := index . 1 -}}
+{{- with $values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with $root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}

@@ -1,0 +1,366 @@
+// The chart as helm sees it: lint, renders with the defaults and with every option on,
+// values refused with a message naming them, pods inside the restricted Pod Security
+// Standard, and monitoring objects valid against the prometheus-operator schemas.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  PrometheusRule,
+  ServiceMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  ALL_ON_VALUES,
+  CHART,
+  helm,
+  helmRefusal,
+  renderChart,
+  templateArgs,
+  type KubeObject,
+  type RenderedObject,
+} from '../test/support/helm.ts';
+import { repoPath } from '../test/env/paths.ts';
+
+const NAMESPACE = 'awscheck-system';
+
+let defaults: RenderedObject[];
+let allOn: RenderedObject[];
+
+beforeAll(async () => {
+  [{ objects: defaults }, { objects: allOn }] = await Promise.all([
+    renderChart({ namespace: NAMESPACE }),
+    renderChart({ namespace: NAMESPACE, valuesFiles: [ALL_ON_VALUES] }),
+  ]);
+}, 120_000);
+
+const kindsOf = (objects: readonly RenderedObject[]): string[] =>
+  objects.map(({ object }) => `${object.kind}/${object.metadata.name}`).sort();
+
+const find = (objects: readonly RenderedObject[], kind: string, name: string): KubeObject => {
+  const found = objects.find(({ object }) => object.kind === kind && object.metadata.name === name);
+  if (found === undefined) throw new Error(`no ${kind} ${name} rendered`);
+  return found.object;
+};
+
+describe('helm lint', () => {
+  it.each([
+    ['the defaults', []],
+    ['every option on', ['--values', ALL_ON_VALUES]],
+  ])('passes with %s, strictly', async (_, args) => {
+    const { stdout } = await helm(['lint', '--strict', CHART, ...args]);
+
+    expect(stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+  });
+});
+
+describe('helm template', () => {
+  it('renders the operator, its RBAC, fence, plans and metrics Service by default, and nothing optional', () => {
+    expect(kindsOf(defaults)).toEqual(
+      [
+        'ClusterRole/awscheck-operator',
+        'ClusterRole/awscheck-tenant',
+        'ClusterRoleBinding/awscheck-operator',
+        'ConfigMap/awscheck-checker-pods',
+        'ConfigMap/awscheck-plans',
+        'Deployment/awscheck-operator',
+        'PodDisruptionBudget/awscheck-operator',
+        'Role/awscheck-operator-leader-election',
+        'Role/awscheck-operator-plan-catalog',
+        'RoleBinding/awscheck-operator-leader-election',
+        'RoleBinding/awscheck-operator-plan-catalog',
+        'Service/awscheck-operator-metrics',
+        'ServiceAccount/awscheck-operator',
+        'ValidatingAdmissionPolicy/awscheck-checker-pods-cronjobs',
+        'ValidatingAdmissionPolicy/awscheck-checker-pods-jobs',
+        'ValidatingAdmissionPolicyBinding/awscheck-checker-pods-cronjobs',
+        'ValidatingAdmissionPolicyBinding/awscheck-checker-pods-jobs',
+      ].sort(),
+    );
+  });
+
+  it('adds monitoring, the portal with its RBAC, fence, Service and Ingress when every option is on', () => {
+    const added = kindsOf(allOn).filter((entry) => !kindsOf(defaults).includes(entry));
+
+    expect(added).toEqual(
+      [
+        'ClusterRole/awscheck-portal',
+        'ClusterRoleBinding/awscheck-portal',
+        'ConfigMap/awscheck-operator-dashboard',
+        'Deployment/awscheck-portal',
+        'Ingress/awscheck-portal',
+        'PrometheusRule/awscheck-operator',
+        'Role/awscheck-portal-catalog',
+        'RoleBinding/awscheck-portal-catalog',
+        'Service/awscheck-portal',
+        'ServiceAccount/awscheck-portal',
+        'ServiceMonitor/awscheck-operator',
+        `ValidatingAdmissionPolicy/awscheck-portal-tenants-only.${NAMESPACE}`,
+        `ValidatingAdmissionPolicyBinding/awscheck-portal-tenants-only.${NAMESPACE}`,
+      ].sort(),
+    );
+  });
+
+  it('puts every namespaced object in the release namespace', () => {
+    const clusterScoped = [
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+    ];
+    const misplaced = allOn
+      .filter(
+        ({ object }) =>
+          !clusterScoped.includes(object.kind) && object.metadata.namespace !== NAMESPACE,
+      )
+      .map(({ object }) => `${object.kind}/${object.metadata.name}`);
+
+    expect(misplaced).toEqual([]);
+  });
+
+  it('runs the operator with 2 replicas, probes on its HTTP port and a budget that keeps one', () => {
+    const deployment = find(defaults, 'Deployment', 'awscheck-operator') as unknown as Workload;
+    const [container] = deployment.spec.template.spec.containers;
+
+    expect(deployment.spec.replicas).toBe(2);
+    expect(container?.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
+    expect(container?.readinessProbe).toMatchObject({ httpGet: { path: '/readyz', port: 'http' } });
+    expect(container?.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(find(defaults, 'PodDisruptionBudget', 'awscheck-operator')).toMatchObject({
+      spec: { minAvailable: 1, selector: { matchLabels: deployment.spec.selector.matchLabels } },
+    });
+  });
+
+  it('spreads the replicas across nodes and zones, selecting its own pods', () => {
+    const deployment = find(defaults, 'Deployment', 'awscheck-operator') as unknown as Workload;
+    const spread = deployment.spec.template.spec.topologySpreadConstraints ?? [];
+
+    expect(spread.map((constraint) => constraint.topologyKey)).toEqual([
+      'kubernetes.io/hostname',
+      'topology.kubernetes.io/zone',
+    ]);
+    for (const constraint of spread) {
+      expect(constraint.labelSelector).toEqual({
+        matchLabels: deployment.spec.selector.matchLabels,
+      });
+    }
+  });
+
+  it('renders no PodDisruptionBudget for a single replica, which would block every drain', async () => {
+    const { objects } = await renderChart({
+      namespace: NAMESPACE,
+      setTyped: { 'operator.replicas': '1' },
+    });
+
+    expect(objects.map(({ object }) => object.kind)).not.toContain('PodDisruptionBudget');
+  });
+
+  it('passes the portal its secrets only by reference to an existing Secret', () => {
+    const portal = find(allOn, 'Deployment', 'awscheck-portal') as unknown as Workload;
+    const env = portal.spec.template.spec.containers[0]?.env ?? [];
+    const secret = ['PORTAL_SESSION_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'];
+
+    for (const name of secret) {
+      expect(env.find((variable) => variable.name === name)).toEqual({
+        name,
+        valueFrom: { secretKeyRef: { name: 'awscheck-portal-secrets', key: name } },
+      });
+    }
+    expect(allOn.map(({ object }) => object.kind)).not.toContain('Secret');
+  });
+});
+
+describe('values.schema.json and the templates’ checks', () => {
+  it.each([
+    [
+      'a replica count below one',
+      ['--set', 'operator.replicas=0'],
+      "at '/operator/replicas': minimum: got 0, want 1",
+    ],
+    [
+      'an unknown log level',
+      ['--set', 'operator.logLevel=loud'],
+      "at '/operator/logLevel': value must be one of",
+    ],
+    [
+      'a misspelt key',
+      ['--set', 'operator.replica=2'],
+      "at '/operator': additional properties 'replica' not allowed",
+    ],
+    [
+      'a memory that is no quantity',
+      ['--set', 'checker.memory=lots'],
+      "at '/checker/memory': 'lots' does not match pattern",
+    ],
+    [
+      'an unknown pull policy',
+      ['--set', 'image.pullPolicy=Sometimes'],
+      "at '/image/pullPolicy': value must be one of 'Always', 'IfNotPresent', 'Never'",
+    ],
+    [
+      'a role ARN that is none',
+      ['--set', 'operator.platformIdentity.roleArn=arn:nope'],
+      "'arn:nope' does not match pattern",
+    ],
+    [
+      'the platform identity without its role',
+      ['--set', 'operator.platformIdentity.enabled=true'],
+      'operator.platformIdentity.roleArn is required when operator.platformIdentity.enabled is true',
+    ],
+    [
+      'the portal without its Secret',
+      ['--set', 'portal.enabled=true'],
+      'portal.existingSecret.name is required when portal.enabled',
+    ],
+    [
+      'the portal without its public URL',
+      ['--set', 'portal.enabled=true', '--set', 'portal.existingSecret.name=s'],
+      'portal.publicUrl is required when portal.enabled',
+    ],
+    [
+      'a budget that keeps every replica',
+      ['--set', 'operator.podDisruptionBudget.minAvailable=2'],
+      'operator.podDisruptionBudget.minAvailable must be less than operator.replicas',
+    ],
+    [
+      'a renew deadline past the lease',
+      ['--set', 'operator.leaderElection.renewDeadlineSeconds=20'],
+      'renewDeadlineSeconds must be less than leaseDurationSeconds',
+    ],
+  ])('refuses %s, saying which value and why', async (_, args, message) => {
+    const stderr = await helmRefusal([...templateArgs({ namespace: NAMESPACE }), ...args]);
+
+    expect(stderr).toContain(message);
+  });
+});
+
+interface Container {
+  readonly name: string;
+  readonly env?: readonly {
+    readonly name: string;
+    readonly value?: string;
+    readonly valueFrom?: unknown;
+  }[];
+  readonly securityContext?: Readonly<Record<string, unknown>>;
+  readonly livenessProbe?: unknown;
+  readonly readinessProbe?: unknown;
+  readonly ports?: unknown;
+  readonly volumeMounts?: readonly { readonly readOnly?: boolean }[];
+}
+
+interface Workload {
+  readonly spec: {
+    readonly replicas: number;
+    readonly selector: { readonly matchLabels: Readonly<Record<string, string>> };
+    readonly template: {
+      readonly spec: {
+        readonly securityContext?: Readonly<Record<string, unknown>>;
+        readonly containers: readonly Container[];
+        readonly volumes?: readonly Readonly<Record<string, unknown>>[];
+        readonly topologySpreadConstraints?: readonly {
+          readonly topologyKey: string;
+          readonly labelSelector?: unknown;
+        }[];
+        readonly hostNetwork?: boolean;
+        readonly hostPID?: boolean;
+        readonly hostIPC?: boolean;
+      };
+    };
+  };
+}
+
+describe('pod security', () => {
+  it('runs every pod under the restricted Pod Security Standard, as uid 65532 on a read-only root', () => {
+    const workloads = allOn.filter(({ object }) => object.kind === 'Deployment');
+
+    expect(workloads).toHaveLength(2);
+    for (const { object } of workloads) {
+      const pod = (object as unknown as Workload).spec.template.spec;
+      expect(pod.securityContext, object.metadata.name).toEqual({
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        fsGroup: 65532,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect([pod.hostNetwork, pod.hostPID, pod.hostIPC]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      expect(pod.volumes?.every((volume) => volume.hostPath === undefined)).toBe(true);
+      for (const container of pod.containers) {
+        expect(container.securityContext, container.name).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          runAsUser: 65532,
+          runAsGroup: 65532,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
+      }
+    }
+  });
+});
+
+describe('monitoring objects', () => {
+  it('renders a ServiceMonitor valid against the prometheus-operator schema, scraping the metrics Service', () => {
+    const monitor = find(allOn, 'ServiceMonitor', 'awscheck-operator');
+    const service = find(allOn, 'Service', 'awscheck-operator-metrics') as unknown as {
+      metadata: { labels: Record<string, string> };
+      spec: { ports: { name: string }[] };
+    };
+
+    expect(() => {
+      new ServiceMonitor(monitor as never).validate();
+    }).not.toThrow();
+    const spec = monitor.spec as {
+      selector: { matchLabels: Record<string, string> };
+      endpoints: { port: string }[];
+    };
+    expect(service.metadata.labels).toMatchObject(spec.selector.matchLabels);
+    expect(spec.endpoints.map((endpoint) => endpoint.port)).toEqual(
+      service.spec.ports.map((port) => port.name),
+    );
+    expect(monitor.metadata).toMatchObject({ labels: { release: 'prometheus' } });
+  });
+
+  it('renders a PrometheusRule valid against the schema whose spec is the rule file', async () => {
+    const rule = find(allOn, 'PrometheusRule', 'awscheck-operator');
+    const file = parse(
+      await readFile(join(CHART, 'files/monitoring/prometheus-rules.yaml'), 'utf8'),
+    ) as unknown;
+
+    expect(() => {
+      new PrometheusRule(rule as never).validate();
+    }).not.toThrow();
+    expect(rule.spec).toEqual(file);
+  });
+
+  it('renders the Grafana dashboard as a ConfigMap the sidecar finds by its label', async () => {
+    const dashboard = find(allOn, 'ConfigMap', 'awscheck-operator-dashboard');
+    const file = await readFile(join(CHART, 'files/monitoring/grafana-dashboard.json'), 'utf8');
+
+    expect(dashboard.metadata).toMatchObject({
+      labels: { grafana_dashboard: '1' },
+      annotations: { grafana_folder: 'AWS' },
+    });
+    const data = dashboard.data as Record<string, string>;
+    expect(JSON.parse(data['awscheck-operator.json'] ?? '')).toEqual(JSON.parse(file));
+  });
+});
+
+describe('Chart.yaml', () => {
+  it('carries the package version as the chart version and appVersion', async () => {
+    const chart = parse(await readFile(join(CHART, 'Chart.yaml'), 'utf8')) as {
+      version: string;
+      appVersion: string;
+    };
+    const pkg = JSON.parse(await readFile(repoPath('package.json'), 'utf8')) as { version: string };
+
+    expect({ version: chart.version, appVersion: chart.appVersion }).toEqual({
+      version: pkg.version,
+      appVersion: pkg.version,
+    });
+  });
+});
