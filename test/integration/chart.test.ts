@@ -1,0 +1,100 @@
+// The chart's renders on the real kube-apiserver: every object of the defaults and of the
+// all-on values is accepted by a server-side dry run (schemas, strict field validation, the
+// admission policies' type checks), the monitoring objects against the real
+// prometheus-operator CRDs, and the pods under the restricted Pod Security Standard.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { installCrds } from '../support/crds.ts';
+import {
+  ALL_ON_VALUES,
+  kubectlApply,
+  prometheusOperatorCrds,
+  renderChart,
+  type RenderOptions,
+} from '../support/helm.ts';
+import { createNamespace, kubeClients } from '../support/kube.ts';
+
+const env = inject('testenv');
+const admin = kubeClients(env.kubeconfig);
+const run = promisify(execFile);
+
+/** RESTRICTED makes the apiserver's Pod Security admission judge the namespace's workloads. */
+const RESTRICTED = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/warn': 'restricted',
+  'pod-security.kubernetes.io/audit': 'restricted',
+};
+
+let namespace: string;
+
+beforeAll(async () => {
+  const files = await prometheusOperatorCrds();
+  await kubectlApply(
+    env.kubectl,
+    env.kubeconfig,
+    files.flatMap((file) => ['-f', file]),
+  );
+  await run(env.kubectl, [
+    '--kubeconfig',
+    env.kubeconfig,
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/servicemonitors.monitoring.coreos.com',
+    'crd/prometheusrules.monitoring.coreos.com',
+  ]);
+  await installCrds(env.kubeconfig);
+  namespace = await createNamespace(admin.core, 'awscheck-chart', RESTRICTED);
+}, 180_000);
+
+async function dryRun(manifests: string): Promise<{ applied: string[]; warnings: string[] }> {
+  const { stdout, stderr } = await kubectlApply(
+    env.kubectl,
+    env.kubeconfig,
+    ['--dry-run=server', '--force-conflicts', '-f', '-'],
+    manifests,
+  );
+  return {
+    applied: stdout
+      .split('\n')
+      .filter((line) => line.endsWith('serverside-applied (server dry run)')),
+    warnings: stderr.split('\n').filter((line) => line.startsWith('Warning')),
+  };
+}
+
+describe('the chart on the real apiserver', () => {
+  it.each<[string, Omit<RenderOptions, 'namespace'>]>([
+    ['the defaults', {}],
+    ['every option on', { valuesFiles: [ALL_ON_VALUES] }],
+  ])(
+    'accepts every object rendered with %s in a server-side dry run, without a warning',
+    async (_, options) => {
+      const { text, objects } = await renderChart({ ...options, namespace, includeCrds: true });
+
+      const { applied, warnings } = await dryRun(text);
+
+      expect(warnings).toEqual([]);
+      expect(applied).toHaveLength(objects.length);
+    },
+  );
+
+  it('would warn about a pod outside the restricted standard, so the check above can fail', async () => {
+    const privileged = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'not-restricted', namespace },
+      spec: {
+        selector: { matchLabels: { app: 'not-restricted' } },
+        template: {
+          metadata: { labels: { app: 'not-restricted' } },
+          spec: { containers: [{ name: 'c', image: 'busybox' }] },
+        },
+      },
+    };
+
+    const { warnings } = await dryRun(JSON.stringify(privileged));
+
+    expect(warnings.join('\n')).toContain('would violate PodSecurity "restricted:latest"');
+  });
+});
