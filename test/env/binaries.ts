@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -146,6 +146,66 @@ async function installMoto(progress: Progress): Promise<string> {
     ]);
   });
   return join(dir, 'bin', 'python');
+}
+
+/** NodeBinaries are the real node's programs: kubelet, kube-scheduler and containerd's. */
+export interface NodeBinaries {
+  readonly kubelet: string;
+  readonly kubeScheduler: string;
+  readonly containerd: string;
+  readonly ctr: string;
+  /** The folder of containerd-shim-runc-v2, which containerd finds on PATH. */
+  readonly shimDir: string;
+  /** Debian's runc: the OCI runtime the shim runs containers with. */
+  readonly runc: string;
+}
+
+/**
+ * ensureNodeBinaries builds the real node's programs once per version: kubelet and
+ * kube-scheduler from the control plane's go.mod, containerd (with ctr and the runc shim)
+ * from its own module through the Go module proxy. runc is Debian's.
+ */
+export async function ensureNodeBinaries(progress: Progress): Promise<NodeBinaries> {
+  requireTools(['go', 'runc']);
+  const kubeDir = cachePath('kube-node', versions.kubernetes);
+  await buildLocked(kubeDir, progress, `kubelet and kube-scheduler ${versions.kubernetes}`, (out) =>
+    goBuild(repoPath('test/env/go/kube'), `${out}/`, [
+      'k8s.io/kubernetes/cmd/kubelet',
+      'k8s.io/kubernetes/cmd/kube-scheduler',
+    ]),
+  );
+  const containerdDir = cachePath('containerd', versions.containerd);
+  await buildLocked(containerdDir, progress, `containerd ${versions.containerd}`, (out) =>
+    runLogged(
+      'go',
+      [
+        'build',
+        '-trimpath',
+        // The node's snapshotter is overlayfs: the btrfs and devmapper ones need C headers.
+        '-tags=no_btrfs no_devmapper',
+        '-ldflags=-s -w',
+        '-o',
+        `${out}/`,
+        ...['containerd', 'ctr', 'containerd-shim-runc-v2'].map(
+          (command) => `github.com/containerd/containerd/v2/cmd/${command}`,
+        ),
+      ],
+      { cwd: repoPath('test/env/go/containerd') },
+    ),
+  );
+  return {
+    kubelet: join(kubeDir, 'kubelet'),
+    kubeScheduler: join(kubeDir, 'kube-scheduler'),
+    containerd: join(containerdDir, 'containerd'),
+    ctr: join(containerdDir, 'ctr'),
+    shimDir: containerdDir,
+    runc: commandPath('runc'),
+  };
+}
+
+// commandPath finds a program on PATH, as the shell would.
+function commandPath(command: string): string {
+  return execFileSync('/bin/sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim();
 }
 
 /** runLogged runs a command to its end; a failure throws with the tail of its stderr. */

@@ -1,5 +1,6 @@
 // testenv: start, inspect and stop the local test environment from a shell.
 //   npm run testenv -- up       start it in the background and print its exports
+//   npm run testenv -- up --node   the same, with the real node (kubelet, containerd)
 //   npm run testenv -- env      print `export` lines for the running environment
 //   npm run testenv -- status   show each server and whether it runs (exit 1 if any is down)
 //   npm run testenv -- down     stop every server and remove the run directory
@@ -20,12 +21,23 @@ import { isAlive } from './processes.ts';
 // The last run `up` started, for `env`, `status` and `down` when AWSCHECK_TESTENV is unset.
 const CURRENT = cachePath('testenv-current');
 
-const commands: Record<string, () => Promise<number>> = { up, down, status, env };
+const commands: Record<string, (flags: readonly string[]) => Promise<number>> = {
+  up,
+  down,
+  status,
+  env,
+};
 
-async function up(): Promise<number> {
+async function up(flags: readonly string[]): Promise<number> {
+  const unknown = flags.filter((flag) => flag !== '--node');
+  if (unknown.length > 0) throw new TestEnvError(`up takes only --node, not ${unknown.join(' ')}`);
   await refuseIfRunning();
   const started = Date.now();
-  const info = await startTestEnvironment({ tiedToParent: false, progress: say });
+  const info = await startTestEnvironment({
+    tiedToParent: false,
+    progress: say,
+    ...(flags.includes('--node') && { node: {} }),
+  });
   await mkdir(dirname(CURRENT), { recursive: true });
   await writeFile(CURRENT, info.runDir);
   say(
@@ -61,7 +73,7 @@ async function down(): Promise<number> {
 
 async function status(): Promise<number> {
   const info = await currentInfo();
-  const rows = info.processes.map((p) => ({
+  const rows = [...info.processes, ...(info.node?.processes ?? [])].map((p) => ({
     ...p,
     alive: isAlive(p.pid),
     memory: memoryOf(p.pid),
@@ -137,7 +149,7 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`usage: npm run testenv -- ${Object.keys(commands).join('|')}`);
     return 2;
   }
-  return command();
+  return command(argv.slice(1));
 }
 
 try {

@@ -46,6 +46,8 @@ export interface ApiServerInput {
   readonly serving: CertificateFiles;
   readonly serviceAccount: CertificateFiles;
   readonly admin: CertificateFiles;
+  /** The apiserver's identity towards kubelets (logs, exec), in system:masters. */
+  readonly kubeletClient: CertificateFiles;
 }
 
 /** ApiServer is a started kube-apiserver and its URL. */
@@ -56,8 +58,10 @@ export interface ApiServer {
 
 /**
  * startApiServer runs kube-apiserver as a real cluster runs it: secure serving signed by
- * the run's CA, client-certificate users, RBAC authorization, the default admission
- * plugins (quota, service accounts, namespace lifecycle) and service-account tokens.
+ * the run's CA, client-certificate users, Node and RBAC authorization, the default
+ * admission plugins (quota, service accounts, namespace lifecycle) plus NodeRestriction,
+ * and service-account tokens (TokenRequest, for the tokens a kubelet projects into pods).
+ * It reaches a kubelet at the Node's InternalIP, its certificate checked against the CA.
  */
 export async function startApiServer(
   input: ApiServerInput,
@@ -77,7 +81,13 @@ export async function startApiServer(
     `--tls-cert-file=${input.serving.cert}`,
     `--tls-private-key-file=${input.serving.key}`,
     `--client-ca-file=${input.pki.ca.cert}`,
-    '--authorization-mode=RBAC',
+    // Node: a kubelet (user system:node:<name>) may touch only its own Node and pods.
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    `--kubelet-client-certificate=${input.kubeletClient.cert}`,
+    `--kubelet-client-key=${input.kubeletClient.key}`,
+    `--kubelet-certificate-authority=${input.pki.ca.cert}`,
+    '--kubelet-preferred-address-types=InternalIP',
     // As kubeadm and most clusters: privileged pods are a matter for admission policy.
     '--allow-privileged=true',
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
@@ -103,7 +113,11 @@ export const CONTROLLERS = [
   'job-controller',
   'garbage-collector-controller',
   'namespace-controller',
+  // Lifts the not-ready taint a kubelet registers its Node with, once the Node is Ready.
+  'node-lifecycle-controller',
   'resourcequota-controller',
+  // Publishes kube-root-ca.crt in every namespace: in-cluster clients verify the apiserver with it.
+  'root-ca-certificate-publisher-controller',
   'serviceaccount-controller',
   'ttl-after-finished-controller',
 ] as const;
@@ -116,12 +130,14 @@ export const CONTROLLERS = [
 export function startControllerManager(
   binary: string,
   kubeconfig: string,
+  rootCaFile: string,
   context: ServerContext,
 ): RunningProcess {
   return startServer(context, 'kube-controller-manager', [
     binary,
     `--kubeconfig=${kubeconfig}`,
     `--controllers=${CONTROLLERS.join(',')}`,
+    `--root-ca-file=${rootCaFile}`,
     '--use-service-account-credentials=true',
     '--leader-elect=false',
     '--secure-port=0',

@@ -7,6 +7,7 @@ import { TestEnvError } from './errors.ts';
 import { httpsGet } from './http.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { startMoto } from './moto.ts';
+import { startNode, stopNode, type NodeInfo, type NodeOptions } from './node/node.ts';
 import { startPodRunner } from './pod-runner/start.ts';
 import {
   createPki,
@@ -43,6 +44,8 @@ export interface TestEnvInfo {
     readonly pid: number;
     readonly logFile: string;
   }[];
+  /** The real node (kubelet, containerd, kube-scheduler), when the environment has one. */
+  readonly node?: NodeInfo;
 }
 
 /** StartOptions choose how the environment relates to the process that starts it. */
@@ -50,6 +53,8 @@ export interface StartOptions {
   /** Kill every server when this process dies (tests); false for `testenv up`. */
   readonly tiedToParent: boolean;
   readonly progress: Progress;
+  /** Add the real node (node/node.ts); its options but tiedToParent and progress. */
+  readonly node?: Omit<NodeOptions, 'tiedToParent' | 'progress'>;
 }
 
 const STATE_FILE = 'state.json';
@@ -72,7 +77,11 @@ export async function startTestEnvironment(options: StartOptions): Promise<TestE
   };
   process.once('exit', killOnExit);
   try {
-    const info = await startAll(binaries, { runDir, tiedToParent: options.tiedToParent, started });
+    const base = await startAll(binaries, { runDir, tiedToParent: options.tiedToParent, started });
+    const info: TestEnvInfo =
+      options.node === undefined
+        ? base
+        : { ...base, node: await startNode(base, { ...options, ...options.node }) };
     await writeFile(join(runDir, STATE_FILE), JSON.stringify(info, null, 2));
     return info;
   } catch (error) {
@@ -109,15 +118,24 @@ async function startCluster(
   context: ServerContext,
 ): Promise<{ url: string; kubeconfig: string; pki: Pki }> {
   const pki = await createPki(context.runDir);
-  const [serving, admin, controllerManager, serviceAccount] = await Promise.all([
+  const [serving, admin, controllerManager, serviceAccount, kubeletClient] = await Promise.all([
     issueServingCertificate(pki, 'kube-apiserver'),
     issueClientCertificate(pki, 'testenv-admin', ['system:masters']),
     issueClientCertificate(pki, 'system:kube-controller-manager'),
     writeServiceAccountKeys(pki.dir),
+    issueClientCertificate(pki, 'kube-apiserver-kubelet-client', ['system:masters']),
   ]);
   const etcd = await startEtcd(binaries.etcd, context);
   const apiServer = await startApiServer(
-    { binary: binaries.kubeApiserver, etcdUrl: etcd.url, pki, serving, serviceAccount, admin },
+    {
+      binary: binaries.kubeApiserver,
+      etcdUrl: etcd.url,
+      pki,
+      serving,
+      serviceAccount,
+      admin,
+      kubeletClient,
+    },
     context,
   );
   const kubeconfig = join(context.runDir, 'admin.kubeconfig');
@@ -135,7 +153,12 @@ async function startCluster(
     client: controllerManager,
     user: 'system:kube-controller-manager',
   });
-  const kcm = startControllerManager(binaries.kubeControllerManager, kcmKubeconfig, context);
+  const kcm = startControllerManager(
+    binaries.kubeControllerManager,
+    kcmKubeconfig,
+    pki.ca.cert,
+    context,
+  );
   // The serviceaccount controller creating `default` proves the controllers are running.
   const tls = { caCert: pki.ca.cert, client: admin };
   const defaultAccount = `${server}/api/v1/namespaces/default/serviceaccounts/default`;
@@ -149,6 +172,7 @@ async function startCluster(
 
 /** stopTestEnvironment stops every server of a run and removes its run directory. */
 export async function stopTestEnvironment(info: TestEnvInfo): Promise<void> {
+  if (info.node !== undefined) await stopNode(info.node);
   await Promise.all([...info.processes].reverse().map((p) => stopProcessGroup(p.pid)));
   await rm(info.runDir, { recursive: true, force: true });
 }

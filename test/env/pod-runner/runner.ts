@@ -26,6 +26,12 @@ export const NODE_NAME = 'awscheck-local-node';
  */
 export const AWS_ENDPOINT_ANNOTATION = 'testenv.awscheck.io/aws-endpoint-url';
 
+/**
+ * DEFAULT_SCHEDULER is the only scheduler whose pods the runner takes: a pod that names
+ * another (the real node's, test/env/node) is that scheduler's and its node's.
+ */
+export const DEFAULT_SCHEDULER = 'default-scheduler';
+
 /** The kubelet's limit on a termination message. */
 const TERMINATION_MESSAGE_LIMIT = 4096;
 
@@ -115,8 +121,7 @@ export class PodRunner {
 
   #isOurs(pod: V1Pod): boolean {
     const command = pod.spec?.containers[0]?.command?.[0];
-    const nodeName = pod.spec?.nodeName;
-    if (command === undefined || (nodeName !== undefined && nodeName !== NODE_NAME)) return false;
+    if (command === undefined || !forThisNode(pod)) return false;
     return command in this.#options.programs;
   }
 
@@ -257,6 +262,13 @@ export class PodRunner {
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
   }
+}
+
+// forThisNode: a pod of the default scheduler that is unbound or bound here.
+function forThisNode(pod: V1Pod): boolean {
+  const scheduler = pod.spec?.schedulerName ?? DEFAULT_SCHEDULER;
+  const nodeName = pod.spec?.nodeName ?? NODE_NAME;
+  return scheduler === DEFAULT_SCHEDULER && nodeName === NODE_NAME;
 }
 
 // signalGroup signals the container's process group, or its process if the group is gone.
