@@ -1,24 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { ALL_ON_VALUES } from '../test/support/helm.ts';
 import { defaultValues, Values } from './values.ts';
 import { valuesJsonSchema, valuesMarkdown, valuesYaml } from './values-files.ts';
 
-/** leavesOf lists the dotted path of every value that is not a section of values. */
-function leavesOf(value: unknown, at = ''): string[] {
-  const isSection =
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.keys(value).length > 0;
-  if (
-    !isSection ||
-    at.endsWith('Selector') ||
-    /(labels|annotations|requests|limits|affinity)$/i.test(at)
-  )
-    return [at];
-  return Object.entries(value).flatMap(([key, child]) =>
+// unwrap is a schema without its default, prefault or optional wrappers.
+function unwrap(schema: z.ZodType): z.ZodType {
+  const inner = (schema as unknown as { _zod: { def: { innerType?: z.ZodType } } })._zod.def
+    .innerType;
+  return inner === undefined ? schema : unwrap(inner);
+}
+
+/** leavesOf lists the dotted path of every value of the zod schema that is not a section. */
+function leavesOf(schema: z.ZodType, at = ''): string[] {
+  const bare = unwrap(schema);
+  if (!(bare instanceof z.ZodObject) || Object.keys(bare.shape).length === 0) return [at];
+  return Object.entries(bare.shape as Record<string, z.ZodType>).flatMap(([key, child]) =>
     leavesOf(child, at === '' ? key : `${at}.${key}`),
   );
 }
@@ -76,7 +75,7 @@ describe('VALUES.md', () => {
       .filter((line) => line.startsWith('| `'));
     const keys = rows.map((row) => /^\| `([^`]+)`/.exec(row)?.[1]);
 
-    expect(keys).toEqual([...leavesOf(defaultValues()), 'global']);
+    expect(keys).toEqual(leavesOf(Values));
     expect(rows.filter((row) => row.endsWith('|  |'))).toEqual([]);
   });
 });

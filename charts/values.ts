@@ -165,6 +165,11 @@ const Operator = z
       .describe(
         'Topology spread of the replicas; a constraint without labelSelector gets the operator’s pods’ labels',
       ),
+    updateStrategy: kubeObject
+      .default({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } })
+      .describe(
+        'Deployment strategy: by default a new replica is ready before an old one stops (the Lease moves to a standby)',
+      ),
     podDisruptionBudget: z
       .strictObject({
         enabled: z
