@@ -7,13 +7,19 @@ import { CRD_FILES, IMPORTS_FILE, importedConstructs } from './import.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
+/** SPAWNS bounds the tests that start Node or the cdk8s CLI, on a loaded machine too. */
+const SPAWNS = { timeout: 60_000 };
 
 describe('the imported constructs', () => {
-  it('are what `cdk8s import` makes of the CRDs on disk (run npm run generate)', async () => {
-    const onDisk = await readFile(join(ROOT, IMPORTS_FILE), 'utf8');
+  it(
+    'are what `cdk8s import` makes of the CRDs on disk (run npm run generate)',
+    SPAWNS,
+    async () => {
+      const onDisk = await readFile(join(ROOT, IMPORTS_FILE), 'utf8');
 
-    expect(onDisk, `${IMPORTS_FILE} is stale`).toBe(await importedConstructs());
-  });
+      expect(onDisk, `${IMPORTS_FILE} is stale`).toBe(await importedConstructs());
+    },
+  );
 
   it('cover every kind, with no enum left', async () => {
     const code = await readFile(join(ROOT, IMPORTS_FILE), 'utf8');
@@ -24,7 +30,7 @@ describe('the imported constructs', () => {
     expect(code).not.toMatch(/\benum\s+\w+\s*\{/);
   });
 
-  it('run in Node as they are, by type stripping, and synthesize an AwsCheck', async () => {
+  it('run in Node as they are, by type stripping, and synthesize an AwsCheck', SPAWNS, async () => {
     const script = [
       `const { AwsCheck, AwsCheckSpecService } = await import(${JSON.stringify(join(ROOT, 'cdk8s/index.ts'))});`,
       "const { App, Chart } = await import('cdk8s');",

@@ -21,6 +21,8 @@ import {
 
 const ROOT = resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
+/** SPAWNS bounds the tests that start Node, on a loaded machine too. */
+const SPAWNS = { timeout: 60_000 };
 
 type Json = Record<string, unknown>;
 const metadataOf = (object: Json): Json => object.metadata as Json;
@@ -219,14 +221,18 @@ describe('installYaml', () => {
     expect(parseAllDocuments(yaml).map((d) => d.toJS() as Json)).toEqual(installManifests());
   });
 
-  it('is printed by `npm run synth` as Node runs it, for the default install and another', async () => {
-    const synth = (args: string[]): Promise<{ stdout: string }> =>
-      run(process.execPath, [join(ROOT, 'cdk8s/synth.ts'), ...args], { cwd: ROOT });
-    const options = { namespace: 'ops', image: 'registry.example/awscheck:1.2.3' };
+  it(
+    'is printed by `npm run synth` as Node runs it, for the default install and another',
+    SPAWNS,
+    async () => {
+      const synth = (args: string[]): Promise<{ stdout: string }> =>
+        run(process.execPath, [join(ROOT, 'cdk8s/synth.ts'), ...args], { cwd: ROOT });
+      const options = { namespace: 'ops', image: 'registry.example/awscheck:1.2.3' };
 
-    expect((await synth([])).stdout).toBe(await readFile(join(ROOT, INSTALL_FILE), 'utf8'));
-    const other = await synth(['--namespace', options.namespace, '--image', options.image]);
-    expect(other.stdout).toBe(installYaml(options));
-    expect(other.stdout).toMatch(/^# Synthesized by `npm run synth`/);
-  });
+      expect((await synth([])).stdout).toBe(await readFile(join(ROOT, INSTALL_FILE), 'utf8'));
+      const other = await synth(['--namespace', options.namespace, '--image', options.image]);
+      expect(other.stdout).toBe(installYaml(options));
+      expect(other.stdout).toMatch(/^# Synthesized by `npm run synth`/);
+    },
+  );
 });

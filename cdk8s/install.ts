@@ -7,6 +7,7 @@ import type {
   V1ClusterRoleBinding,
   V1Deployment,
   V1EnvVar,
+  V1Lease,
   V1ObjectMeta,
   V1PodDisruptionBudget,
   V1PodSpec,
@@ -203,8 +204,31 @@ function operatorDeployment(options: InstallOptions): V1Deployment {
     spec: {
       replicas: 2,
       revisionHistoryLimit: 3,
+      // A new replica is ready before an old one stops; the Lease moves to a standby.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       selector: { matchLabels: operatorSelector },
       template: { metadata: { labels }, spec: operatorPod(operatorConfig(options)) },
+    },
+  };
+}
+
+/**
+ * leaderLease is the Lease the replicas elect a leader with: the operator would create it, the
+ * install does so that deleting the install removes it. It sets no spec (the operator's
+ * alone) and no label that changes between versions, so re-applying never contends with
+ * the leader.
+ */
+function leaderLease(options: InstallOptions): V1Lease {
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: {
+      name: operatorConfig(options).lease.name,
+      namespace: options.namespace,
+      labels: {
+        'app.kubernetes.io/part-of': 'awscheck-operator',
+        'app.kubernetes.io/instance': INSTANCE,
+      },
     },
   };
 }
@@ -304,7 +328,7 @@ function apiObject(scope: Construct, manifest: Manifest, namespace?: string): Ap
 /**
  * OperatorInstall is the operator's install, in apply order: the namespace (restricted Pod
  * Security), the CRDs, RBAC and bindings, the admission fence (its parameters before its
- * bindings), the plan catalog, then the operator.
+ * bindings), the plan catalog and the leader Lease, then the operator.
  */
 export class OperatorInstall extends Chart {
   public constructor(scope: Construct, id: string, options: InstallOptions = DEFAULT_OPTIONS) {
@@ -339,6 +363,7 @@ export class OperatorInstall extends Chart {
       apiObject(this, manifest);
     }
     apiObject(this, catalogConfigMap(namespace));
+    apiObject(this, leaderLease(options));
     apiObject(this, operatorDeployment(options));
     apiObject(this, disruptionBudget(options));
     apiObject(this, metricsService(options));
