@@ -57,7 +57,7 @@ export async function ensureBase(progress: Progress): Promise<BaseImage> {
   const version = baseVersion();
   const dir = cachePath('node-base', version);
   await buildLocked(dir, progress, `the local node:24-slim stand-in (${version})`, (out) =>
-    buildRootfs(out, progress),
+    buildBaseRootfs(out, progress),
   );
   const rootfsTar = join(dir, 'rootfs.tar');
   const ref = baseRef();
@@ -69,9 +69,11 @@ export async function ensureBase(progress: Progress): Promise<BaseImage> {
   return { ref, version, rootfsTar, sizeBytes: (await stat(rootfsTar)).size };
 }
 
-// buildRootfs writes <out>/rootfs.tar: debootstrap's minimal bookworm, slimmed as Debian's
-// -slim images are, with Node and npm laid out as the official image lays them out.
-async function buildRootfs(out: string, progress: Progress): Promise<void> {
+/**
+ * buildBaseRootfs writes <out>/rootfs.tar: debootstrap's minimal bookworm, slimmed as
+ * Debian's -slim images are, with Node and npm laid out as the official image lays them out.
+ */
+export async function buildBaseRootfs(out: string, progress: Progress): Promise<void> {
   const rootfs = join(out, 'rootfs');
   progress(`debootstrap --variant=minbase bookworm (${DEBIAN_MIRROR})`);
   await runLogged('debootstrap', ['--variant=minbase', 'bookworm', rootfs, DEBIAN_MIRROR]);
@@ -159,9 +161,11 @@ async function onlyFile(dir: string, prefix: string): Promise<string> {
   return join(dir, names[0]);
 }
 
-// commitBase makes the image from the cached archive: a scratch container, the archive
-// unpacked as one layer with its owners kept, the official image's PATH and CMD.
-async function commitBase(rootfsTar: string, ref: string, version: string): Promise<void> {
+/**
+ * commitBase makes the image from the root filesystem's archive: a scratch container, the
+ * archive unpacked as one layer with its owners kept, the official image's PATH and CMD.
+ */
+export async function commitBase(rootfsTar: string, ref: string, version: string): Promise<void> {
   if (!existsSync(rootfsTar))
     throw new Error(`${rootfsTar} is missing: remove its folder to rebuild it`);
   const container = (await buildah(['from', '--pull=never', 'scratch'])).trim();

@@ -2,8 +2,8 @@
 // the content of its build context: an archive `ctr -n k8s.io images import` accepts,
 // which the real node loads into containerd.
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Progress } from '../binaries.ts';
 import { buildLocked } from '../lock.ts';
 import { cachePath, repoPath } from '../paths.ts';
@@ -40,6 +40,8 @@ export interface ImageBuildOptions {
 
 /** BuildPlan is what one build context yields: its cache key, image name and archive. */
 export interface BuildPlan {
+  /** The checkout (or a copy of its build context) buildah builds. */
+  readonly root: string;
   readonly key: string;
   readonly ref: string;
   readonly dir: string;
@@ -59,6 +61,7 @@ export async function planBuild(root: string = repoPath()): Promise<BuildPlan> {
   const key = contextKey(files, dockerfile, { base: baseVersion(), ...buildArgs });
   const dir = cachePath('image', key.slice(0, 12));
   return {
+    root,
     key,
     ref: `${IMAGE_NAME}:${key.slice(0, 12)}`,
     dir,
@@ -76,6 +79,7 @@ export async function ensureImage(progress: Progress): Promise<BuiltImage> {
     await buildLocked(plan.dir, progress, `the image ${plan.ref}`, (out) =>
       buildImage(plan, join(out, ARCHIVE_FILE), {}),
     );
+    await pruneImages(plan.dir);
   }
   return { ref: plan.ref, archive: plan.archive, sizeBytes: (await stat(plan.archive)).size };
 }
@@ -104,13 +108,38 @@ export async function buildImage(
       `${name}=${value}`,
     ]),
     '--file',
-    repoPath('Dockerfile'),
+    join(plan.root, 'Dockerfile'),
     '--tag',
     plan.ref,
-    repoPath(),
+    plan.root,
   ];
   await buildah(args, { env: options.env });
   await buildah(['push', '--quiet', plan.ref, `docker-archive:${archive}:${plan.ref}`]);
+}
+
+/** KEEP_IMAGES is how many archives (the newest) the cache keeps; each is ~500 MB. */
+const KEEP_IMAGES = 3;
+
+// pruneImages removes all but the newest archives and their tags in buildah's storage:
+// every edit of the context makes a new one, and old ones are never asked for again.
+async function pruneImages(current: string): Promise<void> {
+  const root = dirname(current);
+  const dirs = await Promise.all(
+    (await readdir(root, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory() && /^[0-9a-f]{12}$/.test(entry.name))
+      .map(async (entry) => ({
+        name: entry.name,
+        mtimeMs: (await stat(join(root, entry.name))).mtimeMs,
+      })),
+  );
+  const old = dirs
+    .filter((dir) => join(root, dir.name) !== current)
+    .sort((a, b) => b.mtimeMs - a.mtimeMs)
+    .slice(KEEP_IMAGES - 1);
+  for (const dir of old) {
+    await rm(join(root, dir.name), { recursive: true, force: true });
+    await buildah(['rmi', `${IMAGE_NAME}:${dir.name}`]).catch(() => undefined);
+  }
 }
 
 /**
