@@ -20,7 +20,7 @@ function check(status: AwsCheck['status'], schedule = '@daily'): AwsCheck {
       timeoutSeconds: 300,
     },
     status,
-  } as AwsCheck;
+  };
 }
 
 function lastRun(regions: { name: string; resources: number; unhealthy: number }[]): object {
@@ -50,6 +50,12 @@ async function series(metrics: Metrics, ...names: string[]): Promise<string[]> {
 }
 
 describe('Metrics', () => {
+  it('starts every kind’s reconcile results at 0, so an error rate reads 0 before any error', async () => {
+    const text = await new Metrics().registry.metrics();
+    expect(text).toContain('awscheck_reconcile_total{kind="AwsCheck",result="error"} 0');
+    expect(text).toContain('awscheck_reconcile_total{kind="RunQueue",result="success"} 0');
+  });
+
   it('publishes the latest run per region and removes a region the next run lacks', async () => {
     const metrics = new Metrics();
     const regions = [

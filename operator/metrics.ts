@@ -10,6 +10,9 @@ const CHECK_LABELS = ['namespace', 'name', 'service', 'type'] as const;
 const REGION_LABELS = [...CHECK_LABELS, 'region'] as const;
 const CREDENTIAL_LABELS = ['namespace', 'name', 'reason'] as const;
 
+/** RECONCILE_KINDS are the kinds the manager's workers reconcile (operator/manager.ts). */
+const RECONCILE_KINDS = ['AwsCheck', 'AwsCredentialRef', 'RunQueue'] as const;
+
 /** Metrics holds every metric of one operator process. */
 export class Metrics {
   readonly registry = new Registry();
@@ -107,6 +110,13 @@ export class Metrics {
     help: 'Whether a plan catalog is enforced (1): the ConfigMap, or the last valid one kept while it is invalid or deleted. 0: no valid catalog since start, no check in a tenant namespace runs.',
     registers: [this.registry],
   });
+
+  constructor() {
+    // Every kind's reconcile results start at 0, so an error rate reads 0 before any error.
+    for (const kind of RECONCILE_KINDS) {
+      for (const result of ['success', 'error']) this.reconciles.inc({ kind, result }, 0);
+    }
+  }
 
   #gauge(name: string, help: string): Gauge<CheckLabel> {
     return new Gauge({ name, help, labelNames: [...CHECK_LABELS], registers: [this.registry] });
