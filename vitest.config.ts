@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Four tiers, one command. Unit tests live beside the code and need nothing running.
+// Five tiers, one command. Unit tests live beside the code and need nothing running.
 // Integration and end-to-end tests share one real environment (global setup), and run
 // their files one at a time because moto is reset between files.
 const withEnvironment = {
@@ -45,6 +45,18 @@ export default defineConfig({
           sequence: { groupOrder: 3 },
           ...withEnvironment,
           testTimeout: 120_000,
+        },
+      },
+      {
+        // Pods on a real node (kubelet, containerd, runc) running the image built from the
+        // Dockerfile: the truth for limits, security context, volumes, termination messages.
+        test: {
+          name: 'node',
+          include: ['test/node/**/*.test.ts'],
+          sequence: { groupOrder: 4 },
+          ...withEnvironment,
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
         },
       },
     ],

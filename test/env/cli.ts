@@ -15,6 +15,7 @@ import {
   type TestEnvInfo,
 } from './environment.ts';
 import { TestEnvError } from './errors.ts';
+import { ensureImage } from './image/image.ts';
 import { cachePath } from './paths.ts';
 import { isAlive } from './processes.ts';
 
@@ -36,7 +37,7 @@ async function up(flags: readonly string[]): Promise<number> {
   const info = await startTestEnvironment({
     tiedToParent: false,
     progress: say,
-    ...(flags.includes('--node') && { node: {} }),
+    ...(flags.includes('--node') && { node: { productImage: ensureImage } }),
   });
   await mkdir(dirname(CURRENT), { recursive: true });
   await writeFile(CURRENT, info.runDir);

@@ -1,7 +1,9 @@
-// Global setup for the integration and end-to-end projects: one real environment for
-// the whole run, shared by every project that lists this file, stopped after the last.
-// With AWSCHECK_TESTENV set (by `eval "$(npm run -s testenv -- env)"`), the tests use
-// that running environment instead and leave it running.
+// Global setup for the integration, end-to-end, browser and node projects: one real
+// environment for the whole run, shared by every project that lists this file, stopped
+// after the last. The node project's environment also has the real node (node/node.ts),
+// added to the shared environment when that project starts. With AWSCHECK_TESTENV set
+// (by `eval "$(npm run -s testenv -- env)"`), the tests use that running environment
+// instead and leave it running; a real node they had to add to it is removed again.
 import type { TestProject } from 'vitest/node';
 import {
   readTestEnvInfo,
@@ -9,6 +11,8 @@ import {
   stopTestEnvironment,
   type TestEnvInfo,
 } from './environment.ts';
+import { ensureImage } from './image/image.ts';
+import { startNode, stopNode, type NodeInfo } from './node/node.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,22 +20,28 @@ declare module 'vitest' {
   }
 }
 
+/** NODE_PROJECT is the vitest project whose tests run pods on the real node. */
+export const NODE_PROJECT = 'node';
+
 interface Shared {
   environment: Promise<TestEnvInfo>;
   owned: boolean;
   users: number;
+  /** The real node this run added to the environment, if a project needed one it lacked. */
+  addedNode?: Promise<NodeInfo>;
 }
 
 // Projects load this file separately; globalThis is the one scope they share.
 const key = Symbol.for('awscheck.testenv');
 const slot = globalThis as unknown as Record<symbol, Shared | undefined>;
 
+const progress = (line: string): void => {
+  console.error(`testenv: ${line}`);
+};
+
 function acquire(): Shared {
   const existing = process.env.AWSCHECK_TESTENV;
   if (existing) return { environment: readTestEnvInfo(existing), owned: false, users: 0 };
-  const progress = (line: string): void => {
-    console.error(`testenv: ${line}`);
-  };
   return {
     environment: startTestEnvironment({ tiedToParent: true, progress }),
     owned: true,
@@ -39,14 +49,30 @@ function acquire(): Shared {
   };
 }
 
+// withNode gives the environment its real node, adding one (once per run) when it has none.
+async function withNode(shared: Shared, info: TestEnvInfo): Promise<TestEnvInfo> {
+  if (info.node !== undefined) return info;
+  shared.addedNode ??= startNode(info, {
+    tiedToParent: true,
+    progress,
+    productImage: ensureImage,
+  });
+  return { ...info, node: await shared.addedNode };
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const shared = (slot[key] ??= acquire());
   shared.users += 1;
-  project.provide('testenv', await shared.environment);
+  const info = await shared.environment;
+  project.provide('testenv', project.name === NODE_PROJECT ? await withNode(shared, info) : info);
   return async () => {
     shared.users -= 1;
     if (shared.users > 0) return;
     slot[key] = undefined;
-    if (shared.owned) await stopTestEnvironment(await shared.environment);
+    const environment = await shared.environment;
+    const added = await shared.addedNode;
+    // A node added to an environment that keeps running leaves no trace in its cluster.
+    if (added !== undefined) await stopNode(added, shared.owned ? undefined : environment.kubeconfig);
+    if (shared.owned) await stopTestEnvironment(environment);
   };
 }

@@ -1,0 +1,244 @@
+// The chart installed for real with helm on the real node, running the image built from the
+// Dockerfile: the operator comes up under the kubelet, a check's first run goes Ready and
+// Healthy, `helm upgrade` rolls the operator and it keeps recording runs, and `helm
+// uninstall` leaves nothing behind but the CRDs.
+//
+// The node's pods share the host's network (test/env/node/pod-network.ts), so the operator
+// runs one replica on a free port: two would contend for the same host port. The test
+// environment is shared by every test file of the run, and other files apply the same
+// cluster-scoped RBAC and admission policies the chart holds; the install takes them over
+// (--take-ownership), which a cluster installing the chart once never needs.
+import { execFile } from 'node:child_process';
+import { AppsV1Api } from '@kubernetes/client-node';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { RUN_NOW_ANNOTATION } from '../../operator/labels.ts';
+import { freePort } from '../env/ports.ts';
+import { conditionOf, CustomObjects } from '../support/awscheck.ts';
+import { installCrds } from '../support/crds.ts';
+import { eventually } from '../support/eventually.ts';
+import { CHART, helm, parseRendered } from '../support/helm.ts';
+import { createNamespace, kubeClients } from '../support/kube.ts';
+import { createTenant, TENANT_CREDENTIAL_REF } from '../support/tenant.ts';
+
+const env = inject('testenv');
+const admin = kubeClients(env.kubeconfig);
+const apps = admin.config.makeApiClient(AppsV1Api);
+const objects = new CustomObjects(env.kubeconfig);
+const run = promisify(execFile);
+
+const RELEASE = 'awscheck';
+const CHECK = 'instances';
+const MINUTES = 60_000;
+
+let namespace: string;
+let tenant: string;
+let nodeLabels: Record<string, string>;
+let image: { repository: string; tag: string };
+
+beforeAll(async () => {
+  const node = env.node;
+  if (node?.image === undefined) {
+    throw new Error(
+      'this file needs the real node with the product image: run it in the node project',
+    );
+  }
+  const at = node.image.lastIndexOf(':');
+  image = { repository: node.image.slice(0, at), tag: node.image.slice(at + 1) };
+  nodeLabels = { [node.namespaceLabel.key]: node.namespaceLabel.value };
+  await installCrds(env.kubeconfig);
+  namespace = await createNamespace(admin.core, 'awscheck-helm', nodeLabels);
+});
+
+/** releaseArgs are the values every helm call of this file gives: the node's image and one replica. */
+async function releaseArgs(): Promise<string[]> {
+  return [
+    '--namespace',
+    namespace,
+    '--kubeconfig',
+    env.kubeconfig,
+    '--wait',
+    '--timeout',
+    '5m',
+    '--set-string',
+    `image.repository=${image.repository}`,
+    '--set-string',
+    `image.tag=${image.tag}`,
+    '--set',
+    'image.pullPolicy=Never',
+    '--set',
+    'checker.image.pullPolicy=Never',
+    '--set',
+    'operator.replicas=1',
+    '--set',
+    `operator.httpPort=${await freePort()}`,
+    // One host port: the old replica stops before the new one starts.
+    '--set',
+    'operator.updateStrategy.rollingUpdate.maxSurge=0',
+    '--set',
+    'operator.updateStrategy.rollingUpdate.maxUnavailable=1',
+  ];
+}
+
+async function kubectl(args: readonly string[]): Promise<string> {
+  const { stdout } = await run(env.kubectl, ['--kubeconfig', env.kubeconfig, ...args]);
+  return stdout;
+}
+
+async function healthyCheck(
+  what: string,
+  accept: (check: Awaited<ReturnType<CustomObjects['check']>>) => boolean,
+): Promise<void> {
+  await eventually(
+    what,
+    async () => {
+      const check = await objects.check(tenant, CHECK);
+      return conditionOf(check, 'Healthy')?.status === 'True' && accept(check) ? check : undefined;
+    },
+    5 * MINUTES,
+  );
+}
+
+describe('helm install, upgrade and uninstall on the real node', () => {
+  it(
+    'installs the operator, and a check goes Ready and Healthy',
+    async () => {
+      tenant = await createTenant(admin, objects, { prefix: 'tenant-helm', labels: nodeLabels });
+      await objects.create('awschecks', tenant, {
+        apiVersion: 'awscheck.io/v1alpha1',
+        kind: 'AwsCheck',
+        metadata: { name: CHECK },
+        spec: {
+          credentialRef: { name: TENANT_CREDENTIAL_REF },
+          service: 'ec2',
+          type: 'ResourceList',
+          regions: ['us-east-1'],
+        },
+      });
+      const started = Date.now();
+
+      await helm(['install', RELEASE, CHART, '--take-ownership', ...(await releaseArgs())]);
+      const installedMs = Date.now() - started;
+      await healthyCheck('the check to go Healthy under the installed operator', () => true);
+
+      const check = await objects.check(tenant, CHECK);
+      expect(conditionOf(check, 'Ready')).toMatchObject({ status: 'True' });
+      expect(check.status?.lastRun).toMatchObject({ outcome: 'Succeeded' });
+      console.log(
+        `helm install → Deployment ready: ${(installedMs / 1000).toFixed(1)} s; → first check Healthy: ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+    },
+    10 * MINUTES,
+  );
+
+  it(
+    'upgrades the operator, which keeps recording runs',
+    async () => {
+      await helm([
+        'upgrade',
+        RELEASE,
+        CHART,
+        ...(await releaseArgs()),
+        '--set',
+        'operator.workers=2',
+      ]);
+
+      const deployment = await apps.readNamespacedDeployment({
+        name: 'awscheck-operator',
+        namespace,
+      });
+      const variables = deployment.spec?.template.spec?.containers[0]?.env ?? [];
+      expect(variables.find((variable) => variable.name === 'AWSCHECK_WORKERS')?.value).toBe('2');
+      expect(deployment.status).toMatchObject({ updatedReplicas: 1, readyReplicas: 1 });
+      const token = `after-upgrade-${Date.now()}`;
+      await objects.mergePatch('awschecks', tenant, CHECK, {
+        metadata: { annotations: { [RUN_NOW_ANNOTATION]: token } },
+      });
+      await healthyCheck(
+        'the upgraded operator to record the run-now run',
+        (check) => check.status?.runNowToken === token,
+      );
+    },
+    10 * MINUTES,
+  );
+
+  it(
+    'uninstalls everything but the CRDs',
+    async () => {
+      const manifest = parseRendered(
+        (
+          await helm([
+            'get',
+            'manifest',
+            RELEASE,
+            '--namespace',
+            namespace,
+            '--kubeconfig',
+            env.kubeconfig,
+          ])
+        ).stdout,
+      );
+      await objects.delete('awschecks', tenant, CHECK);
+      await objects.delete('awscredentialrefs', tenant, TENANT_CREDENTIAL_REF);
+
+      await helm([
+        'uninstall',
+        RELEASE,
+        '--namespace',
+        namespace,
+        '--kubeconfig',
+        env.kubeconfig,
+        '--wait',
+        '--cascade',
+        'foreground',
+      ]);
+
+      for (const { object } of manifest) {
+        const scope =
+          object.metadata.namespace === undefined ? [] : ['--namespace', object.metadata.namespace];
+        const found = await kubectl([
+          'get',
+          `${object.kind}/${object.metadata.name}`,
+          ...scope,
+          '--ignore-not-found',
+          '-o',
+          'name',
+        ]);
+        expect(found, `${object.kind} ${object.metadata.name}`).toBe('');
+      }
+      const left = await eventually(
+        'the release namespace to hold only its defaults',
+        async () => {
+          const names = (
+            await kubectl([
+              'get',
+              'all,configmaps,secrets,serviceaccounts,leases,roles,rolebindings,poddisruptionbudgets',
+              '--namespace',
+              namespace,
+              '-o',
+              'name',
+            ])
+          )
+            .split('\n')
+            .filter((line) => line !== '');
+          return names.length <= 2 ? names : undefined;
+        },
+        MINUTES,
+      );
+      expect(left.sort()).toEqual(['configmap/kube-root-ca.crt', 'serviceaccount/default']);
+      expect(
+        await kubectl([
+          'get',
+          'crd',
+          'awschecks.awscheck.io',
+          'awscredentialrefs.awscheck.io',
+          '-o',
+          'name',
+        ]),
+      ).toBe(
+        'customresourcedefinition.apiextensions.k8s.io/awschecks.awscheck.io\ncustomresourcedefinition.apiextensions.k8s.io/awscredentialrefs.awscheck.io\n',
+      );
+    },
+    10 * MINUTES,
+  );
+});
