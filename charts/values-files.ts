@@ -16,6 +16,8 @@ interface JsonSchema {
   readonly enum?: readonly unknown[];
   readonly const?: unknown;
   readonly pattern?: string;
+  readonly minimum?: number;
+  readonly maximum?: number;
   readonly anyOf?: readonly JsonSchema[];
   readonly items?: JsonSchema;
   readonly properties?: Readonly<Record<string, JsonSchema>>;
@@ -72,6 +74,12 @@ export function valuesYaml(): string {
   return `${headerOf(SOURCE)}\n${lines.join('\n')}\n`;
 }
 
+// rangeOf is a number's bounds, ` 1..10`, or nothing.
+const rangeOf = (node: JsonSchema): string =>
+  node.minimum === undefined || node.maximum === undefined
+    ? ''
+    : ` ${node.minimum}..${node.maximum}`;
+
 function typeOf(node: JsonSchema): string {
   if (node.enum !== undefined) return node.enum.map((value) => JSON.stringify(value)).join(' \\| ');
   if (node.anyOf !== undefined) {
@@ -79,8 +87,8 @@ function typeOf(node: JsonSchema): string {
     return `${parts.join(' or ')} or ""`;
   }
   if (node.type === 'array') return `${node.items?.type ?? 'any'}[]`;
-  if (node.pattern !== undefined) return `${node.type ?? 'any'} (pattern)`;
-  return node.type ?? 'any';
+  const pattern = node.pattern === undefined ? '' : ' (pattern)';
+  return `${node.type ?? 'any'}${pattern}${rangeOf(node)}`;
 }
 
 const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -104,7 +112,7 @@ export function valuesMarkdown(): string {
     '# awscheck-operator chart values',
     '',
     'Every value, its type, its default and what it does. The chart refuses a value that does',
-    'not fit (values.schema.json); a value named with its environment variable in brackets sets',
+    'not fit (values.schema.json); a value naming an environment variable in parentheses sets',
     'exactly that variable of the operator or the portal.',
     '',
     '| Key | Type | Default | Description |',
