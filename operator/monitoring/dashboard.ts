@@ -24,6 +24,9 @@ import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat'
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 
+/** DashboardModel is Grafana's classic dashboard JSON model, as this file builds it. */
+export type DashboardModel = Dashboard;
+
 /** DASHBOARD_UID is the dashboard's stable uid: links and provisioning find it by this. */
 export const DASHBOARD_UID = 'awscheck-operator';
 
