@@ -35,7 +35,7 @@ export function explainApiError(error: unknown, target: Target): unknown {
   const code = error.code;
   const where = target.namespace === undefined ? '' : ` in namespace "${target.namespace}"`;
   const what = target.name === undefined ? target.resource : `${target.resource} "${target.name}"`;
-  if (code === 404 && target.name !== undefined) {
+  if (code === 404 && target.resource === 'awscheck') {
     return new PluginError(
       `${what} not found${where}: list them with kubectl awscheck status${target.namespace === undefined ? '' : ` -n ${target.namespace}`}`,
     );

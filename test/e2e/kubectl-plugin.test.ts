@@ -176,6 +176,21 @@ describe('kubectl awscheck', () => {
     });
   });
 
+  // The pod runner stands in for a kubelet but serves no logs (the apiserver reads them from
+  // the node's kubelet), so here the full log is refused and the plugin says where else the
+  // run's detail is; the node tier, with a real kubelet, serves it.
+  it('logs: where no kubelet serves the log, says why and where the run’s result is', async () => {
+    const logs = await kubectl(['awscheck', 'logs', 'instances', '-n', namespace]);
+
+    expect(logs.code).toBe(1);
+    expect(logs.stderr).toMatch(
+      /^error: cannot read the checker's log from Pod instances-[a-z0-9-]+: Error from server \(NotFound\): .+ not found\. /,
+    );
+    expect(logs.stderr).toContain(
+      `shown by: kubectl awscheck logs instances --result -n ${namespace}`,
+    );
+  });
+
   it('says what is wrong: a check not found, a forbidden identity, a wrong context', async () => {
     const missing = await kubectl(['awscheck', 'run', 'nowhere', '-n', namespace]);
     const nobody = await mintKubeconfig(env, 'awscheck-plugin-nobody');
