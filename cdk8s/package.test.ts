@@ -73,21 +73,17 @@ beforeAll(async () => {
   for (const name of ['cdk8s', 'constructs', 'yaml', '@types/node']) {
     await symlink(join(ROOT, 'node_modules', name), join(modules, name));
   }
-  // npm run build, for the library's files: tsconfig.build.json with declarations.
+  // npm run build's library step (cdk8s/tsconfig.build.json), into the tenant's copy.
   const build = join(dir, 'tsconfig.build.json');
   await writeFile(
     build,
     JSON.stringify({
-      extends: join(ROOT, 'tsconfig.build.json'),
+      extends: join(ROOT, 'cdk8s/tsconfig.build.json'),
       compilerOptions: {
         outDir: join(pkg, 'dist'),
         rootDir: ROOT,
-        declaration: true,
-        sourceMap: false,
         typeRoots: [join(ROOT, 'node_modules/@types')],
       },
-      files: [join(ROOT, 'cdk8s/index.ts')],
-      include: [],
     }),
   );
   await run(process.execPath, [tsc, '-p', build]);
