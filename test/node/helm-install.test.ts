@@ -48,7 +48,37 @@ beforeAll(async () => {
   nodeLabels = { [node.namespaceLabel.key]: node.namespaceLabel.value };
   await installCrds(env.kubeconfig);
   namespace = await createNamespace(admin.core, 'awscheck-helm', nodeLabels);
+  await expectDeploymentController();
 });
+
+/**
+ * expectDeploymentController fails at once, saying what to change, when the environment's
+ * kube-controller-manager does not roll Deployments out: helm would wait minutes for it.
+ */
+async function expectDeploymentController(): Promise<void> {
+  const name = 'deployment-controller-probe';
+  const labels = { app: name };
+  await apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name, image: 'none' }] } },
+      },
+    },
+  });
+  await eventually(
+    'a Deployment to be observed: test/env/control-plane.ts CONTROLLERS needs deployment-controller, replicaset-controller and disruption-controller',
+    async () => {
+      const probe = await apps.readNamespacedDeployment({ name, namespace });
+      return probe.status?.observedGeneration === 1 ? true : undefined;
+    },
+    20_000,
+  );
+  await apps.deleteNamespacedDeployment({ name, namespace });
+}
 
 /** releaseArgs are the values every helm call of this file gives: the node's image and one replica. */
 async function releaseArgs(): Promise<string[]> {
