@@ -14,6 +14,7 @@ import { portalRbacManifests } from '../portal/rbac.ts';
 import { operatorBindings } from './bindings.ts';
 import { AT, templateOf, type GeneratedTemplate } from './helm-template.ts';
 import { valuesJsonSchema, valuesMarkdown, valuesYaml } from './values-files.ts';
+import { prettyJson } from '../operator/monitoring/json.ts';
 
 /** CHART_DIR is the chart, relative to the repository root. */
 export const CHART_DIR = 'charts/awscheck-operator';
@@ -96,7 +97,7 @@ function templateFiles(): [string, string][] {
 function valuesFiles(): [string, string][] {
   return [
     [`${CHART_DIR}/values.yaml`, valuesYaml()],
-    [`${CHART_DIR}/values.schema.json`, `${JSON.stringify(valuesJsonSchema(), null, 2)}\n`],
+    [`${CHART_DIR}/values.schema.json`, prettyJson(valuesJsonSchema())],
     [`${CHART_DIR}/VALUES.md`, valuesMarkdown()],
   ];
 }

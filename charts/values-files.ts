@@ -62,7 +62,7 @@ function valuesLines(
         ...valuesLines(child, value as Record<string, unknown>, depth + 1),
       ];
     }
-    const text = stringify({ [key]: value }, { lineWidth: 0, singleQuote: false }).trimEnd();
+    const text = stringify({ [key]: value }, { lineWidth: 0, singleQuote: true }).trimEnd();
     return [...commentOf(child, indent), ...text.split('\n').map((line) => `${indent}${line}`)];
   });
 }
@@ -93,14 +93,24 @@ function typeOf(node: JsonSchema): string {
 
 const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
-function rowsOf(node: JsonSchema, path: string): string[] {
+function rowsOf(node: JsonSchema, path: string): string[][] {
   return entriesOf(node).flatMap(([key, child]) => {
     const at = path === '' ? key : `${path}.${key}`;
     if (isSection(child)) return rowsOf(child, at);
     const defaults =
       child.default === undefined ? '' : `\`${cell(JSON.stringify(child.default))}\``;
-    return [`| \`${at}\` | ${typeOf(child)} | ${defaults} | ${cell(child.description ?? '')} |`];
+    return [[`\`${at}\``, typeOf(child), defaults, cell(child.description ?? '')]];
   });
+}
+
+/** tableOf lays a table out as prettier does: every column padded to its widest cell. */
+function tableOf(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(3, title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((text, column) => text.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
 }
 
 /** valuesMarkdown is VALUES.md: one row per value, in values.yaml's order. */
@@ -115,9 +125,7 @@ export function valuesMarkdown(): string {
     'not fit (values.schema.json); a value naming an environment variable in parentheses sets',
     'exactly that variable of the operator or the portal.',
     '',
-    '| Key | Type | Default | Description |',
-    '| --- | --- | --- | --- |',
-    ...rowsOf(schema, ''),
+    ...tableOf(['Key', 'Type', 'Default', 'Description'], rowsOf(schema, '')),
     '',
   ].join('\n');
 }
