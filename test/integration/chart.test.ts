@@ -2,10 +2,10 @@
 // all-on values is accepted by a server-side dry run (schemas, strict field validation, the
 // admission policies' type checks), the monitoring objects against the real
 // prometheus-operator CRDs, and the pods under the restricted Pod Security Standard.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { installCrds } from '../support/crds.ts';
+import { eventually } from '../support/eventually.ts';
 import {
   ALL_ON_VALUES,
   kubectlApply,
@@ -17,7 +17,13 @@ import { createNamespace, kubeClients } from '../support/kube.ts';
 
 const env = inject('testenv');
 const admin = kubeClients(env.kubeconfig);
-const run = promisify(execFile);
+const extensions = admin.config.makeApiClient(ApiextensionsV1Api);
+
+/** MONITORING_CRDS are the prometheus-operator kinds the chart renders. */
+const MONITORING_CRDS = [
+  'servicemonitors.monitoring.coreos.com',
+  'prometheusrules.monitoring.coreos.com',
+];
 
 /** RESTRICTED makes the apiserver's Pod Security admission judge the namespace's workloads. */
 const RESTRICTED = {
@@ -35,15 +41,15 @@ beforeAll(async () => {
     env.kubeconfig,
     files.flatMap((file) => ['-f', file]),
   );
-  await run(env.kubectl, [
-    '--kubeconfig',
-    env.kubeconfig,
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/servicemonitors.monitoring.coreos.com',
-    'crd/prometheusrules.monitoring.coreos.com',
-  ]);
+  for (const name of MONITORING_CRDS) {
+    await eventually(`CRD ${name} to be Established`, async () => {
+      const crd = await extensions.readCustomResourceDefinition({ name });
+      const established = crd.status?.conditions?.some(
+        (condition) => condition.type === 'Established' && condition.status === 'True',
+      );
+      return established === true ? true : undefined;
+    });
+  }
   await installCrds(env.kubeconfig);
   namespace = await createNamespace(admin.core, 'awscheck-chart', RESTRICTED);
 }, 180_000);
