@@ -110,6 +110,10 @@ export async function startApiServer(
 /** The controllers the operator's world needs: CronJob → Job → Pod, quota, GC, namespaces. */
 export const CONTROLLERS = [
   'cronjob-controller',
+  // Roll out Deployments (the chart's operator and portal) and keep PodDisruptionBudgets' status.
+  'deployment-controller',
+  'replicaset-controller',
+  'disruption-controller',
   'job-controller',
   'garbage-collector-controller',
   'namespace-controller',

@@ -11,6 +11,8 @@ export const versions = {
   stripeMock: 'v0.203.0',
   /** github.com/containerd/containerd/v2: the real node's container runtime. */
   containerd: 'v2.4.2',
+  /** github.com/prometheus-operator/prometheus-operator: the monitoring CRDs the chart's dry run needs. */
+  prometheusOperator: 'v0.85.0',
   /** helm.sh/helm/v4, installed with `go install`. */
   helm: 'v4.3.1',
   /**

@@ -10,6 +10,7 @@ import { ensureHelm } from '../env/binaries.ts';
 import { buildLocked } from '../env/lock.ts';
 import { cachePath, repoPath } from '../env/paths.ts';
 import { requireTools } from '../env/prerequisites.ts';
+import { versions } from '../env/versions.ts';
 
 const run = promisify(execFile);
 
@@ -141,7 +142,7 @@ export async function renderChart(
 }
 
 /** PROMETHEUS_OPERATOR_VERSION pins the prometheus-operator whose CRDs the chart's monitoring objects need. */
-export const PROMETHEUS_OPERATOR_VERSION = 'v0.85.0';
+export const PROMETHEUS_OPERATOR_VERSION = versions.prometheusOperator;
 
 const PROMETHEUS_OPERATOR_MODULE = 'github.com/prometheus-operator/prometheus-operator';
 
