@@ -72,7 +72,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const environment = await shared.environment;
     const added = await shared.addedNode;
     // A node added to an environment that keeps running leaves no trace in its cluster.
-    if (added !== undefined) await stopNode(added, shared.owned ? undefined : environment.kubeconfig);
+    if (added !== undefined)
+      await stopNode(added, shared.owned ? undefined : environment.kubeconfig);
     if (shared.owned) await stopTestEnvironment(environment);
   };
 }
