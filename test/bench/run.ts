@@ -6,11 +6,13 @@
 //   npm run bench -- cold-start
 //   npm run bench -- webhook-storm
 //   npm run bench -- image     # only when named: a cold build takes minutes and runs debootstrap
+//   npm run bench -- node-vs-runner   # only when named: starts a real node
 import { parseArgs } from 'node:util';
 import { coldStart } from './cold-start.ts';
 import { buildChecker } from './environment.ts';
 import { CONTENDERS, inventory, type InventoryReport } from './inventory.ts';
 import { imageBuild, printImage } from './image.ts';
+import { formatNodeVsRunner, nodeVsRunner } from './node-vs-runner.ts';
 import { webhookStorm, type StormReport } from './webhook-storm.ts';
 
 const verdict = (met: boolean): string => (met ? 'target met' : 'TARGET MISSED');
@@ -25,7 +27,7 @@ const { values, positionals } = parseArgs({
 });
 const BENCHMARKS = ['cold-start', 'inventory', 'webhook-storm'];
 /** Benchmarks that run only when named: each takes minutes of building. */
-const ON_REQUEST = ['image'];
+const ON_REQUEST = ['image', 'node-vs-runner'];
 const wanted = positionals.length > 0 ? positionals : BENCHMARKS;
 const known = [...BENCHMARKS, ...ON_REQUEST];
 const unknown = wanted.filter((name) => !known.includes(name));
@@ -98,3 +100,4 @@ function printStorm(report: StormReport): void {
 
 if (wanted.includes('webhook-storm')) printStorm(await webhookStorm());
 if (wanted.includes('image')) await printImage(await imageBuild());
+if (wanted.includes('node-vs-runner')) console.log(formatNodeVsRunner(await nodeVsRunner(5)));
