@@ -156,6 +156,41 @@ describe('helm template', () => {
     expect(objects.map(({ object }) => object.kind)).not.toContain('PodDisruptionBudget');
   });
 
+  it('rolls a new replica in before an old one stops, by default', () => {
+    const deployment = find(defaults, 'Deployment', 'awscheck-operator');
+
+    expect((deployment.spec as { strategy: unknown }).strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+  });
+
+  it('renders a valid Recreate strategy, without the rollingUpdate Kubernetes refuses beside it', async () => {
+    const { objects } = await renderChart({
+      namespace: NAMESPACE,
+      set: { 'operator.updateStrategy.type': 'Recreate' },
+    });
+
+    const deployment = find(objects, 'Deployment', 'awscheck-operator');
+    expect((deployment.spec as { strategy: unknown }).strategy).toEqual({ type: 'Recreate' });
+  });
+
+  it('renders a rolling update by percentages', async () => {
+    const { objects } = await renderChart({
+      namespace: NAMESPACE,
+      set: {
+        'operator.updateStrategy.rollingUpdate.maxSurge': '25%',
+        'operator.updateStrategy.rollingUpdate.maxUnavailable': '0%',
+      },
+    });
+
+    const deployment = find(objects, 'Deployment', 'awscheck-operator');
+    expect((deployment.spec as { strategy: unknown }).strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: '25%', maxUnavailable: '0%' },
+    });
+  });
+
   it('passes the portal its secrets only by reference to an existing Secret', () => {
     const portal = find(allOn, 'Deployment', 'awscheck-portal') as unknown as Workload;
     const env = portal.spec.template.spec.containers[0]?.env ?? [];
@@ -227,6 +262,31 @@ describe('values.schema.json and the templates’ checks', () => {
       'a renew deadline past the lease',
       ['--set', 'operator.leaderElection.renewDeadlineSeconds=20'],
       'renewDeadlineSeconds must be less than leaseDurationSeconds',
+    ],
+    [
+      'an update strategy Kubernetes does not know',
+      ['--set', 'operator.updateStrategy.type=BlueGreen'],
+      "at '/operator/updateStrategy/type': value must be one of 'RollingUpdate', 'Recreate'",
+    ],
+    [
+      'a misspelt update strategy key',
+      ['--set', 'operator.updateStrategy.rollingUpdate.maxSurges=1'],
+      "at '/operator/updateStrategy/rollingUpdate': additional properties 'maxSurges' not allowed",
+    ],
+    [
+      'a surge that is neither a count nor a percentage',
+      ['--set-string', 'operator.updateStrategy.rollingUpdate.maxSurge=half'],
+      "at '/operator/updateStrategy/rollingUpdate/maxSurge'",
+    ],
+    [
+      'a rolling update that can never start',
+      [
+        '--set',
+        'operator.updateStrategy.rollingUpdate.maxSurge=0',
+        '--set',
+        'operator.updateStrategy.rollingUpdate.maxUnavailable=0',
+      ],
+      'maxSurge and maxUnavailable cannot both be 0',
     ],
   ])('refuses %s, saying which value and why', async (_, args, message) => {
     const stderr = await helmRefusal([...templateArgs({ namespace: NAMESPACE }), ...args]);

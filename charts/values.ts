@@ -121,6 +121,33 @@ const PlatformIdentity = z
   .prefault({})
   .describe('The platform’s own AWS identity, for tenants who trust it instead of keeping keys');
 
+// A count of pods or a percentage of the replicas, as a Deployment's rollingUpdate takes it.
+const intOrPercent = z.union([
+  z.int().min(0),
+  z.string().regex(/^\d+%$/, 'must be a whole number or a percentage such as 25%'),
+]);
+
+const UpdateStrategy = z
+  .strictObject({
+    type: z
+      .enum(['RollingUpdate', 'Recreate'])
+      .default('RollingUpdate')
+      .describe('RollingUpdate, or Recreate: every old replica stops before a new one starts'),
+    rollingUpdate: z
+      .strictObject({
+        maxSurge: intOrPercent.default(1).describe('Replicas above the desired count'),
+        maxUnavailable: intOrPercent
+          .default(0)
+          .describe('Replicas below the desired count; not 0 when maxSurge is 0'),
+      })
+      .prefault({})
+      .describe('Used only by type RollingUpdate'),
+  })
+  .prefault({})
+  .describe(
+    'Deployment strategy: by default a new replica is ready before an old one stops (the Lease moves to a standby)',
+  );
+
 const Operator = z
   .strictObject({
     replicas: z
@@ -165,11 +192,7 @@ const Operator = z
       .describe(
         'Topology spread of the replicas; a constraint without labelSelector gets the operator’s pods’ labels',
       ),
-    updateStrategy: kubeObject
-      .default({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } })
-      .describe(
-        'Deployment strategy: by default a new replica is ready before an old one stops (the Lease moves to a standby)',
-      ),
+    updateStrategy: UpdateStrategy,
     podDisruptionBudget: z
       .strictObject({
         enabled: z
