@@ -261,7 +261,22 @@ describe('values.schema.json and the templates’ checks', () => {
     [
       'a renew deadline past the lease',
       ['--set', 'operator.leaderElection.renewDeadlineSeconds=20'],
-      'renewDeadlineSeconds must be less than leaseDurationSeconds',
+      'operator.leaderElection needs retryPeriodSeconds (2) < renewDeadlineSeconds (20) < leaseDurationSeconds (15)',
+    ],
+    [
+      'a renew deadline as long as the lease',
+      ['--set', 'operator.leaderElection.renewDeadlineSeconds=15'],
+      'operator.leaderElection needs retryPeriodSeconds (2) < renewDeadlineSeconds (15) < leaseDurationSeconds (15)',
+    ],
+    [
+      'a retry period as long as the renew deadline',
+      ['--set', 'operator.leaderElection.retryPeriodSeconds=10'],
+      'operator.leaderElection needs retryPeriodSeconds (10) < renewDeadlineSeconds (10) < leaseDurationSeconds (15)',
+    ],
+    [
+      'a retry period past the renew deadline',
+      ['--set', 'operator.leaderElection.retryPeriodSeconds=11'],
+      'operator.leaderElection needs retryPeriodSeconds (11) < renewDeadlineSeconds (10) < leaseDurationSeconds (15)',
     ],
     [
       'an update strategy Kubernetes does not know',

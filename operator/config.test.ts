@@ -93,6 +93,24 @@ describe('loadConfig', () => {
     );
   });
 
+  it.each([
+    ['a renew deadline equal to the lease', { renew: '15', duration: '15', retry: '2' }],
+    ['a renew deadline past the lease', { renew: '20', duration: '15', retry: '2' }],
+    ['a retry period equal to the renew deadline', { renew: '10', duration: '15', retry: '10' }],
+    ['a retry period past the renew deadline', { renew: '10', duration: '15', retry: '12' }],
+  ])('refuses %s, naming the three lease variables', (_, { renew, duration, retry }) => {
+    const env = {
+      ...REQUIRED,
+      AWSCHECK_LEASE_DURATION_SECONDS: duration,
+      AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: renew,
+      AWSCHECK_LEASE_RETRY_SECONDS: retry,
+    };
+
+    expect(() => loadConfig(env)).toThrow(
+      `AWSCHECK_LEASE_RETRY_SECONDS (${retry}) < AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS (${renew}) < AWSCHECK_LEASE_DURATION_SECONDS (${duration})`,
+    );
+  });
+
   it('lists every bad variable in one error', () => {
     expect(() => loadConfig({ AWSCHECK_NAMESPACE: 'ops', AWSCHECK_WORKERS: 'many' })).toThrow(
       /AWSCHECK_CHECKER_IMAGE[\s\S]*AWSCHECK_WORKERS|AWSCHECK_WORKERS[\s\S]*AWSCHECK_CHECKER_IMAGE/,

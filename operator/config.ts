@@ -89,6 +89,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig
       'invalid operator configuration:\nAWSCHECK_ALLOW_PLATFORM_IDENTITY=true needs AWSCHECK_PLATFORM_ROLE_ARN, the role checker pods assume with their projected token',
     );
   }
+  const { AWSCHECK_LEASE_RETRY_SECONDS: retry, AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: renew } = c;
+  if (!(retry < renew && renew < c.AWSCHECK_LEASE_DURATION_SECONDS)) {
+    throw new Error(
+      `invalid operator configuration:\nleader election needs AWSCHECK_LEASE_RETRY_SECONDS (${retry}) < AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS (${renew}) < AWSCHECK_LEASE_DURATION_SECONDS (${c.AWSCHECK_LEASE_DURATION_SECONDS}): a leader retries its renewal several times before its deadline, and gives up before another replica may take the Lease`,
+    );
+  }
   return {
     checkerImage: c.AWSCHECK_CHECKER_IMAGE,
     imagePullPolicy: c.AWSCHECK_IMAGE_PULL_POLICY,
