@@ -16,14 +16,34 @@ export interface LayerEntry {
   readonly size: number;
 }
 
-/** archiveLayers lists the layer files of a docker-archive in their order. */
-export async function archiveLayers(archive: string): Promise<string[]> {
+/** ArchiveManifest is the one image entry of a docker-archive's manifest.json. */
+interface ArchiveManifest {
+  /** The config file's name: <sha256 hex of the config>.json. */
+  readonly Config: string;
+  readonly Layers: string[];
+}
+
+async function archiveManifest(archive: string): Promise<ArchiveManifest> {
   const { stdout } = await run('tar', ['-xOf', archive, 'manifest.json'], {
     maxBuffer: MAX_BUFFER,
   });
-  const [manifest] = JSON.parse(stdout) as { Layers: string[] }[];
+  const [manifest] = JSON.parse(stdout) as ArchiveManifest[];
   if (manifest === undefined) throw new Error(`${archive} has an empty manifest.json`);
-  return manifest.Layers;
+  return manifest;
+}
+
+/** archiveLayers lists the layer files of a docker-archive in their order. */
+export async function archiveLayers(archive: string): Promise<string[]> {
+  return (await archiveManifest(archive)).Layers;
+}
+
+/** archiveConfigDigest is the sha256 (hex) of a docker-archive's image config: its image id. */
+export async function archiveConfigDigest(archive: string): Promise<string> {
+  const { Config } = await archiveManifest(archive);
+  const match = /^(?:blobs\/sha256\/|sha256:)?([0-9a-f]{64})(?:\.json)?$/.exec(Config);
+  if (match?.[1] === undefined)
+    throw new Error(`${archive} names its config ${Config}, not <sha256 hex>.json`);
+  return match[1];
 }
 
 /** layerEntries lists every regular file of every layer of a docker-archive. */

@@ -39,10 +39,28 @@ export interface ImageConfig {
 
 /** imageConfig reads an image's OCI config from buildah storage, or undefined when it lacks the image. */
 export async function imageConfig(ref: string): Promise<ImageConfig | undefined> {
+  const inspected = await inspectImage(ref);
+  if (inspected === undefined) return undefined;
+  return inspected.OCIv1?.config ?? {};
+}
+
+/** imageId is the id (config digest, hex) of the image `ref` names in buildah storage, or undefined when it names none. */
+export async function imageId(ref: string): Promise<string | undefined> {
+  const inspected = await inspectImage(ref);
+  if (inspected === undefined) return undefined;
+  if (inspected.FromImageID === undefined)
+    throw new TestEnvError(`buildah inspect ${ref} shows no FromImageID`);
+  return inspected.FromImageID;
+}
+
+interface InspectedImage {
+  readonly FromImageID?: string;
+  readonly OCIv1?: { readonly config?: ImageConfig };
+}
+
+// inspectImage is `buildah inspect` of an image, or undefined when storage lacks it.
+async function inspectImage(ref: string): Promise<InspectedImage | undefined> {
   const listed = await buildah(['images', '--json', ref]).catch(() => undefined);
   if (listed === undefined) return undefined;
-  const inspected = JSON.parse(await buildah(['inspect', '--type', 'image', ref])) as {
-    OCIv1?: { config?: ImageConfig };
-  };
-  return inspected.OCIv1?.config ?? {};
+  return JSON.parse(await buildah(['inspect', '--type', 'image', ref])) as InspectedImage;
 }

@@ -1,9 +1,11 @@
-import { mkdir, mkdtemp, symlink, writeFile, chmod } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   contextKey,
+  copyContext,
   isExcluded,
   parseDockerignore,
   readContext,
@@ -134,5 +136,36 @@ describe('contextKey', () => {
     ['a build argument', files, 'FROM node:24-slim', { base: 'v1', VERSION: '0.2.0' }],
   ] as const)('changes with %s', (_change, changedFiles, dockerfile, inputs) => {
     expect(contextKey(changedFiles as ContextFile[], dockerfile, inputs)).not.toBe(key);
+  });
+});
+
+describe('copyContext', () => {
+  it('copies the context, the Dockerfile and .dockerignore, with modes and links, nothing else', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'context-root-'));
+    const files: Record<string, string> = {
+      '.dockerignore': '*\n!src\n!package.json\nsrc/**/*.test.ts\n',
+      Dockerfile: 'FROM scratch\n',
+      'package.json': '{}',
+      'src/a/run.sh': 'echo',
+      'src/a/run.test.ts': 'test',
+      'src/b.ts': 'b',
+      'secret.env': 'TOKEN=1',
+    };
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(dirname(join(root, path)), { recursive: true });
+      await writeFile(join(root, path), content);
+    }
+    await chmod(join(root, 'src/a/run.sh'), 0o755);
+    await symlink('b.ts', join(root, 'src/link.ts'));
+    const dest = await mkdtemp(join(tmpdir(), 'context-copy-'));
+
+    await copyContext(root, dest);
+
+    expect(await readContext(dest)).toEqual(await readContext(root));
+    expect(await readFile(join(dest, 'Dockerfile'), 'utf8')).toBe(files.Dockerfile);
+    expect(await readFile(join(dest, '.dockerignore'), 'utf8')).toBe(files['.dockerignore']);
+    expect(await readlink(join(dest, 'src/link.ts'))).toBe('b.ts');
+    expect(existsSync(join(dest, 'secret.env'))).toBe(false);
+    expect(existsSync(join(dest, 'src/a/run.test.ts'))).toBe(false);
   });
 });

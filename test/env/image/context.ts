@@ -3,8 +3,9 @@
 // a path is excluded when the last pattern that matches it or one of its parent folders
 // is not a `!` exception. Its hash is the image's cache key.
 import { createHash } from 'node:crypto';
-import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { cp, lstat, mkdir, readFile, readdir, readlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /** IgnorePattern is one `.dockerignore` line, compiled. */
 export interface IgnorePattern {
@@ -119,6 +120,22 @@ export async function readContext(root: string): Promise<ContextFile[]> {
   const files: ContextFile[] = [];
   await walk(root, '', patterns, files);
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * copyContext copies the build context of `root` (readContext's files, links kept as
+ * links, modes kept) plus the Dockerfile and `.dockerignore` to `dest`, so a build can
+ * read a copy nobody edits while it runs.
+ */
+export async function copyContext(root: string, dest: string): Promise<void> {
+  const paths = new Set((await readContext(root)).map((file) => file.path));
+  // buildah reads both whatever `.dockerignore` says; a context may lack a `.dockerignore`.
+  paths.add('Dockerfile');
+  if (existsSync(join(root, '.dockerignore'))) paths.add('.dockerignore');
+  for (const path of paths) {
+    await mkdir(dirname(join(dest, path)), { recursive: true });
+    await cp(join(root, path), join(dest, path), { verbatimSymlinks: true });
+  }
 }
 
 async function walk(

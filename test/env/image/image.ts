@@ -5,12 +5,14 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Progress } from '../binaries.ts';
+import { TestEnvError } from '../errors.ts';
 import { buildLocked } from '../lock.ts';
 import { cachePath, repoPath } from '../paths.ts';
 import { requireTools } from '../prerequisites.ts';
 import { baseVersion, ensureBase } from './base.ts';
-import { buildah, imageConfig, RUNTIME } from './buildah.ts';
-import { contextKey, readContext } from './context.ts';
+import { archiveConfigDigest } from './archive.ts';
+import { buildah, imageId, RUNTIME } from './buildah.ts';
+import { contextKey, copyContext, readContext } from './context.ts';
 
 export const IMAGE_NAME = 'localhost/awscheck-operator';
 
@@ -29,6 +31,8 @@ export const CA_SECRET_ID = 'ca-certificates';
 
 /** ARCHIVE_FILE is the docker-archive inside an image's cache folder. */
 const ARCHIVE_FILE = 'image.tar';
+/** CONTEXT_DIR is the copy of the build context buildah reads, inside the scratch folder. */
+const CONTEXT_DIR = 'context';
 
 /** ImageBuildOptions are the knobs of a build; the benchmark uses them, tests take the defaults. */
 export interface ImageBuildOptions {
@@ -76,16 +80,38 @@ export async function ensureImage(progress: Progress): Promise<BuiltImage> {
   if (!existsSync(plan.archive)) {
     requireTools(['buildah', 'debootstrap', 'runc']);
     await ensureBase(progress);
-    await buildLocked(plan.dir, progress, `the image ${plan.ref}`, (out) =>
-      buildImage(plan, join(out, ARCHIVE_FILE), {}),
-    );
+    await buildLocked(plan.dir, progress, `the image ${plan.ref}`, async (out) => {
+      const snapshot = await snapshotContext(plan, join(out, CONTEXT_DIR));
+      try {
+        await buildImage(snapshot, join(out, ARCHIVE_FILE), {});
+      } finally {
+        await rm(snapshot.root, { recursive: true, force: true });
+      }
+    });
     await pruneImages(plan.dir);
   }
   return { ref: plan.ref, archive: plan.archive, sizeBytes: (await stat(plan.archive)).size };
 }
 
 /**
- * buildImage runs `buildah build` on the checkout and writes the image as a docker-archive
+ * snapshotContext copies the plan's build context to `dest` and plans the copy: the image
+ * is built from the copy, so a file edited in the checkout during the build can never be
+ * cached under the key of what was planned. A copy that hashes to another key means the
+ * checkout changed after planning, and the build stops.
+ */
+export async function snapshotContext(plan: BuildPlan, dest: string): Promise<BuildPlan> {
+  await copyContext(plan.root, dest);
+  const snapshot = await planBuild(dest);
+  if (snapshot.key !== plan.key) {
+    throw new TestEnvError(
+      `the checkout changed while the image was planned; run again (${plan.root}: planned ${plan.key.slice(0, 12)}, copied ${snapshot.key.slice(0, 12)})`,
+    );
+  }
+  return snapshot;
+}
+
+/**
+ * buildImage runs `buildah build` on the plan's root and writes the image as a docker-archive
  * named `plan.ref` to `archive`. The host's CA bundle reaches `npm ci` as a build secret.
  */
 export async function buildImage(
@@ -143,10 +169,18 @@ async function pruneImages(current: string): Promise<void> {
 }
 
 /**
- * ensureInStorage makes buildah's storage hold the image (a cache warmed elsewhere has
- * only the archive), so tests can open containers from it.
+ * ensureInStorage makes the name in buildah's storage point at the archive's image (a
+ * cache warmed elsewhere has only the archive; another build may have taken the name),
+ * so tests open containers from exactly what the node imports. Image ids are config digests.
  */
 export async function ensureInStorage(image: BuiltImage): Promise<void> {
-  if ((await imageConfig(image.ref)) !== undefined) return;
+  const archived = await archiveConfigDigest(image.archive);
+  if ((await imageId(image.ref)) === archived) return;
   await buildah(['pull', '--quiet', `docker-archive:${image.archive}`]);
+  const stored = await imageId(image.ref);
+  if (stored !== archived) {
+    throw new TestEnvError(
+      `buildah storage names ${image.ref} image ${String(stored)} after loading ${image.archive} (config ${archived}); remove the tag with \`buildah rmi ${image.ref}\` and run again`,
+    );
+  }
 }
