@@ -4,14 +4,12 @@
 // configuration defaults (operator/config.ts). `npm run generate` writes it as
 // INSTALL_FILE; `node cdk8s/synth.ts` prints it for another namespace or image.
 import type {
-  V1ClusterRoleBinding,
   V1Deployment,
   V1EnvVar,
   V1Lease,
   V1ObjectMeta,
   V1PodDisruptionBudget,
   V1PodSpec,
-  V1RoleBinding,
   V1Service,
   V1TopologySpreadConstraint,
 } from '@kubernetes/client-node';
@@ -24,13 +22,8 @@ import { crdOf } from '../operator/api/crd.ts';
 import { KINDS } from '../operator/api/generated-files.ts';
 import { loadConfig, type OperatorConfig } from '../operator/config.ts';
 import { catalogConfigMap } from '../operator/plans/configmap.ts';
-import {
-  CATALOG_ROLE_NAME,
-  LEADER_ELECTION_ROLE_NAME,
-  OPERATOR_ROLE_NAME,
-  rbacManifests,
-  tenantRoleManifest,
-} from '../operator/rbac.ts';
+import { rbacManifests, tenantRoleManifest } from '../operator/rbac.ts';
+import { operatorBindings } from '../charts/bindings.ts';
 
 /** INSTALL_DIR holds only the generated install manifest. */
 export const INSTALL_DIR = 'cdk8s/manifests';
@@ -260,31 +253,6 @@ function metricsService(options: InstallOptions): V1Service {
   };
 }
 
-const RBAC = 'rbac.authorization.k8s.io';
-
-/** operatorBindings bind the generated roles to the operator's ServiceAccount, each by its role's name. */
-function operatorBindings(namespace: string): (V1ClusterRoleBinding | V1RoleBinding)[] {
-  const subjects = [{ kind: 'ServiceAccount', name: NAME, namespace }];
-  const roleBinding = (name: string): V1RoleBinding => ({
-    apiVersion: `${RBAC}/v1`,
-    kind: 'RoleBinding',
-    metadata: { name, namespace },
-    roleRef: { apiGroup: RBAC, kind: 'Role', name },
-    subjects,
-  });
-  return [
-    {
-      apiVersion: `${RBAC}/v1`,
-      kind: 'ClusterRoleBinding',
-      metadata: { name: OPERATOR_ROLE_NAME },
-      roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: OPERATOR_ROLE_NAME },
-      subjects,
-    },
-    roleBinding(LEADER_ELECTION_ROLE_NAME),
-    roleBinding(CATALOG_ROLE_NAME),
-  ];
-}
-
 /** Manifest is a Kubernetes object as our declarations write it. */
 interface Manifest {
   readonly apiVersion?: string | undefined;
@@ -350,7 +318,7 @@ export class OperatorInstall extends Chart {
     for (const manifest of [
       ...rbacManifests(),
       tenantRoleManifest(),
-      ...operatorBindings(namespace),
+      ...operatorBindings(namespace, NAME),
     ]) {
       apiObject(this, manifest, manifest.kind === 'Role' ? namespace : undefined);
     }
