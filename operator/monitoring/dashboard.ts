@@ -63,6 +63,17 @@ interface RowSpec {
 
 const perCheck = '{{namespace}}/{{name}}';
 
+// Every per-object query aggregates the scraped replica's labels (instance, pod) away, as
+// the alerts do: after a leader handover a check's series come from another replica.
+
+/** checkSeries is a per-check metric, narrowed by the variables, one series per check. */
+function checkSeries(metric: string, extraLabels = ''): string {
+  return `max by (namespace, name, service, type${extraLabels}) (${metric}{${CHECK_SELECTOR}})`;
+}
+
+/** credentialSeries is awscheck_credential_ready, one series per ref and reason. */
+const credentialSeries = `max by (namespace, name, reason) (awscheck_credential_ready{${NAMESPACE_SELECTOR}})`;
+
 const CHECKS: RowSpec = {
   title: 'Checks',
   panels: [
@@ -71,14 +82,14 @@ const CHECKS: RowSpec = {
       description: 'Checks whose latest run failed (awscheck_check_up == 0).',
       kind: 'stat',
       width: 4,
-      queries: [{ expr: `sum(1 - awscheck_check_up{${CHECK_SELECTOR}})` }],
+      queries: [{ expr: `sum(1 - ${checkSeries('awscheck_check_up')})` }],
     },
     {
       title: 'Checks with a run',
       description: 'Checks whose latest run is for their current spec.',
       kind: 'stat',
       width: 4,
-      queries: [{ expr: `count(awscheck_check_up{${CHECK_SELECTOR}})` }],
+      queries: [{ expr: `count(${checkSeries('awscheck_check_up')})` }],
     },
     {
       title: 'Failing checks by consecutive failures',
@@ -86,7 +97,7 @@ const CHECKS: RowSpec = {
         'Runs in a row that failed, per check; kubectl describe awscheck shows the reason.',
       kind: 'table',
       width: 16,
-      queries: [{ expr: `awscheck_check_consecutive_failures{${CHECK_SELECTOR}} > 0` }],
+      queries: [{ expr: `${checkSeries('awscheck_check_consecutive_failures')} > 0` }],
     },
     {
       title: 'Runs by outcome and reason',
@@ -113,7 +124,7 @@ const RESOURCES: RowSpec = {
       width: 12,
       queries: [
         {
-          expr: `sum by (service, region) (awscheck_check_region_resources{${CHECK_SELECTOR}})`,
+          expr: `sum by (service, region) (${checkSeries('awscheck_check_region_resources', ', region')})`,
           legend: '{{service}} {{region}}',
         },
       ],
@@ -125,7 +136,7 @@ const RESOURCES: RowSpec = {
       width: 12,
       queries: [
         {
-          expr: `sum by (service, region) (awscheck_check_region_unhealthy_resources{${CHECK_SELECTOR}})`,
+          expr: `sum by (service, region) (${checkSeries('awscheck_check_region_unhealthy_resources', ', region')})`,
           legend: '{{service}} {{region}}',
         },
       ],
@@ -142,7 +153,7 @@ const RUNS: RowSpec = {
       kind: 'timeseries',
       unit: 's',
       width: 8,
-      queries: [{ expr: `awscheck_check_duration_seconds{${CHECK_SELECTOR}}`, legend: perCheck }],
+      queries: [{ expr: checkSeries('awscheck_check_duration_seconds'), legend: perCheck }],
     },
     {
       title: 'Time since last success',
@@ -152,7 +163,7 @@ const RUNS: RowSpec = {
       width: 8,
       queries: [
         {
-          expr: `time() - awscheck_check_last_success_timestamp_seconds{${CHECK_SELECTOR}}`,
+          expr: `time() - ${checkSeries('awscheck_check_last_success_timestamp_seconds')}`,
           legend: perCheck,
         },
       ],
@@ -165,7 +176,7 @@ const RUNS: RowSpec = {
       width: 8,
       queries: [
         {
-          expr: `(time() - (awscheck_check_last_success_timestamp_seconds{${CHECK_SELECTOR}} or awscheck_check_created_timestamp_seconds{${CHECK_SELECTOR}})) / awscheck_check_schedule_interval_seconds{${CHECK_SELECTOR}}`,
+          expr: `(time() - (${checkSeries('awscheck_check_last_success_timestamp_seconds')} or ${checkSeries('awscheck_check_created_timestamp_seconds')})) / ${checkSeries('awscheck_check_schedule_interval_seconds')}`,
           legend: perCheck,
         },
       ],
@@ -181,14 +192,14 @@ const CREDENTIALS: RowSpec = {
       description: 'AwsCredentialRefs whose Ready is not True.',
       kind: 'stat',
       width: 6,
-      queries: [{ expr: `sum(1 - awscheck_credential_ready{${NAMESPACE_SELECTOR}})` }],
+      queries: [{ expr: `sum(1 - ${credentialSeries})` }],
     },
     {
       title: 'Credential refs',
       description: 'Every AwsCredentialRef: ready (1) or not (0), with the reason of its Ready.',
       kind: 'table',
       width: 18,
-      queries: [{ expr: `awscheck_credential_ready{${NAMESPACE_SELECTOR}}` }],
+      queries: [{ expr: credentialSeries }],
     },
   ],
 };

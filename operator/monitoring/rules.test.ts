@@ -39,6 +39,29 @@ const CASES: readonly AlertCase[] = [
     firing: [{ severity: 'warning', ...CHECK_LABELS }],
   },
   {
+    what: 'a check failing across a leader handover: its series move from replica a to b',
+    alert: 'AwsCheckFailing',
+    series: {
+      [`awscheck_check_up{${CHECK},instance="a",pod="op-a"}`]: '0 0 0 stale',
+      [`awscheck_check_up{${CHECK},instance="b",pod="op-b"}`]: '_ _ _ 0x10',
+    },
+    at: '6m',
+    firing: [{ severity: 'warning', ...CHECK_LABELS }],
+  },
+  {
+    what: 'an hourly check stale across a leader handover',
+    alert: 'AwsCheckStale',
+    series: {
+      [`awscheck_check_last_success_timestamp_seconds{${CHECK},instance="a"}`]: '0x125 stale',
+      [`awscheck_check_schedule_interval_seconds{${CHECK},instance="a"}`]: '3600x125 stale',
+      [`awscheck_check_last_success_timestamp_seconds{${CHECK},instance="b"}`]: '_x126 0x100',
+      [`awscheck_check_schedule_interval_seconds{${CHECK},instance="b"}`]: '_x126 3600x100',
+    },
+    at: '2h11m',
+    firing: [{ severity: 'warning', ...CHECK_LABELS }],
+    value: '2h 11m 0s',
+  },
+  {
     what: 'a failed check whose next run succeeded',
     alert: 'AwsCheckFailing',
     series: { [`awscheck_check_up{${CHECK}}`]: '0 0 0 1x10' },

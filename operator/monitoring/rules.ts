@@ -21,11 +21,21 @@ export interface RuleFile {
 
 const check = '{{ $labels.namespace }}/{{ $labels.name }}';
 
+// Every rule aggregates the scraped replica's labels (instance, pod) away: with
+// honor_labels a check's series carry the leader's, so after a leader handover the new
+// leader's series are new ones, and an alert on them would resolve and restart its `for`.
+
+/** BY_CHECK keeps a per-check series' identity and drops the replica's labels. */
+const BY_CHECK = 'by (namespace, name, service, type)';
+
+/** BY_INSTALL keeps one series per operator install (the target's namespace). */
+const BY_INSTALL = 'by (namespace)';
+
 /** CHECK_ALERTS judge the tenants' checks. */
 const CHECK_ALERTS: readonly AlertRule[] = [
   {
     alert: 'AwsCheckFailing',
-    expr: 'awscheck_check_up == 0',
+    expr: `max ${BY_CHECK} (awscheck_check_up) == 0`,
     for: '5m',
     labels: { severity: 'warning' },
     annotations: {
@@ -36,7 +46,7 @@ const CHECK_ALERTS: readonly AlertRule[] = [
   },
   {
     alert: 'AwsCheckStale',
-    expr: '(time() - (awscheck_check_last_success_timestamp_seconds or awscheck_check_created_timestamp_seconds)) > 2 * awscheck_check_schedule_interval_seconds',
+    expr: `(time() - (max ${BY_CHECK} (awscheck_check_last_success_timestamp_seconds) or max ${BY_CHECK} (awscheck_check_created_timestamp_seconds))) > 2 * max ${BY_CHECK} (awscheck_check_schedule_interval_seconds)`,
     for: '10m',
     labels: { severity: 'warning' },
     annotations: {
@@ -47,7 +57,7 @@ const CHECK_ALERTS: readonly AlertRule[] = [
   },
   {
     alert: 'AwsCheckCredentialsInvalid',
-    expr: 'awscheck_credential_ready == 0',
+    expr: 'max by (namespace, name, reason) (awscheck_credential_ready) == 0',
     for: '10m',
     labels: { severity: 'warning' },
     annotations: {
@@ -88,7 +98,7 @@ const OPERATOR_ALERTS: readonly AlertRule[] = [
   },
   {
     alert: 'AwsCheckPlanCatalogInvalid',
-    expr: 'awscheck_plan_catalog_valid == 0',
+    expr: `min ${BY_INSTALL} (awscheck_plan_catalog_valid) == 0`,
     for: '5m',
     labels: { severity: 'warning' },
     annotations: {
@@ -101,7 +111,7 @@ const OPERATOR_ALERTS: readonly AlertRule[] = [
   },
   {
     alert: 'AwsCheckPlanCatalogNotInForce',
-    expr: 'awscheck_plan_catalog_in_force == 0',
+    expr: `min ${BY_INSTALL} (awscheck_plan_catalog_in_force) == 0`,
     for: '5m',
     labels: { severity: 'critical' },
     annotations: {
