@@ -2,7 +2,7 @@
 // the package exports it as `awscheck-operator/cdk8s`, and a tenant's strict TypeScript app
 // typechecks against it and synthesizes checks our schemas accept.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,10 +18,15 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 /** BUILDS bounds the tests that run the TypeScript compiler, on a loaded machine too. */
 const BUILDS = { timeout: 300_000 };
 
-/** PACKAGE_EXPORTS is the `exports` entry package.json gives the library. */
-const PACKAGE_EXPORTS = {
-  './cdk8s': { types: './dist/cdk8s/index.d.ts', default: './dist/cdk8s/index.js' },
-};
+/** PackageJson is what a tenant's npm reads of our package.json: its exports and peers. */
+interface PackageJson {
+  readonly name: string;
+  readonly exports: Readonly<Record<string, unknown>>;
+  readonly peerDependencies: Readonly<Record<string, string>>;
+}
+
+/** PACKAGE is the root package.json, as published. */
+const PACKAGE = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
 
 const TENANT_APP = `
 import { App, Chart } from 'cdk8s';
@@ -70,7 +75,8 @@ beforeAll(async () => {
   const modules = join(tenant, 'node_modules');
   const pkg = join(modules, 'awscheck-operator');
   await mkdir(join(modules, '@types'), { recursive: true });
-  for (const name of ['cdk8s', 'constructs', 'yaml', '@types/node']) {
+  // Our peers, which a tenant installs beside us, and what the build needs besides.
+  for (const name of [...Object.keys(PACKAGE.peerDependencies), 'yaml', '@types/node']) {
     await symlink(join(ROOT, 'node_modules', name), join(modules, name));
   }
   // npm run build's library step (cdk8s/tsconfig.build.json), into the tenant's copy.
@@ -89,7 +95,12 @@ beforeAll(async () => {
   await run(process.execPath, [tsc, '-p', build]);
   await writeFile(
     join(pkg, 'package.json'),
-    JSON.stringify({ name: 'awscheck-operator', type: 'module', exports: PACKAGE_EXPORTS }),
+    JSON.stringify({
+      name: PACKAGE.name,
+      type: 'module',
+      exports: PACKAGE.exports,
+      peerDependencies: PACKAGE.peerDependencies,
+    }),
   );
   await writeFile(join(tenant, 'package.json'), JSON.stringify({ type: 'module' }));
 }, BUILDS.timeout);
