@@ -5,6 +5,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { repoPath } from '../paths.ts';
+import { readImageUser } from './image-user.ts';
 import { PodRunner } from './runner.ts';
 import { CHECKER_ENTRY } from '../../../operator/controller/checker-pod.ts';
 
@@ -29,6 +30,9 @@ const runner = new PodRunner({
     'testenv-sh': '/bin/sh',
   },
   nodeEnv: { AWS_ENDPOINT_URL: awsEndpointUrl },
+  // The programs stand for the checker image, so its USER is the user runAsNonRoot is
+  // checked against (the runner checks it; it does not run the processes as that user).
+  imageUser: await readImageUser(repoPath('Dockerfile')),
   log: (line) => {
     console.log(`${new Date().toISOString()} ${line}`);
   },

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import {
+  ApiException,
   CoreV1Api,
   PatchStrategy,
   setHeaderOptions,
@@ -15,7 +17,14 @@ import {
 } from '@kubernetes/client-node';
 import { startInformer, type Informer } from '../../../operator/runtime/informer.ts';
 import { watchMemory, type MemoryUsage, type MemoryWatch } from './memory-watch.ts';
-import { PodSetupError, prepareSandbox, type Sandbox } from './sandbox.ts';
+import { PodEvents } from './pod-events.ts';
+import {
+  PodSetupError,
+  VolumeMountError,
+  prepareSandbox,
+  type Sandbox,
+  type SandboxInput,
+} from './sandbox.ts';
 
 /** NODE_NAME is the node every pod the runner takes is bound to. */
 export const NODE_NAME = 'awscheck-local-node';
@@ -35,6 +44,14 @@ export const DEFAULT_SCHEDULER = 'default-scheduler';
 /** The kubelet's limit on a termination message. */
 const TERMINATION_MESSAGE_LIMIT = 4096;
 
+/**
+ * A volume that cannot be mounted is tried again after 0.5 s, doubling, as the kubelet's
+ * volume manager does; the kubelet caps the wait at 2 min 2 s, the runner at 4 s so a
+ * Secret created late starts its pod within seconds.
+ */
+const MOUNT_RETRY_FIRST_MS = 500;
+const MOUNT_RETRY_MAX_MS = 4000;
+
 /** PodRunnerOptions configure the local "node". */
 export interface PodRunnerOptions {
   readonly kubeConfig: KubeConfig;
@@ -45,6 +62,11 @@ export interface PodRunnerOptions {
    */
   readonly programs: Readonly<Record<string, string>>;
   readonly nodeEnv: Readonly<Record<string, string>>;
+  /**
+   * The uid the image the programs stand for runs as (its Dockerfile's USER): what the
+   * kubelet checks runAsNonRoot against when the pod names no runAsUser.
+   */
+  readonly imageUser: number;
   readonly log: (line: string) => void;
   /** How often a pod with a memory limit is measured; DEFAULT_SAMPLE_INTERVAL_MS if unset. */
   readonly memorySampleIntervalMs?: number;
@@ -52,6 +74,21 @@ export interface PodRunnerOptions {
 
 /** Why the runner ended a container: its deadline, its memory limit, or its pod's deletion. */
 type KilledFor = 'DeadlineExceeded' | 'OOMKilled' | 'deleted';
+
+/**
+ * Why the runner gave up on a pod whose container never started: its deadline, its
+ * deletion (still to confirm), or its removal from the API.
+ */
+type EndedFor = 'DeadlineExceeded' | 'deleting' | 'gone';
+
+/** Starting is a pod the runner took whose container has not started yet. */
+interface Starting {
+  /** The pod's startTime: when the node took it; activeDeadlineSeconds counts from it. */
+  readonly takenAt: Date;
+  readonly stop: AbortController;
+  deadline?: NodeJS.Timeout;
+  endedFor?: EndedFor;
+}
 
 interface Running {
   readonly child: ChildProcess;
@@ -61,8 +98,17 @@ interface Running {
   killedFor?: KilledFor;
 }
 
-/** OOM_EXIT_CODE is what a container killed for its memory limit exits with (SIGKILL). */
-const OOM_EXIT_CODE = 137;
+/**
+ * KILLED_EXIT_CODE (128 + SIGKILL) is what a container killed for its memory limit exits
+ * with, and what the kubelet reports for a container whose status it cannot know.
+ */
+const KILLED_EXIT_CODE = 137;
+
+/** DEADLINE_EXCEEDED is the kubelet's pod status for a pod past activeDeadlineSeconds. */
+const DEADLINE_EXCEEDED = {
+  reason: 'DeadlineExceeded',
+  message: 'Pod was active on the node longer than the specified deadline',
+} as const;
 
 /**
  * PodRunner acts as the node for pods whose command it knows: it binds them, runs each
@@ -72,17 +118,26 @@ const OOM_EXIT_CODE = 137;
  * enforces activeDeadlineSeconds and the memory limit (a container over it is killed and
  * reported `OOMKilled`, exit code 137), and honours deletion as a kubelet does. Each
  * container is a process group, signalled as a whole.
+ *
+ * A Secret volume that cannot be mounted (the Secret or a key named in `items` missing)
+ * is what the kubelet makes of it: the pod stays Pending, its container waiting
+ * `ContainerCreating`, a Warning Event `FailedMount` from `kubelet` counts the failed
+ * tries, and the mount is tried again until it works (the container starts) or the pod
+ * is deleted or past its deadline (Failed, container `ContainerStatusUnknown`, 137).
  */
 export class PodRunner {
   readonly #options: PodRunnerOptions;
   readonly #core: CoreV1Api;
   readonly #running = new Map<string, Running>();
+  readonly #starting = new Map<string, Starting>();
   readonly #seen = new Set<string>();
+  readonly #events: PodEvents;
   #pods: Informer<V1Pod> | undefined;
 
   constructor(options: PodRunnerOptions) {
     this.#options = options;
     this.#core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.#events = new PodEvents(this.#core, NODE_NAME);
   }
 
   async start(): Promise<void> {
@@ -102,6 +157,7 @@ export class PodRunner {
 
   async stop(): Promise<void> {
     await this.#pods?.stop();
+    for (const starting of this.#starting.values()) starting.stop.abort();
     for (const running of this.#running.values()) signalGroup(running, 'SIGKILL');
   }
 
@@ -128,25 +184,106 @@ export class PodRunner {
   async #launch(pod: V1Pod): Promise<void> {
     const { name, namespace } = identify(pod);
     if (pod.spec?.nodeName === undefined) await this.#bind(name, namespace);
+    const starting = this.#take(pod);
+    try {
+      const sandbox = await this.#prepareWhenMountable(pod, starting);
+      if (sandbox === undefined) {
+        await this.#endUnstarted(pod, starting);
+        return;
+      }
+      const running = this.#run(pod, sandbox, starting.takenAt);
+      await this.#writeStatus(pod, runningStatus(pod, starting.takenAt, running.startedAt));
+    } finally {
+      clearTimeout(starting.deadline);
+      this.#starting.delete(pod.metadata?.uid ?? '');
+    }
+  }
+
+  // take records the pod as the node's from now (its startTime) and arms its deadline.
+  #take(pod: V1Pod): Starting {
+    const starting: Starting = { takenAt: new Date(), stop: new AbortController() };
+    this.#starting.set(pod.metadata?.uid ?? '', starting);
+    const deadlineSeconds = pod.spec?.activeDeadlineSeconds;
+    if (deadlineSeconds !== undefined) {
+      starting.deadline = setTimeout(() => {
+        end(starting, 'DeadlineExceeded');
+      }, deadlineSeconds * 1000);
+    }
+    return starting;
+  }
+
+  // prepareWhenMountable prepares the sandbox, trying a volume that cannot be mounted
+  // again until it can; a container that cannot be configured waits (as the kubelet
+  // reports it) until its pod ends. Undefined when the pod ended before it could start.
+  async #prepareWhenMountable(pod: V1Pod, starting: Starting): Promise<Sandbox | undefined> {
+    const { signal } = starting.stop;
+    const input = await this.#sandboxInput(pod);
+    for (let attempt = 0; ; attempt += 1) {
+      const prepared = await prepareSandbox(input).catch(setupFailure);
+      if (hasEnded(starting)) return undefined;
+      if (prepared instanceof PodSetupError) {
+        this.#options.log(`${podName(pod)}: ${prepared.reason}: ${prepared.message}`);
+        await this.#writeStatus(pod, waitingStatus(pod, starting.takenAt, prepared));
+        await aborted(signal);
+        return undefined;
+      }
+      if (!(prepared instanceof VolumeMountError)) return prepared;
+      await this.#reportFailedMount(pod, starting, prepared, attempt);
+      const delay = Math.min(MOUNT_RETRY_FIRST_MS * 2 ** attempt, MOUNT_RETRY_MAX_MS);
+      await sleep(delay, undefined, { signal }).catch(() => undefined);
+      if (hasEnded(starting)) return undefined;
+    }
+  }
+
+  async #sandboxInput(pod: V1Pod): Promise<SandboxInput> {
+    const { name, namespace } = identify(pod);
     const dir = join(this.#options.workDir, namespace, `${name}-${pod.metadata?.uid ?? ''}`);
     await mkdir(dir, { recursive: true });
-    const sandbox = await prepareSandbox({
+    return {
       pod,
       dir,
       programs: this.#options.programs,
       nodeEnv: await this.#nodeEnvFor(namespace),
-      readSecret: (secret) => this.#core.readNamespacedSecret({ name: secret, namespace }),
-    }).catch((error: unknown) => {
-      if (error instanceof PodSetupError) return error;
-      throw error;
-    });
-    if (sandbox instanceof PodSetupError) {
-      this.#options.log(`${podName(pod)}: ${sandbox.reason}: ${sandbox.message}`);
-      await this.#writeStatus(pod, waitingStatus(pod, sandbox));
-      return;
+      imageUser: this.#options.imageUser,
+      readSecret: async (secret) => {
+        try {
+          return await this.#core.readNamespacedSecret({ name: secret, namespace });
+        } catch (error) {
+          if (error instanceof ApiException && error.code === 404) return undefined;
+          throw error;
+        }
+      },
+    };
+  }
+
+  // reportFailedMount: the container waits ContainerCreating (written once) and each
+  // failed try counts in the pod's FailedMount Event.
+  async #reportFailedMount(
+    pod: V1Pod,
+    starting: Starting,
+    error: VolumeMountError,
+    attempt: number,
+  ): Promise<void> {
+    if (attempt === 0) {
+      this.#options.log(`${podName(pod)}: FailedMount: ${error.message}`);
+      await this.#writeStatus(pod, creatingStatus(pod, starting.takenAt));
     }
-    const running = this.#run(pod, sandbox);
-    await this.#writeStatus(pod, runningStatus(pod, running.startedAt));
+    await this.#events.warning(pod, 'FailedMount', error.message).catch((failure: unknown) => {
+      this.#options.log(`${podName(pod)}: recording FailedMount failed: ${String(failure)}`);
+    });
+  }
+
+  // endUnstarted: a pod that never started ends as the kubelet ends it, Failed with its
+  // container's status unknown; a deleted one is then confirmed deleted.
+  async #endUnstarted(pod: V1Pod, starting: Starting): Promise<void> {
+    this.#events.forget(pod);
+    if (starting.endedFor === 'gone' || starting.endedFor === undefined) return;
+    const deadline = starting.endedFor === 'DeadlineExceeded';
+    this.#options.log(
+      `${podName(pod)}: never started, ${deadline ? 'past its deadline' : 'deleted'}`,
+    );
+    await this.#writeStatus(pod, unstartedEndStatus(pod, deadline));
+    if (!deadline) await this.#confirmDeletion(pod);
   }
 
   async #nodeEnvFor(namespace: string): Promise<Readonly<Record<string, string>>> {
@@ -165,7 +302,7 @@ export class PodRunner {
     });
   }
 
-  #run(pod: V1Pod, sandbox: Sandbox): Running {
+  #run(pod: V1Pod, sandbox: Sandbox, takenAt: Date): Running {
     const [command, ...args] = sandbox.argv;
     if (command === undefined) throw new Error('empty argv');
     const out = openSync(sandbox.stdoutFile, 'a');
@@ -180,7 +317,7 @@ export class PodRunner {
     const uid = pod.metadata?.uid ?? '';
     const running: Running = { child, startedAt: new Date() };
     this.#running.set(uid, running);
-    this.#enforceDeadline(pod, running);
+    this.#enforceDeadline(pod, running, takenAt);
     this.#enforceMemoryLimit(pod, sandbox, running);
     child.once('exit', (code, signal) => {
       clearTimeout(running.deadline);
@@ -195,13 +332,19 @@ export class PodRunner {
     return running;
   }
 
-  #enforceDeadline(pod: V1Pod, running: Running): void {
+  // enforceDeadline: activeDeadlineSeconds counts from the pod's startTime (when the node
+  // took it), not from the container's start.
+  #enforceDeadline(pod: V1Pod, running: Running, takenAt: Date): void {
     const deadlineSeconds = pod.spec?.activeDeadlineSeconds;
     if (deadlineSeconds === undefined) return;
-    running.deadline = setTimeout(() => {
-      running.killedFor = 'DeadlineExceeded';
-      signalGroup(running, 'SIGKILL');
-    }, deadlineSeconds * 1000);
+    const remainingMs = takenAt.getTime() + deadlineSeconds * 1000 - Date.now();
+    running.deadline = setTimeout(
+      () => {
+        running.killedFor = 'DeadlineExceeded';
+        signalGroup(running, 'SIGKILL');
+      },
+      Math.max(remainingMs, 0),
+    );
   }
 
   // enforceMemoryLimit kills the container as the kernel's OOM killer would a cgroup over
@@ -228,13 +371,15 @@ export class PodRunner {
   async #finish(pod: V1Pod, sandbox: Sandbox, running: Running, exitCode: number): Promise<void> {
     if (running.killedFor === 'deleted') return;
     const message = await readTerminationMessage(sandbox.terminationMessageFile);
-    const code = running.killedFor === 'OOMKilled' ? OOM_EXIT_CODE : exitCode;
+    const code = running.killedFor === 'OOMKilled' ? KILLED_EXIT_CODE : exitCode;
     const peak = running.memory === undefined ? '' : `, peak RSS ${mib(running.memory.peakBytes)}`;
     this.#options.log(`${podName(pod)}: exited ${code}${peak}`);
     await this.#writeStatus(pod, terminatedStatus(pod, { running, exitCode: code, message }));
   }
 
   #kill(pod: V1Pod, why: KilledFor): void {
+    const starting = this.#starting.get(pod.metadata?.uid ?? '');
+    if (starting !== undefined) end(starting, 'gone');
     const running = this.#running.get(pod.metadata?.uid ?? '');
     if (running === undefined) return;
     running.killedFor = why;
@@ -243,11 +388,20 @@ export class PodRunner {
 
   // finishDeletion: a kubelet stops the containers of a deleted pod, then confirms the
   // deletion with a zero grace period.
+  // A pod still starting is ended (and confirmed) by its launch, in order with its writes.
   #finishDeletion(pod: V1Pod): void {
+    const starting = this.#starting.get(pod.metadata?.uid ?? '');
+    if (starting !== undefined) {
+      end(starting, 'deleting');
+      return;
+    }
     this.#kill(pod, 'deleted');
-    const name = pod.metadata?.name ?? '';
-    const namespace = pod.metadata?.namespace ?? '';
-    this.#core
+    void this.#confirmDeletion(pod);
+  }
+
+  async #confirmDeletion(pod: V1Pod): Promise<void> {
+    const { name, namespace } = identify(pod);
+    await this.#core
       .deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 })
       .catch(() => undefined);
   }
@@ -262,6 +416,34 @@ export class PodRunner {
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
   }
+}
+
+// end gives up on a starting pod for the first reason that comes.
+function end(starting: Starting, why: EndedFor): void {
+  if (starting.endedFor !== undefined) return;
+  starting.endedFor = why;
+  starting.stop.abort();
+}
+
+function hasEnded(starting: Starting): boolean {
+  return starting.endedFor !== undefined;
+}
+
+// aborted resolves once the signal is aborted.
+async function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  await new Promise<void>((resolve) => {
+    signal.addEventListener('abort', () => {
+      resolve();
+    });
+  });
+}
+
+// setupFailure turns the errors of a pod that cannot start yet into values; any other
+// error is the runner's own and propagates.
+function setupFailure(error: unknown): PodSetupError | VolumeMountError {
+  if (error instanceof PodSetupError || error instanceof VolumeMountError) return error;
+  throw error;
 }
 
 // forThisNode: a pod of the default scheduler that is unbound or bound here.
@@ -327,19 +509,44 @@ function containerStatus(pod: V1Pod, state: V1ContainerState, ready: boolean): V
   };
 }
 
-function waitingStatus(pod: V1Pod, error: PodSetupError): V1PodStatus {
+function waitingStatus(pod: V1Pod, startTime: Date, error: PodSetupError): V1PodStatus {
   return {
     phase: 'Pending',
+    startTime,
     containerStatuses: [
       containerStatus(pod, { waiting: { reason: error.reason, message: error.message } }, false),
     ],
   };
 }
 
-function runningStatus(pod: V1Pod, startedAt: Date): V1PodStatus {
+// creatingStatus: the kubelet's status while a pod's volumes are not mounted yet.
+function creatingStatus(pod: V1Pod, startTime: Date): V1PodStatus {
+  return {
+    phase: 'Pending',
+    startTime,
+    containerStatuses: [containerStatus(pod, { waiting: { reason: 'ContainerCreating' } }, false)],
+  };
+}
+
+// unstartedEndStatus: the kubelet ends a pod whose container never started as Failed and
+// marks the container's status unknown (its status manager's TerminatePod).
+function unstartedEndStatus(pod: V1Pod, deadline: boolean): V1PodStatus {
+  const terminated = {
+    exitCode: KILLED_EXIT_CODE,
+    reason: 'ContainerStatusUnknown',
+    message: 'The container could not be located when the pod was terminated',
+  };
+  return {
+    phase: 'Failed',
+    ...(deadline && DEADLINE_EXCEEDED),
+    containerStatuses: [containerStatus(pod, { terminated }, false)],
+  };
+}
+
+function runningStatus(pod: V1Pod, startTime: Date, startedAt: Date): V1PodStatus {
   return {
     phase: 'Running',
-    startTime: startedAt,
+    startTime,
     containerStatuses: [containerStatus(pod, { running: { startedAt } }, true)],
   };
 }
@@ -361,10 +568,7 @@ function terminatedStatus(pod: V1Pod, { running, exitCode, message }: Terminatio
   };
   return {
     phase: exitCode === 0 && running.killedFor === undefined ? 'Succeeded' : 'Failed',
-    ...(deadline && {
-      reason: 'DeadlineExceeded',
-      message: 'Pod was active on the node longer than the specified deadline',
-    }),
+    ...(deadline && DEADLINE_EXCEEDED),
     containerStatuses: [containerStatus(pod, { terminated }, false)],
   };
 }

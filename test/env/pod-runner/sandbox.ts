@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { V1Container, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { V1Container, V1Pod, V1Secret, V1SecretVolumeSource } from '@kubernetes/client-node';
 import { cpuMillis, memoryBytes } from '../../../operator/quantity.ts';
 
 /** DEFAULT_TERMINATION_MESSAGE_PATH is the kubelet's default. */
@@ -13,6 +13,19 @@ export class PodSetupError extends Error {
   constructor(reason: string, message: string) {
     super(message);
     this.reason = reason;
+  }
+}
+
+/**
+ * VolumeMountError is a volume the kubelet cannot set up yet (a Secret or one of its keys
+ * missing): it reports `FailedMount` with this message, leaves the container waiting
+ * `ContainerCreating` and tries again, so the container starts once the Secret is there.
+ * The message is the kubelet's: `MountVolume.SetUp failed for volume "<volume>" : <cause>`.
+ */
+export class VolumeMountError extends Error {
+  override readonly name = 'VolumeMountError';
+  constructor(volume: string, cause: string) {
+    super(`MountVolume.SetUp failed for volume "${volume}" : ${cause}`);
   }
 }
 
@@ -39,7 +52,10 @@ export interface SandboxInput {
   readonly dir: string;
   /** Programs of the image → the local files that stand for them (node, the checker). */
   readonly programs: Readonly<Record<string, string>>;
-  readonly readSecret: (name: string) => Promise<V1Secret>;
+  /** The Secret of that name in the pod's namespace, or undefined when there is none. */
+  readonly readSecret: (name: string) => Promise<V1Secret | undefined>;
+  /** The uid the image runs as when the pod names none (its Dockerfile's USER). */
+  readonly imageUser: number;
   /** Environment the "node" adds, e.g. AWS_ENDPOINT_URL pointing at moto. */
   readonly nodeEnv: Readonly<Record<string, string>>;
 }
@@ -49,10 +65,13 @@ export interface SandboxInput {
  * to them, as a kubelet would mount them: Secret volumes become files (mode 0400), emptyDir
  * becomes an empty folder, and the termination-message path becomes a file the runner
  * reads when the process ends. Anything else a kubelet would do is refused, not faked.
+ * Volumes come first, as on the kubelet: a volume it cannot set up throws VolumeMountError
+ * (try again later); a container it cannot configure throws PodSetupError.
  */
 export async function prepareSandbox(input: SandboxInput): Promise<Sandbox> {
   const container = onlyContainer(input.pod);
   const mounts = await mountVolumes(input, container);
+  verifyRunAsNonRoot(input.pod, container, input.imageUser);
   const terminationPath = container.terminationMessagePath ?? DEFAULT_TERMINATION_MESSAGE_PATH;
   const terminationMessageFile = join(input.dir, 'termination-log');
   mounts.set(terminationPath, terminationMessageFile);
@@ -111,6 +130,8 @@ async function mountVolumes(
   container: V1Container,
 ): Promise<Map<string, string>> {
   const mounts = new Map<string, string>();
+  // A retry starts from nothing: Secret files are read-only once written.
+  await rm(join(input.dir, 'volumes'), { recursive: true, force: true });
   for (const mount of container.volumeMounts ?? []) {
     const volume = input.pod.spec?.volumes?.find((v) => v.name === mount.name);
     if (volume === undefined)
@@ -118,11 +139,7 @@ async function mountVolumes(
     const dir = join(input.dir, 'volumes', mount.name);
     await mkdir(dir, { recursive: true });
     if (volume.secret !== undefined) {
-      await writeSecretFiles(
-        await input.readSecret(volume.secret.secretName ?? ''),
-        dir,
-        volume.secret.items,
-      );
+      await mountSecret(input, mount.name, volume.secret, dir);
     } else if (volume.emptyDir === undefined) {
       throw new PodSetupError(
         'CreateContainerConfigError',
@@ -134,23 +151,77 @@ async function mountVolumes(
   return mounts;
 }
 
-async function writeSecretFiles(
-  secret: V1Secret,
+// mountSecret writes the Secret's keys (or the `items` named) as files, as the kubelet's
+// secret volume plugin does: a missing Secret or key fails the mount unless `optional`.
+async function mountSecret(
+  input: SandboxInput,
+  volume: string,
+  source: V1SecretVolumeSource,
   dir: string,
-  items: readonly { key: string; path: string }[] | undefined,
 ): Promise<void> {
+  const name = source.secretName ?? '';
+  const optional = source.optional === true;
+  const secret = await input.readSecret(name);
+  if (secret === undefined) {
+    if (optional) return;
+    throw new VolumeMountError(volume, `secret "${name}" not found`);
+  }
   const data = secret.data ?? {};
-  const files = items ?? Object.keys(data).map((key) => ({ key, path: key }));
+  const files = source.items ?? Object.keys(data).map((key) => ({ key, path: key }));
   for (const { key, path } of files) {
     const value = data[key];
     if (value === undefined) {
-      throw new PodSetupError(
-        'CreateContainerConfigError',
-        `secret ${secret.metadata?.name ?? ''} has no key ${key}`,
-      );
+      if (optional) continue;
+      throw new VolumeMountError(volume, `references non-existent secret key: ${key}`);
     }
+    await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), Buffer.from(value, 'base64'), { mode: 0o400 });
   }
+}
+
+/**
+ * verifyRunAsNonRoot refuses a container that asks for runAsNonRoot and would run as root,
+ * with the kubelet's messages (kuberuntime's verifyRunAsNonRoot). The user is the pod's or
+ * container's runAsUser, else the image's. The runner only checks: it runs every container
+ * as its own user and does not switch to the pod's.
+ */
+function verifyRunAsNonRoot(pod: V1Pod, container: V1Container, imageUser: number): void {
+  const { runAsNonRoot, runAsUser } = effectiveRunAs(pod, container);
+  if (runAsNonRoot !== true) return;
+  const where = `(pod: "${podFormat(pod)}", container: ${container.name})`;
+  if (runAsUser === 0) {
+    throw new PodSetupError(
+      'CreateContainerConfigError',
+      `container's runAsUser breaks non-root policy ${where}`,
+    );
+  }
+  if (runAsUser === undefined && imageUser === 0) {
+    throw new PodSetupError(
+      'CreateContainerConfigError',
+      `container has runAsNonRoot and image will run as root ${where}`,
+    );
+  }
+}
+
+// effectiveRunAs: the container's security context overrides the pod's, field by field.
+function effectiveRunAs(
+  pod: V1Pod,
+  container: V1Container,
+): { runAsNonRoot?: boolean; runAsUser?: number } {
+  const podContext = pod.spec?.securityContext ?? {};
+  const context = container.securityContext ?? {};
+  const runAsNonRoot = context.runAsNonRoot ?? podContext.runAsNonRoot;
+  const runAsUser = context.runAsUser ?? podContext.runAsUser;
+  return {
+    ...(runAsNonRoot !== undefined && { runAsNonRoot }),
+    ...(runAsUser !== undefined && { runAsUser }),
+  };
+}
+
+// podFormat is how the kubelet names a pod in messages: name_namespace(uid).
+function podFormat(pod: V1Pod): string {
+  const { name, namespace, uid } = pod.metadata ?? {};
+  return `${name ?? ''}_${namespace ?? ''}(${uid ?? ''})`;
 }
 
 // rewritePath maps a container path, or any path below a mount point, to its local folder;
