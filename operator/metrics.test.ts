@@ -4,6 +4,7 @@ import type { Condition } from './api/v1alpha1/common.ts';
 import { Metrics } from './metrics.ts';
 
 const CREATED = '2024-05-01T10:00:00Z';
+const LABELS = { namespace: 'team', name: 'vms', service: 'ec2', type: 'HealthCheck' };
 
 function check(status: AwsCheck['status'], schedule = '@daily'): AwsCheck {
   return {
@@ -112,6 +113,33 @@ describe('Metrics', () => {
 
     metrics.forgetCheck(check(status));
     expect(await series(metrics, 'awscheck_check')).toEqual([]);
+  });
+
+  it('starts a check’s run counts at 0 for a success and every failure reason, and removes them with its labels', async () => {
+    const metrics = new Metrics();
+    metrics.observeCheck(check({}));
+    const runs = await series(metrics, 'awscheck_runs_total');
+    expect(runs).toContain('awscheck_runs_total{outcome="Succeeded",reason="RunSucceeded"} 0');
+    for (const reason of ['AuthenticationFailed', 'CountOutOfRange', 'RunAborted'])
+      expect(runs).toContain(`awscheck_runs_total{outcome="Failed",reason="${reason}"} 0`);
+    expect(runs).toHaveLength(10);
+
+    metrics.runs.inc({ ...LABELS, outcome: 'Failed', reason: 'RunFailed' });
+    metrics.runs.inc({ ...LABELS, outcome: 'Succeeded', reason: 'RunSucceeded' });
+    metrics.observeCheck(check({}));
+    expect(await series(metrics, 'awscheck_runs_total')).toContain(
+      'awscheck_runs_total{outcome="Succeeded",reason="RunSucceeded"} 1',
+    );
+
+    const iam = check({});
+    iam.spec = { ...iam.spec, service: 'iam' };
+    metrics.observeCheck(iam);
+    const afterChange = await series(metrics, 'awscheck_runs_total');
+    expect(afterChange).toHaveLength(10);
+    expect(afterChange.every((line) => line.includes('service="iam"'))).toBe(true);
+
+    metrics.forgetCheck(iam);
+    expect(await series(metrics, 'awscheck_runs_total')).toEqual([]);
   });
 
   it('keeps one credential series with the Ready reason, and forgets a deleted ref', async () => {

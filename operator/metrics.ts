@@ -4,11 +4,45 @@ import { isDeepStrictEqual } from 'node:util';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AwsCheck, AwsCheckStatus } from './api/v1alpha1/awscheck.ts';
 import type { Condition } from './api/v1alpha1/common.ts';
+import {
+  ERROR_CATEGORIES,
+  FAILURE_REASONS,
+  FINDING_REASONS,
+  RUN_REASONS,
+} from './api/v1alpha1/reasons.ts';
 import { scheduleIntervalSeconds } from './monitoring/schedule-interval.ts';
 
 const CHECK_LABELS = ['namespace', 'name', 'service', 'type'] as const;
 const REGION_LABELS = [...CHECK_LABELS, 'region'] as const;
 const CREDENTIAL_LABELS = ['namespace', 'name', 'reason'] as const;
+
+/** RUN_SUCCEEDED is the reason a succeeded run is counted under (the run's Normal Event). */
+const RUN_SUCCEEDED = 'RunSucceeded';
+
+/** RUN_FAILED is the reason a failed run without a reason is counted under. */
+const RUN_FAILED = 'RunFailed';
+
+type RunSeries = Readonly<{ outcome: 'Succeeded' | 'Failed'; reason: string }>;
+
+/**
+ * FIRST_RUN_SERIES are the outcome/reason pairs a check's awscheck_runs_total starts at 0
+ * with: a success and every reason a run can fail with (the checker's error categories,
+ * its findings, an aborted run). increase() never counts a series' first sample, so a
+ * series created by its first run at 1 would hide that run.
+ */
+const FIRST_RUN_SERIES: readonly RunSeries[] = [
+  { outcome: 'Succeeded', reason: RUN_SUCCEEDED },
+  ...[...ERROR_CATEGORIES, ...FINDING_REASONS, ...RUN_REASONS].map((reason): RunSeries => ({
+    outcome: 'Failed',
+    reason,
+  })),
+];
+
+/** ALL_RUN_SERIES are every pair a check's runs can be counted under: all are removed with it. */
+const ALL_RUN_SERIES: readonly RunSeries[] = [
+  { outcome: 'Succeeded', reason: RUN_SUCCEEDED },
+  ...[...FAILURE_REASONS, RUN_FAILED].map((reason): RunSeries => ({ outcome: 'Failed', reason })),
+];
 
 /** RECONCILE_KINDS are the kinds the manager's workers reconcile (operator/manager.ts). */
 const RECONCILE_KINDS = ['AwsCheck', 'AwsCredentialRef', 'RunQueue'] as const;
@@ -192,12 +226,15 @@ export class Metrics {
     this.checkRegionUnhealthy.remove({ ...labels, region });
   }
 
-  // publish records the labels a check's series go under, removing those of an earlier set.
+  // publish records the labels a check's series go under, removing those of an earlier set;
+  // a new label set starts its run counts at 0.
   #publish(labels: CheckLabels): CheckLabels {
     const key = `${labels.namespace}/${labels.name}`;
     const before = this.#published.get(key);
-    if (before !== undefined && !isDeepStrictEqual(before, labels)) this.#remove(before);
+    if (before !== undefined && isDeepStrictEqual(before, labels)) return labels;
+    if (before !== undefined) this.#remove(before);
     this.#published.set(key, labels);
+    for (const series of FIRST_RUN_SERIES) this.runs.inc({ ...labels, ...series }, 0);
     return labels;
   }
 
@@ -229,6 +266,7 @@ export class Metrics {
       this.checkInterval,
     ];
     for (const gauge of gauges) gauge.remove(labels);
+    for (const series of ALL_RUN_SERIES) this.runs.remove({ ...labels, ...series });
     this.#setRegions(labels, []);
   }
 
