@@ -184,7 +184,11 @@ describe('installManifests', () => {
       (find(objects, 'Deployment', 'awscheck-operator').spec as Json).selector as Json
     ).matchLabels;
 
-    expect(pdb.spec).toEqual({ minAvailable: 1, selector: { matchLabels: selector } });
+    expect(pdb.spec).toEqual({
+      minAvailable: 1,
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      selector: { matchLabels: selector },
+    });
     expect(service.spec).toMatchObject({
       selector,
       ports: [{ name: 'http-metrics', port: 8080, targetPort: 'http' }],

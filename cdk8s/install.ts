@@ -232,7 +232,13 @@ function disruptionBudget(options: InstallOptions): V1PodDisruptionBudget {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
     metadata: { name: NAME, namespace: options.namespace, labels: operatorLabels(options) },
-    spec: { minAvailable: 1, selector: { matchLabels: operatorSelector } },
+    spec: {
+      minAvailable: 1,
+      // A crash-looping replica is never Ready: evicting it cannot cost availability, and
+      // it must never block a node drain.
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      selector: { matchLabels: operatorSelector },
+    },
   };
 }
 

@@ -128,7 +128,11 @@ describe('helm template', () => {
     expect(container?.readinessProbe).toMatchObject({ httpGet: { path: '/readyz', port: 'http' } });
     expect(container?.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(find(defaults, 'PodDisruptionBudget', 'awscheck-operator')).toMatchObject({
-      spec: { minAvailable: 1, selector: { matchLabels: deployment.spec.selector.matchLabels } },
+      spec: {
+        minAvailable: 1,
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+        selector: { matchLabels: deployment.spec.selector.matchLabels },
+      },
     });
   });
 
