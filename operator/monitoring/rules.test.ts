@@ -122,6 +122,23 @@ const CASES: readonly AlertCase[] = [
     ],
   },
   {
+    what: 'a credential ref whose subscription is inactive (not a credentials fault)',
+    alert: 'AwsCheckCredentialsInvalid',
+    series: { [`awscheck_credential_ready{${REF},reason="SubscriptionInactive"}`]: '0x20' },
+    at: '11m',
+    firing: [],
+  },
+  {
+    what: 'a credential ref refused by its role, across a leader handover',
+    alert: 'AwsCheckCredentialsInvalid',
+    series: {
+      [`awscheck_credential_ready{${REF},reason="PermissionDenied",instance="a"}`]: '0 0 0 stale',
+      [`awscheck_credential_ready{${REF},reason="PermissionDenied",instance="b"}`]: '_ _ _ 0x20',
+    },
+    at: '11m',
+    firing: [{ severity: 'warning', namespace: 'team', name: 'ro', reason: 'PermissionDenied' }],
+  },
+  {
     what: 'a credential ref validated after a few minutes pending',
     alert: 'AwsCheckCredentialsInvalid',
     series: {

@@ -31,6 +31,18 @@ const BY_CHECK = 'by (namespace, name, service, type)';
 /** BY_INSTALL keeps one series per operator install (the target's namespace). */
 const BY_INSTALL = 'by (namespace)';
 
+/**
+ * CREDENTIAL_FAULTS are the Ready reasons of an AwsCredentialRef that mean its keys, role or
+ * settings are wrong; the others heal by themselves or are another alert's (pending
+ * validation, a plan limit, an inactive subscription, a quota, an AWS outage).
+ */
+const CREDENTIAL_FAULTS = [
+  'AuthenticationFailed',
+  'PermissionDenied',
+  'InvalidConfiguration',
+  'RunAborted',
+] as const;
+
 /** CHECK_ALERTS judge the tenants' checks. */
 const CHECK_ALERTS: readonly AlertRule[] = [
   {
@@ -57,13 +69,13 @@ const CHECK_ALERTS: readonly AlertRule[] = [
   },
   {
     alert: 'AwsCheckCredentialsInvalid',
-    expr: 'max by (namespace, name, reason) (awscheck_credential_ready) == 0',
+    expr: `max by (namespace, name, reason) (awscheck_credential_ready{reason=~"${CREDENTIAL_FAULTS.join('|')}"}) == 0`,
     for: '10m',
     labels: { severity: 'warning' },
     annotations: {
       summary: `AwsCredentialRef ${check} is not Ready ({{ $labels.reason }})`,
       description: `The AwsCredentialRef ${check} has been not Ready for 10 minutes with reason {{ $labels.reason }}; every check using it fails or cannot be scheduled.`,
-      runbook: `kubectl -n {{ $labels.namespace }} describe awscredentialref {{ $labels.name }}: AuthenticationFailed means the keys in its Secret are invalid or expired (rotate them: the next run uses the new ones); InvalidConfiguration names a missing Secret, key or role setting; PermissionDenied means the role's trust or policy refuses (check the ExternalId in its status).`,
+      runbook: `kubectl -n {{ $labels.namespace }} describe awscredentialref {{ $labels.name }}: AuthenticationFailed means the keys in its Secret are invalid or expired (rotate them: the next run uses the new ones); InvalidConfiguration names a missing Secret, key or role setting; PermissionDenied means the role's trust or policy refuses (check the ExternalId in its status); RunAborted means the validation's checker was killed (kubectl -n {{ $labels.namespace }} get events names why, e.g. OOMKilled).`,
     },
   },
 ];
