@@ -76,6 +76,12 @@ describe('OPERATOR_RULES', () => {
 
     expect(pods).toEqual(['/pods:get', '/pods:list', '/pods:watch']);
   });
+
+  it('create Events and list them (one Pod’s FailedMount, by field selector), never watch or get them', () => {
+    const events = grants(OPERATOR_RULES).filter((grant) => grant.includes('events'));
+
+    expect(events.sort()).toEqual(['/events:create', '/events:list']);
+  });
 });
 
 describe('CATALOG_RULES', () => {

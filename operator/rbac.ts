@@ -52,6 +52,12 @@ export const OPERATOR_RULES: readonly (V1PolicyRule & { readonly why: string })[
     verbs: ['get', 'list', 'watch'],
   },
   { why: 'report run outcomes', apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  {
+    why: 'read why a run’s Pod cannot start (the kubelet’s FailedMount), listed for that Pod alone by field selector while it waits in ContainerCreating; never watched',
+    apiGroups: [''],
+    resources: ['events'],
+    verbs: ['list'],
+  },
 ];
 
 /** LEADER_ELECTION_RULES are granted only in the operator's own namespace. */

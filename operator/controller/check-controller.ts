@@ -14,6 +14,7 @@ import { FIELD_MANAGER } from '../labels.ts';
 import { externalIdFor } from '../plans/tenancy.ts';
 import { planCheck, refusedStatus, type CheckFacts, type CheckPlan } from './check-plan.ts';
 import { splitKey, type ControllerContext, type ReconcileResult } from './context.ts';
+import { withMountFailures } from './mount-failures.ts';
 import { isControlledBy } from './ownership.ts';
 import { RefusedError, refusalOf, type Refusal } from './refusal.ts';
 import { checkPlanGate } from './plan-facts.ts';
@@ -39,15 +40,15 @@ export async function reconcileCheck(
   }
   const check = parsed.value;
   const cronJob = ownCronJob(context, check);
-  const plan = planCheck(gatherCheck(context, check, cronJob), context.config);
+  const plan = planCheck(await gatherCheck(context, check, cronJob), context.config);
   return writeCheck(context, { raw, check, cronJob }, plan);
 }
 
-function gatherCheck(
+async function gatherCheck(
   context: ControllerContext,
   check: AwsCheck,
   cronJob: V1CronJob | undefined,
-): CheckFacts {
+): Promise<CheckFacts> {
   const { caches } = context;
   const { namespace } = check.metadata;
   const refName = check.spec.credentialRef.name;
@@ -66,7 +67,7 @@ function gatherCheck(
     credential,
     externalId: externalIdOf(context, namespace),
     plan: checkPlanGate(context, check, usable),
-    runs: runsOf(context, namespace, owners),
+    runs: await withMountFailures(context.clients.core, runsOf(context, namespace, owners)),
     now: context.clock.now(),
   };
 }
@@ -121,7 +122,8 @@ interface Observed {
 // writeCheck writes the plan: children first, then status, then what the status records
 // (metrics, Events), then the cleanup of recorded runs. A child the apiserver refuses for
 // good turns the status Stalled instead of failing the reconcile; a run a quota holds back
-// turns it Reconciling and the key is looked at again with backoff.
+// turns it Reconciling and the key is looked at again with backoff, as while a run's
+// checker waits in ContainerCreating.
 async function writeCheck(
   context: ControllerContext,
   observed: Observed,
@@ -144,9 +146,15 @@ async function writeCheck(
   context.metrics.observeCheck({ ...check, status });
   if (written === 'written') await reportRuns(context, check, plan);
   for (const name of plan.deletions) await deleteRun(context, check.metadata.namespace, name);
+  return lookAgain(plan, refusal);
+}
+
+// lookAgain: by the plan's bound (a run's Pod end awaited), and with backoff while a quota
+// holds a run back or a run's checker waits on the kubelet (whose Events no cache holds).
+function lookAgain(plan: CheckPlan, refusal: Refusal | undefined): ReconcileResult {
   return {
     ...(plan.requeueAfterMs !== undefined && { requeueAfterMs: plan.requeueAfterMs }),
-    ...(refusal?.final === false && { backoff: true }),
+    ...((refusal?.final === false || plan.waitsOnKubelet) && { backoff: true }),
   };
 }
 

@@ -12,7 +12,14 @@ import {
   GENERATION_ANNOTATION,
   RUN_NOW_ANNOTATION,
 } from '../labels.ts';
-import { foldRuns, judgeRuns, planCheck, refusedStatus, type CheckFacts } from './check-plan.ts';
+import {
+  foldRuns,
+  judgeRuns,
+  planCheck,
+  refusedStatus,
+  withReportedBlocks,
+  type CheckFacts,
+} from './check-plan.ts';
 import { UNLIMITED, type PlanGate } from './plan-limits.ts';
 import { findCondition } from './conditions.ts';
 import { generationJobName, runNowJobName } from './names.ts';
@@ -641,6 +648,107 @@ describe('planCheck: a run is recorded once it is really over', () => {
       expect(plan.cronJob).toBeDefined();
     },
   );
+});
+
+describe('planCheck: a Secret the kubelet cannot mount (FailedMount)', () => {
+  const start = '2024-06-01T12:28:00Z';
+  const FAILED_MOUNT =
+    'MountVolume.SetUp failed for volume "aws-credentials" : secret "keys" not found';
+  const creating: V1Pod = {
+    status: {
+      phase: 'Pending',
+      containerStatuses: [
+        {
+          name: 'checker',
+          image: 'img',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'ContainerCreating' } },
+        },
+      ],
+    },
+  };
+  const blockedReady = `run web-9: the checker could not start: FailedMount: ${FAILED_MOUNT}`;
+
+  it('reports a checker waiting in ContainerCreating with a FailedMount in Ready, Reconciling', () => {
+    const stuck = { job: runJob('web-9', start), pod: creating, mountFailure: FAILED_MOUNT };
+    const plan = planCheck(facts(check({ firstRun: 'OnSchedule' }), [stuck]), config);
+    expect(plan.status.lastRun).toBeUndefined();
+    expect(condition(plan.status, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'RunNotStarting',
+      message: blockedReady,
+    });
+    expect(condition(plan.status, 'Reconciling')).toMatchObject({
+      status: 'True',
+      reason: 'RunNotStarting',
+    });
+    expect(condition(plan.status, 'Stalled')).toBeUndefined();
+    expect(plan.waitsOnKubelet).toBe(true);
+  });
+
+  it('keeps a checker waiting in ContainerCreating without an Event Ready, and looks again', () => {
+    const waiting = { job: runJob('web-9', start), pod: creating };
+    const plan = planCheck(facts(check({ firstRun: 'OnSchedule' }), [waiting]), config);
+    expect(condition(plan.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Scheduled' });
+    expect(plan.waitsOnKubelet).toBe(true);
+  });
+
+  it('does not look again for a checker that is running', () => {
+    const running = { job: runJob('web-9', start), pod: checkerPod({ running: {} }) };
+    const plan = planCheck(facts(check({ firstRun: 'OnSchedule' }), [running]), config);
+    expect(plan.waitsOnKubelet).toBe(false);
+  });
+
+  it('records a run stopped at its deadline with the FailedMount reported while it waited', () => {
+    const ended = runJob('web-9', start);
+    ended.status = {
+      startTime: new Date(start),
+      conditions: [
+        {
+          type: 'Failed',
+          status: 'True',
+          reason: 'DeadlineExceeded',
+          lastTransitionTime: new Date('2024-06-01T12:33:30Z'),
+        },
+      ],
+    };
+    const reported: Condition = {
+      ...readyCondition('False', 'RunNotStarting'),
+      message: blockedReady,
+    };
+    const theCheck = { ...check({ firstRun: 'OnSchedule' }), status: { conditions: [reported] } };
+    const plan = planCheck(facts(theCheck, [{ job: ended, pod: undefined }]), config);
+    expect(plan.status.lastRun).toMatchObject({
+      jobName: 'web-9',
+      outcome: 'Failed',
+      reason: 'InvalidConfiguration',
+      message: `the checker could not start: FailedMount: ${FAILED_MOUNT}; the run was stopped at its deadline of 330 s`,
+    });
+    expect(condition(plan.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Scheduled' });
+    expect(plan.events).toEqual([
+      expect.objectContaining({ reason: 'InvalidConfiguration', key: 'web-9' }),
+    ]);
+  });
+
+  it('explains no other run by a block reported for one', () => {
+    const reported: Condition = {
+      ...readyCondition('False', 'RunNotStarting'),
+      message: blockedReady,
+    };
+    const status = { conditions: [reported] };
+    const runs = [{ job: runJob('web-9', start), pod: undefined }, runningRun('web-10')];
+    expect(withReportedBlocks(runs, status).map((run) => run.reportedBlock)).toEqual([
+      `the checker could not start: FailedMount: ${FAILED_MOUNT}`,
+      undefined,
+    ]);
+    const ready = { conditions: [readyCondition('True', 'Scheduled')] };
+    expect(withReportedBlocks(runs, ready).map((run) => run.reportedBlock)).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
 });
 
 describe('planCheck: Healthy follows the latest run of the current spec', () => {

@@ -16,7 +16,13 @@ import { findCondition, setConditions, type ConditionInput } from './conditions.
 import { desiredCronJob, desiredRunJob } from './cronjob.ts';
 import { generationJobName, runNowJobName } from './names.ts';
 import { isControlledBy } from './ownership.ts';
-import { judgeRun, type LastRun, type RunObservation, type RunVerdict } from './run-outcome.ts';
+import {
+  judgeRun,
+  waitsInContainerCreating,
+  type LastRun,
+  type RunObservation,
+  type RunVerdict,
+} from './run-outcome.ts';
 import { nextScheduleTime, toKubeTime } from './schedule.ts';
 import { runsQueued, type PlanGate } from './plan-limits.ts';
 import { QUOTA_EXCEEDED } from './refusal.ts';
@@ -54,6 +60,12 @@ export interface CheckPlan {
   readonly events: readonly RecordedEvent[];
   /** When to look again although nothing changes: a run waits for its Pod's end. */
   readonly requeueAfterMs: number | undefined;
+  /**
+   * waitsOnKubelet: a run's checker waits in ContainerCreating, where the kubelet reports a
+   * volume it cannot mount only as an Event, which changes no watched object: look again
+   * after the key's growing backoff.
+   */
+  readonly waitsOnKubelet: boolean;
 }
 
 type Gate =
@@ -80,7 +92,7 @@ export function planCheck(facts: CheckFacts, operatorConfig: OperatorConfig): Ch
   const { check, now } = facts;
   const config = withPlanResources(operatorConfig, facts.plan);
   const generation = check.metadata.generation ?? 0;
-  const judged = judgeRuns(facts.runs, now);
+  const judged = judgeRuns(withReportedBlocks(facts.runs, check.status), now);
   const folded = foldRuns(check.status ?? {}, judged);
   const gate = setupGate(facts, config);
   const queued = runsQueued(facts.plan);
@@ -101,7 +113,35 @@ export function planCheck(facts: CheckFacts, operatorConfig: OperatorConfig): Ch
     status,
     events: folded.events,
     requeueAfterMs: settleDelay(judged, now),
+    waitsOnKubelet: judged.some(
+      ({ observed, verdict }) =>
+        (verdict.state === 'Running' || verdict.state === 'Blocked') &&
+        waitsInContainerCreating(observed.pod),
+    ),
   };
+}
+
+/**
+ * withReportedBlocks adds to each run why it could not start as the current status reports
+ * it (Ready RunNotStarting names the run), so a run that ends at its deadline says why
+ * although the Job controller has removed its Pod by then.
+ */
+export function withReportedBlocks(
+  runs: readonly RunObservation[],
+  status: AwsCheckStatus | undefined,
+): RunObservation[] {
+  const ready = findCondition(status?.conditions, 'Ready');
+  if (ready?.reason !== RUN_NOT_STARTING) return [...runs];
+  return runs.map((run) => {
+    const prefix = blockPrefix(run.job.metadata?.name ?? '');
+    if (!ready.message.startsWith(prefix)) return run;
+    return { ...run, reportedBlock: ready.message.slice(prefix.length) };
+  });
+}
+
+// blockPrefix starts the Ready message of a run that cannot start.
+function blockPrefix(jobName: string): string {
+  return `run ${jobName}: `;
 }
 
 /**
@@ -188,7 +228,7 @@ function runProblem(check: AwsCheck, judged: readonly JudgedRun[]): ConditionInp
   }
   for (const { observed, verdict } of judged) {
     if (verdict.state !== 'Blocked') continue;
-    const message = `run ${observed.job.metadata?.name ?? ''}: ${verdict.message}`;
+    const message = `${blockPrefix(observed.job.metadata?.name ?? '')}${verdict.message}`;
     return notReady(RUN_NOT_STARTING, message);
   }
   return undefined;

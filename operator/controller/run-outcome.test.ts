@@ -301,6 +301,87 @@ describe('runOutcome', () => {
     expect(judgeRun({ job: job([]), pod: waiting }, LATER)).toEqual({ state: 'Running' });
   });
 
+  describe('a volume the kubelet cannot mount (its FailedMount Event)', () => {
+    const FAILED_MOUNT =
+      'MountVolume.SetUp failed for volume "aws-credentials" : secret "keys" not found';
+    const creating: V1Pod = {
+      status: {
+        phase: 'Pending',
+        containerStatuses: [
+          {
+            name: 'checker',
+            image: 'img',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { waiting: { reason: 'ContainerCreating' } },
+          },
+        ],
+      },
+    };
+    const deadline = job([done('Failed', 'DeadlineExceeded')], { activeDeadlineSeconds: 40 });
+    const reportedBlock = `the checker could not start: FailedMount: ${FAILED_MOUNT}`;
+
+    it('reports a checker waiting in ContainerCreating as Blocked with the kubelet’s message', () => {
+      expect(judgeRun({ job: job([]), pod: creating, mountFailure: FAILED_MOUNT }, LATER)).toEqual({
+        state: 'Blocked',
+        message: reportedBlock,
+      });
+    });
+
+    it('records a run that reached its deadline while blocked with the kubelet’s message', () => {
+      expect(runOutcome({ job: deadline, pod: creating, mountFailure: FAILED_MOUNT })).toEqual(
+        expect.objectContaining({
+          outcome: 'Failed',
+          reason: 'InvalidConfiguration',
+          message: `${reportedBlock}; the run was stopped at its deadline of 40 s`,
+        }),
+      );
+    });
+
+    it('ignores a mount failure once the checker is no longer waiting to be created', () => {
+      const running = pod({ running: { startedAt: STARTED } });
+      expect(judgeRun({ job: job([]), pod: running, mountFailure: FAILED_MOUNT }, LATER)).toEqual({
+        state: 'Running',
+      });
+    });
+
+    it.each<[string, V1Pod | undefined]>([
+      ['its Pod gone', undefined],
+      ['its Pod still waiting without an Event', creating],
+      [
+        'its checker stopped before it started (ContainerStatusUnknown)',
+        pod({
+          terminated: {
+            exitCode: 137,
+            reason: 'ContainerStatusUnknown',
+            message: 'The container could not be located when the pod was terminated',
+          },
+        }),
+      ],
+    ])('explains a deadline with %s by the block reported while it waited', (_, thePod) => {
+      expect(runOutcome({ job: deadline, pod: thePod, reportedBlock })).toMatchObject({
+        reason: 'InvalidConfiguration',
+        message: `${reportedBlock}; the run was stopped at its deadline of 40 s`,
+      });
+    });
+
+    it('never lets a reported block explain a checker that ran until its deadline', () => {
+      const ran = pod({ terminated: { exitCode: 143, reason: 'Error', startedAt: STARTED } });
+      expect(runOutcome({ job: deadline, pod: ran, reportedBlock })).toMatchObject({
+        reason: 'DeadlineExceeded',
+        message: 'the run was stopped at its deadline of 40 s',
+      });
+    });
+
+    it('records a deadline without a block reported or seen as DeadlineExceeded', () => {
+      expect(runOutcome({ job: deadline, pod: undefined })).toMatchObject({
+        reason: 'DeadlineExceeded',
+        message: 'the run was stopped at its deadline of 40 s',
+      });
+    });
+  });
+
   it('waits for the Pod’s end when the Job completed first, until the settle bound', () => {
     const theJob = job([done('Complete')], {
       completionTime: FINISHED,

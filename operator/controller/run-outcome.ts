@@ -33,10 +33,28 @@ const SETUP_ERRORS = new Set([
  */
 export const POD_SETTLE_MS = 60_000;
 
+/**
+ * CONTAINER_CREATING is the kubelet's waiting reason while it sets a container up. A volume
+ * it cannot mount (a missing Secret or key) keeps the container there with no other sign
+ * in the Pod's status: the kubelet says why only in a FailedMount Event on the Pod.
+ */
+export const CONTAINER_CREATING = 'ContainerCreating';
+
 /** RunObservation is what the operator sees of one run: its Job and the Job's Pod. */
 export interface RunObservation {
   readonly job: V1Job;
   readonly pod: V1Pod | undefined;
+  /**
+   * mountFailure is the message of the Pod's newest FailedMount Event, looked up only while
+   * its checker waits in ContainerCreating (see waitsInContainerCreating).
+   */
+  readonly mountFailure?: string;
+  /**
+   * reportedBlock is why the run could not start as the status last reported it (Ready
+   * RunNotStarting): the Job controller deletes a blocked Pod at the deadline, so by the
+   * time the run is over its Pod may no longer show why.
+   */
+  readonly reportedBlock?: string;
 }
 
 /** RunVerdict is where a run stands. */
@@ -60,14 +78,18 @@ export function jobFinished(job: V1Job): 'Complete' | 'Failed' | undefined {
  * judgeRun tells where a run stands at `now`. A suspended Job that has not finished is a
  * queued run (the namespace's run queue starts it): never Blocked, never past a deadline.
  */
-export function judgeRun({ job, pod }: RunObservation, now: Date): RunVerdict {
+export function judgeRun(observed: RunObservation, now: Date): RunVerdict {
+  const { job, pod, reportedBlock } = observed;
   const container = checkerContainer(pod);
   const finished = jobFinished(job);
-  const setupError = setupErrorOf(container);
+  const setupError = setupErrorOf(container, observed.mountFailure);
   if (finished === undefined) return unfinished(job, setupError);
-  if (container?.state?.terminated !== undefined) return fromTerminated(job, container);
+  if (container?.state?.terminated !== undefined) {
+    return fromTerminated(job, container, reportedBlock);
+  }
   if (deadlineExceeded(job)) {
-    return { state: 'Finished', run: deadlineRun(job, setupError ?? neverStarted(container)) };
+    const why = setupError ?? reportedBlock ?? neverStarted(container);
+    return { state: 'Finished', run: deadlineRun(job, why) };
   }
   const untilMs = settleBound(job);
   if (now.getTime() < untilMs) return { state: 'Settling', untilMs };
@@ -89,6 +111,15 @@ export function checkerContainer(pod: V1Pod | undefined): V1ContainerStatus | un
   return pod?.status?.containerStatuses?.find((c) => c.name === CHECKER_CONTAINER);
 }
 
+/**
+ * waitsInContainerCreating tells whether a Pod is Pending with its checker waiting in
+ * ContainerCreating: the only state in which a FailedMount Event is worth looking up.
+ */
+export function waitsInContainerCreating(pod: V1Pod | undefined): boolean {
+  const waiting = checkerContainer(pod)?.state?.waiting;
+  return pod?.status?.phase === 'Pending' && waiting?.reason === CONTAINER_CREATING;
+}
+
 // neverStarted: a checker still waiting at the end (no image, a volume not mounted) never ran.
 function neverStarted(container: V1ContainerStatus | undefined): string | undefined {
   const waiting = container?.state?.waiting;
@@ -97,8 +128,16 @@ function neverStarted(container: V1ContainerStatus | undefined): string | undefi
   return `the checker never started (${waiting.reason ?? 'waiting'}${detail})`;
 }
 
-function setupErrorOf(container: V1ContainerStatus | undefined): string | undefined {
+// setupErrorOf: a waiting reason that keeps the checker from starting, or a volume the
+// kubelet could not mount while the container waits to be created.
+function setupErrorOf(
+  container: V1ContainerStatus | undefined,
+  mountFailure: string | undefined,
+): string | undefined {
   const waiting = container?.state?.waiting;
+  if (waiting?.reason === CONTAINER_CREATING && mountFailure !== undefined) {
+    return `the checker could not start: FailedMount: ${mountFailure}`;
+  }
   if (waiting?.reason === undefined || !SETUP_ERRORS.has(waiting.reason)) return undefined;
   return `the checker could not start: ${waiting.reason}: ${waiting.message ?? ''}`;
 }
@@ -113,8 +152,18 @@ function deadlineExceeded(job: V1Job): boolean {
   return finishedCondition(job)?.reason === 'DeadlineExceeded';
 }
 
-function fromTerminated(job: V1Job, container: V1ContainerStatus): RunVerdict {
+// fromTerminated reads a checker's end. One the kubelet stopped at the deadline before it
+// ever started (its status then says ContainerStatusUnknown, with no start time) never
+// ran: the block reported while it waited says why.
+function fromTerminated(
+  job: V1Job,
+  container: V1ContainerStatus,
+  reportedBlock: string | undefined,
+): RunVerdict {
   const terminated = container.state?.terminated;
+  if (deadlineExceeded(job) && terminated?.startedAt === undefined) {
+    return { state: 'Finished', run: deadlineRun(job, reportedBlock) };
+  }
   const message = terminated?.message ?? '';
   if (message === '') return { state: 'Finished', run: withoutResult(job, container) };
   try {
