@@ -1,6 +1,14 @@
 // The local pod runner is the node: Jobs run to completion through the real job
 // controller, with Secret files mounted, termination messages, deadlines and memory limits.
-import type { V1Job, V1Pod, V1ResourceRequirements } from '@kubernetes/client-node';
+// Where the real kubelet (test/node) was measured, the runner is held to what it does.
+import type {
+  CoreV1Event,
+  V1Job,
+  V1Pod,
+  V1PodSecurityContext,
+  V1ResourceRequirements,
+} from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
 import { judgeRun } from '../../operator/controller/run-outcome.ts';
 import { eventually } from '../support/eventually.ts';
@@ -13,7 +21,12 @@ const admin = kubeClients(inject('testenv').kubeconfig);
 function shellJob(
   name: string,
   script: readonly string[],
-  extra: { deadline?: number; secret?: string } = {},
+  extra: {
+    deadline?: number;
+    secret?: string;
+    items?: { key: string; path: string }[];
+    securityContext?: V1PodSecurityContext;
+  } = {},
 ): V1Job {
   return {
     metadata: { name },
@@ -24,6 +37,7 @@ function shellJob(
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
           ...(extra.deadline !== undefined && { activeDeadlineSeconds: extra.deadline }),
+          ...(extra.securityContext && { securityContext: extra.securityContext }),
           containers: [
             {
               name: 'main',
@@ -35,7 +49,12 @@ function shellJob(
             },
           ],
           ...(extra.secret && {
-            volumes: [{ name: 'creds', secret: { secretName: extra.secret } }],
+            volumes: [
+              {
+                name: 'creds',
+                secret: { secretName: extra.secret, ...(extra.items && { items: extra.items }) },
+              },
+            ],
           }),
         },
       },
@@ -75,6 +94,40 @@ async function finishedPod(namespace: string, job: string): Promise<V1Pod> {
     });
     const pod = pods.items[0];
     return pod?.status?.phase === 'Succeeded' || pod?.status?.phase === 'Failed' ? pod : undefined;
+  });
+}
+
+async function podOf(namespace: string, job: string): Promise<V1Pod> {
+  return eventually(`the pod of ${job}`, async () => {
+    const pods = await admin.core.listNamespacedPod({
+      namespace,
+      labelSelector: `batch.kubernetes.io/job-name=${job}`,
+    });
+    return pods.items[0];
+  });
+}
+
+// failedMount waits for the pod's FailedMount Event as the operator finds it: by the
+// pod's uid and the reason, with at least `count` failed tries counted.
+async function failedMount(pod: V1Pod, count = 1): Promise<CoreV1Event> {
+  const uid = pod.metadata?.uid ?? '';
+  return eventually(`a FailedMount Event counting ${String(count)} of pod ${uid}`, async () => {
+    const events = await admin.core.listNamespacedEvent({
+      namespace: pod.metadata?.namespace ?? '',
+      fieldSelector: `involvedObject.uid=${uid},reason=FailedMount`,
+    });
+    return events.items.find((event) => (event.count ?? 0) >= count);
+  });
+}
+
+// creating reads the pod while its container waits ContainerCreating.
+async function creating(pod: V1Pod): Promise<V1Pod> {
+  const name = pod.metadata?.name ?? '';
+  const namespace = pod.metadata?.namespace ?? '';
+  return eventually(`pod ${name} to wait ContainerCreating`, async () => {
+    const read = await admin.core.readNamespacedPod({ name, namespace });
+    const waiting = read.status?.containerStatuses?.[0]?.state?.waiting;
+    return waiting?.reason === 'ContainerCreating' ? read : undefined;
   });
 }
 
@@ -146,24 +199,122 @@ describe('local pod runner', () => {
     expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.reason).toBe('DeadlineExceeded');
   });
 
-  it('reports a Pod whose Secret lacks a key as waiting, with the kubelet reason', async () => {
+  it('leaves a Pod whose Secret is missing Pending in ContainerCreating with the kubelet’s FailedMount Event, and starts it once the Secret exists', async () => {
+    const namespace = await createNamespace(admin.core, 'runner');
+    await admin.batch.createNamespacedJob({
+      namespace,
+      body: shellJob(
+        'late-secret',
+        ['cat "$1" > "$2"', 'sh', '/etc/creds/key', '/dev/termination-log'],
+        {
+          secret: 'creds',
+        },
+      ),
+    });
+    const pod = await podOf(namespace, 'late-secret');
+
+    const event = await failedMount(pod, 2);
+    const waiting = await creating(pod);
+
+    expect(waiting.status?.phase).toBe('Pending');
+    expect(event).toMatchObject({
+      type: 'Warning',
+      message: 'MountVolume.SetUp failed for volume "creds" : secret "creds" not found',
+      source: { component: 'kubelet', host: 'awscheck-local-node' },
+      involvedObject: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        name: pod.metadata?.name,
+        namespace,
+        uid: pod.metadata?.uid,
+      },
+    });
+    await admin.core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'creds' }, stringData: { key: 'late' } },
+    });
+    const done = await finishedPod(namespace, 'late-secret');
+    expect(done.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 0,
+      message: 'late',
+    });
+    expect(await jobCondition(namespace, 'late-secret')).toBe('Complete');
+  });
+
+  it('reports a Secret that lacks a key named in items as FailedMount, and starts the Pod once the key is there', async () => {
     const namespace = await createNamespace(admin.core, 'runner');
     await admin.core.createNamespacedSecret({
       namespace,
       body: { metadata: { name: 'creds' }, stringData: { other: 'x' } },
     });
-    const job = shellJob('bad-mount', ['true'], { secret: 'creds' });
-    const volume = job.spec?.template.spec?.volumes?.[0];
-    if (volume?.secret) volume.secret.items = [{ key: 'missing', path: 'key' }];
-    await admin.batch.createNamespacedJob({ namespace, body: job });
+    await admin.batch.createNamespacedJob({
+      namespace,
+      body: shellJob(
+        'bad-mount',
+        ['cat "$1" > "$2"', 'sh', '/etc/creds/key', '/dev/termination-log'],
+        {
+          secret: 'creds',
+          items: [{ key: 'missing', path: 'key' }],
+        },
+      ),
+    });
+    const pod = await podOf(namespace, 'bad-mount');
 
-    const waiting = await eventually('the pod to report its setup error', async () => {
-      const pods = await admin.core.listNamespacedPod({ namespace });
-      return pods.items[0]?.status?.containerStatuses?.[0]?.state?.waiting;
+    const event = await failedMount(pod);
+    const waiting = await creating(pod);
+
+    expect(waiting.status?.phase).toBe('Pending');
+    expect(event.message).toBe(
+      'MountVolume.SetUp failed for volume "creds" : references non-existent secret key: missing',
+    );
+    await admin.core.patchNamespacedSecret(
+      { name: 'creds', namespace, body: { stringData: { missing: 'found' } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const done = await finishedPod(namespace, 'bad-mount');
+    expect(done.status?.containerStatuses?.[0]?.state?.terminated?.message).toBe('found');
+  });
+
+  it('fails a Pod still waiting for its Secret at its activeDeadlineSeconds, its container status unknown', async () => {
+    const namespace = await createNamespace(admin.core, 'runner');
+    await admin.batch.createNamespacedJob({
+      namespace,
+      body: shellJob('never-mounted', ['true'], { secret: 'absent', deadline: 2 }),
     });
 
-    expect(waiting.reason).toBe('CreateContainerConfigError');
-    expect(waiting.message).toContain('no key missing');
+    const pod = await finishedPod(namespace, 'never-mounted');
+
+    expect(pod.status).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded' });
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 137,
+      reason: 'ContainerStatusUnknown',
+    });
+    expect((await failedMount(pod)).message).toMatch(/secret "absent" not found/);
+  });
+
+  it('refuses runAsNonRoot with runAsUser 0 as the kubelet does, and runs it as the image’s non-root user', async () => {
+    const namespace = await createNamespace(admin.core, 'runner');
+    await admin.batch.createNamespacedJob({
+      namespace,
+      body: shellJob('as-root', ['true'], {
+        securityContext: { runAsNonRoot: true, runAsUser: 0 },
+      }),
+    });
+    await admin.batch.createNamespacedJob({
+      namespace,
+      body: shellJob('as-image-user', ['true'], { securityContext: { runAsNonRoot: true } }),
+    });
+
+    const refused = await eventually('as-root to wait with its config error', async () => {
+      const pod = await podOf(namespace, 'as-root');
+      return pod.status?.containerStatuses?.[0]?.state?.waiting;
+    });
+
+    expect(refused.reason).toBe('CreateContainerConfigError');
+    expect(refused.message).toMatch(
+      /^container's runAsUser breaks non-root policy \(pod: "as-root-/,
+    );
+    expect(await jobCondition(namespace, 'as-image-user')).toBe('Complete');
   });
 
   it('kills a Pod over its memory limit and reports OOMKilled, exit code 137, as a kubelet does', async () => {
