@@ -16,7 +16,7 @@ import {
   installManifests,
   installYaml,
   operatorConfig,
-  versionOf,
+  VERSION,
 } from './install.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -207,11 +207,23 @@ describe('installManifests', () => {
     });
   });
 
-  it('labels the version with the image’s tag, the package’s version', async () => {
+  it.each([
+    ['a tag', 'registry.example/awscheck:1.2.3'],
+    ['a digest', `registry.example/awscheck@sha256:${'ab12'.repeat(16)}`],
+  ])('labels the version with the package’s version, for an image by %s', async (_, image) => {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as Json;
+    const objects = installManifests({ namespace: 'ops', image });
+    const deployment = find(objects, 'Deployment', 'awscheck-operator') as {
+      metadata: { labels: Json };
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    };
 
-    expect(versionOf(DEFAULT_OPTIONS.image)).toBe(pkg.version);
-    expect(() => versionOf('registry.example:5000/awscheck')).toThrow('has no tag');
+    expect(VERSION).toBe(pkg.version);
+    expect(deployment.metadata.labels['app.kubernetes.io/version']).toBe(pkg.version);
+    expect(deployment.spec.template.spec.containers[0]?.image).toBe(image);
+    expect(find(objects, 'ConfigMap', 'awscheck-checker-pods').data).toMatchObject({
+      checkerImage: image,
+    });
   });
 });
 

@@ -13,6 +13,7 @@ import type {
   V1Service,
   V1TopologySpreadConstraint,
 } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
 import { ApiObject, App, Chart, type ApiObjectMetadata } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
@@ -52,12 +53,15 @@ export const DEFAULT_OPTIONS: InstallOptions = {
   image: DEFAULT_INSTALL.checkerImage,
 };
 
-/** versionOf is the image's tag, which is the package's version. */
-export function versionOf(image: string): string {
-  const tag = /:([^:/]+)$/.exec(image)?.[1];
-  if (tag === undefined) throw new Error(`image ${image} has no tag: name a version, e.g. :0.1.0`);
-  return tag;
-}
+/**
+ * VERSION is the package's version, which `app.kubernetes.io/version` carries as the chart's
+ * appVersion does: whatever the image is named by, a tag or a digest (no valid label).
+ */
+export const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 /** HTTP_PORT_NAME names the container port of /healthz, /readyz and /metrics. */
 const HTTP_PORT_NAME = 'http';
@@ -73,7 +77,7 @@ function commonLabels(options: InstallOptions): Record<string, string> {
   return {
     'app.kubernetes.io/part-of': 'awscheck-operator',
     'app.kubernetes.io/instance': INSTANCE,
-    'app.kubernetes.io/version': versionOf(options.image),
+    'app.kubernetes.io/version': VERSION,
   };
 }
 

@@ -20,6 +20,11 @@ import {
   type RenderedObject,
 } from '../test/support/helm.ts';
 import { repoPath } from '../test/env/paths.ts';
+import { DEFAULT_REPOSITORY } from './values.ts';
+
+const PACKAGE_VERSION = (
+  JSON.parse(await readFile(repoPath('package.json'), 'utf8')) as { version: string }
+).version;
 
 const NAMESPACE = 'awscheck-system';
 
@@ -195,6 +200,41 @@ describe('helm template', () => {
     });
   });
 
+  it.each([
+    ['the appVersion tag', {}, `${DEFAULT_REPOSITORY}:${PACKAGE_VERSION}`],
+    ['a tag', { 'image.tag': '1.2.3' }, `${DEFAULT_REPOSITORY}:1.2.3`],
+    [
+      'a digest',
+      { 'image.tag': '1.2.3', 'image.digest': DIGEST },
+      `${DEFAULT_REPOSITORY}@${DIGEST}`,
+    ],
+  ])(
+    'runs the operator, its checker pods and the fence on one image, named by %s',
+    async (_, set, image) => {
+      const { objects } = await renderChart({ namespace: NAMESPACE, set });
+
+      expect(imagesOf(objects)).toEqual({ operator: image, checker: image, fence: image });
+    },
+  );
+
+  it('pins a checker image of its own by its own digest, not the operator’s', async () => {
+    const { objects } = await renderChart({
+      namespace: NAMESPACE,
+      set: {
+        'image.digest': DIGEST,
+        'checker.image.repository': 'registry.example/checker',
+        'checker.image.digest': OTHER_DIGEST,
+      },
+    });
+
+    const checker = `registry.example/checker@${OTHER_DIGEST}`;
+    expect(imagesOf(objects)).toEqual({
+      operator: `${DEFAULT_REPOSITORY}@${DIGEST}`,
+      checker,
+      fence: checker,
+    });
+  });
+
   it('passes the portal its secrets only by reference to an existing Secret', () => {
     const portal = find(allOn, 'Deployment', 'awscheck-portal') as unknown as Workload;
     const env = portal.spec.template.spec.containers[0]?.env ?? [];
@@ -209,6 +249,21 @@ describe('helm template', () => {
     expect(allOn.map(({ object }) => object.kind)).not.toContain('Secret');
   });
 });
+
+const DIGEST = `sha256:${'ab12'.repeat(16)}`;
+const OTHER_DIGEST = `sha256:${'cd34'.repeat(16)}`;
+
+/** imagesOf are the operator's image, the checker image it is given and the one its fence admits. */
+function imagesOf(objects: readonly RenderedObject[]): Record<string, string | undefined> {
+  const deployment = find(objects, 'Deployment', 'awscheck-operator') as unknown as Workload;
+  const [container] = deployment.spec.template.spec.containers;
+  const fence = find(objects, 'ConfigMap', 'awscheck-checker-pods').data as Record<string, string>;
+  return {
+    operator: container?.image,
+    checker: container?.env?.find(({ name }) => name === 'AWSCHECK_CHECKER_IMAGE')?.value,
+    fence: fence.checkerImage,
+  };
+}
 
 describe('values.schema.json and the templates’ checks', () => {
   it.each([
@@ -307,6 +362,7 @@ describe('values.schema.json and the templates’ checks', () => {
       ],
       'maxSurge and maxUnavailable cannot both be 0',
     ],
+    ['a digest that is none', ['--set', 'image.digest=sha256:abc'], "at '/image/digest'"],
   ])('refuses %s, saying which value and why', async (_, args, message) => {
     const stderr = await helmRefusal([...templateArgs({ namespace: NAMESPACE }), ...args]);
 
@@ -316,6 +372,7 @@ describe('values.schema.json and the templates’ checks', () => {
 
 interface Container {
   readonly name: string;
+  readonly image?: string;
   readonly env?: readonly {
     readonly name: string;
     readonly value?: string;

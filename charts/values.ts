@@ -33,6 +33,12 @@ const stringMap = z.record(z.string(), z.string());
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 const pullPolicy = z.enum(['Always', 'IfNotPresent', 'Never']);
 const kubeObject = z.looseObject({});
+const digest = z
+  .union([
+    z.literal(''),
+    z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be sha256:<64 hex digits>'),
+  ])
+  .default('');
 const url = z.union([z.literal(''), z.url({ protocol: /^https?$/ })]);
 
 /** env names the environment variable a value sets, in its description. */
@@ -62,6 +68,9 @@ const Image = z
   .strictObject({
     repository: z.string().min(1).default(DEFAULT_REPOSITORY).describe('Image repository'),
     tag: z.string().default('').describe('Image tag; empty: the chart’s appVersion'),
+    digest: digest.describe(
+      'Image digest (sha256:…); set: the image is pinned by it, the tag unused',
+    ),
     pullPolicy: pullPolicy.default('IfNotPresent').describe('Pull policy of the operator’s pods'),
   })
   .prefault({})
@@ -217,6 +226,9 @@ const Checker = z
           .default('')
           .describe('Checker image repository; empty: image.repository'),
         tag: z.string().default('').describe('Checker image tag; empty: image.tag or appVersion'),
+        digest: digest.describe(
+          'Checker image digest (sha256:…); empty: image.digest, unless a checker repository or tag is set',
+        ),
         pullPolicy: pullPolicy
           .default(OPERATOR_DEFAULTS.imagePullPolicy)
           .describe(env('AWSCHECK_IMAGE_PULL_POLICY', 'Pull policy of checker pods')),

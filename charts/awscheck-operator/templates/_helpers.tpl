@@ -26,16 +26,32 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- .Values.serviceAccount.name -}}
 {{- end -}}
 
-{{/* The image the operator and the portal run. */}}
+{{/* The image the operator and the portal run: by digest when one is set, else by tag. */}}
 {{- define "awscheck-operator.image" -}}
-{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- $image := .Values.image -}}
+{{- if $image.digest -}}
+{{- printf "%s@%s" $image.repository $image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $image.repository ($image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
 {{- end -}}
 
-{{/* The image checker pods run: by default the operator's own. The fence admits only this. */}}
+{{/*
+The image checker pods run: by default the operator's own, digest included. A checker
+repository or tag of its own takes no digest but checker.image.digest. The fence admits only this.
+*/}}
 {{- define "awscheck-operator.checkerImage" -}}
-{{- $repository := .Values.checker.image.repository | default .Values.image.repository -}}
-{{- $tag := .Values.checker.image.tag | default .Values.image.tag | default .Chart.AppVersion -}}
-{{- printf "%s:%s" $repository $tag -}}
+{{- $checker := .Values.checker.image -}}
+{{- $repository := $checker.repository | default .Values.image.repository -}}
+{{- $digest := $checker.digest -}}
+{{- if and (not $digest) (not $checker.repository) (not $checker.tag) -}}
+{{- $digest = .Values.image.digest -}}
+{{- end -}}
+{{- if $digest -}}
+{{- printf "%s@%s" $repository $digest -}}
+{{- else -}}
+{{- printf "%s:%s" $repository ($checker.tag | default .Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
 {{- end -}}
 
 {{/* The restricted container security context (Pod Security Standards "restricted"). */}}
