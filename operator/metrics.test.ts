@@ -24,6 +24,10 @@ function check(status: AwsCheck['status'], schedule = '@daily'): AwsCheck {
   };
 }
 
+function ready(status: 'True' | 'False', reason: string): Condition {
+  return { type: 'Ready', status, reason, message: '', lastTransitionTime: CREATED };
+}
+
 function lastRun(regions: { name: string; resources: number; unhealthy: number }[]): object {
   return {
     jobName: 'vms-1',
@@ -82,7 +86,7 @@ describe('Metrics', () => {
     ]);
   });
 
-  it('publishes the schedule interval only while the check is scheduled, and when it was created', async () => {
+  it('publishes the schedule interval while the check is meant to run, and when it was created', async () => {
     const metrics = new Metrics();
     const scheduled = { nextScheduleTime: '2024-05-02T00:00:00Z' };
     metrics.observeCheck(check(scheduled, '0 9 * * 1-5'));
@@ -97,7 +101,26 @@ describe('Metrics', () => {
       'awscheck_check_schedule_interval_seconds{} 259200',
     ]);
 
-    metrics.observeCheck(check({}, '0 9 * * 1-5'));
+    const suspended = check(scheduled, '0 9 * * 1-5');
+    suspended.spec = { ...suspended.spec, suspend: true };
+    metrics.observeCheck(suspended);
+    expect(await series(metrics, 'awscheck_check_schedule_interval_seconds')).toEqual([]);
+  });
+
+  it('keeps the interval of a check that cannot be scheduled, so it goes stale', async () => {
+    const metrics = new Metrics();
+    const stalled = {
+      conditions: [
+        ready('False', 'InvalidConfiguration'),
+        { ...ready('True', 'InvalidConfiguration'), type: 'Stalled' },
+      ],
+    };
+    metrics.observeCheck(check(stalled, '@hourly'));
+    expect(await series(metrics, 'awscheck_check_schedule_interval_seconds')).toEqual([
+      'awscheck_check_schedule_interval_seconds{} 3600',
+    ]);
+
+    metrics.observeCheck(check({ conditions: [ready('False', 'SubscriptionInactive')] }));
     expect(await series(metrics, 'awscheck_check_schedule_interval_seconds')).toEqual([]);
   });
 

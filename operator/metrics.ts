@@ -84,7 +84,7 @@ export class Metrics {
   );
   readonly checkInterval = this.#gauge(
     'awscheck_check_schedule_interval_seconds',
-    'The longest time the schedule leaves between two runs, while the check is scheduled (not suspended, set up); a check is stale after twice this without a success.',
+    'The longest time the schedule leaves between two runs, while the check is meant to run (not suspended, subscription active, whether or not its setup succeeded); a check is stale after twice this without a success.',
   );
   readonly checkRegionResources = new Gauge({
     name: 'awscheck_check_region_resources',
@@ -181,15 +181,13 @@ export class Metrics {
     this.#setRun(labels, lastRun);
   }
 
-  // setSchedule: the interval exists only while the check is scheduled (the status names
-  // its next run), so a suspended or refused check is never stale.
+  // setSchedule: the interval exists while the check is meant to run (not suspended, its
+  // subscription active), so a check whose setup fails or is refused goes stale and alerts,
+  // while one its tenant paused or stopped paying for never does.
   #setSchedule(labels: CheckLabels, check: AwsCheck): void {
     const created = timestampOf(check.metadata['creationTimestamp']);
     if (created !== undefined) this.checkCreated.set(labels, created);
-    const interval =
-      check.status?.nextScheduleTime === undefined
-        ? undefined
-        : scheduleIntervalSeconds(check.spec.schedule);
+    const interval = meantToRun(check) ? scheduleIntervalSeconds(check.spec.schedule) : undefined;
     if (interval === undefined) this.checkInterval.remove(labels);
     else this.checkInterval.set(labels, interval);
   }
@@ -302,6 +300,12 @@ export class Metrics {
     this.#credentialReasons.delete(key);
     this.credentialReady.remove({ namespace, name, reason });
   }
+}
+
+// meantToRun: the tenant wants the check to run and pays for it.
+function meantToRun(check: AwsCheck): boolean {
+  const ready = check.status?.conditions?.find((condition) => condition.type === 'Ready');
+  return !check.spec.suspend && ready?.reason !== 'SubscriptionInactive';
 }
 
 // timestampOf reads a time in seconds: objects from a watch carry times as text, from a
