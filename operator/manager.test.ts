@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ControllerContext } from './controller/context.ts';
 import { createLogger } from './log.ts';
-import { work, type Controller, type Reconcile } from './manager.ts';
+import { publishQueueDepth, work, type Controller, type Reconcile } from './manager.ts';
 import { Metrics } from './metrics.ts';
 import { manualClock } from './runtime/testing.ts';
 import { WorkQueue } from './runtime/workqueue.ts';
@@ -108,5 +108,27 @@ describe('work', () => {
 
     queue.shutDown();
     await worker;
+  });
+});
+
+describe('publishQueueDepth', () => {
+  it('reports the keys waiting while leading, and 0 while standing by with a filled queue', async () => {
+    const metrics = new Metrics();
+    const queue = new WorkQueue(
+      { baseMs: 100, maxMs: 1_000, ratePerSecond: 100, burst: 100 },
+      manualClock().clock,
+    );
+    queue.add('team/a');
+    queue.add('team/b');
+    const depth = async (): Promise<string | undefined> =>
+      (await metrics.registry.metrics())
+        .split('\n')
+        .find((line) => line.startsWith('awscheck_workqueue_depth{kind="AwsCheck"}'));
+
+    publishQueueDepth(metrics, [{ kind: 'AwsCheck', queue }], false);
+    expect(await depth()).toBe('awscheck_workqueue_depth{kind="AwsCheck"} 0');
+
+    publishQueueDepth(metrics, [{ kind: 'AwsCheck', queue }], true);
+    expect(await depth()).toBe('awscheck_workqueue_depth{kind="AwsCheck"} 2');
   });
 });

@@ -132,9 +132,7 @@ export function startManager(input: ManagerInput): Manager {
   });
   metrics.leader.set(0);
   const depth = setInterval(() => {
-    metrics.queueDepth.set({ kind: 'AwsCheck' }, checks.queue.depth);
-    metrics.queueDepth.set({ kind: 'AwsCredentialRef' }, credentials.queue.depth);
-    metrics.queueDepth.set({ kind: 'RunQueue' }, runs.queue.depth);
+    publishQueueDepth(metrics, [checks, credentials, runs], elector.isLeader);
   }, 1_000);
   depth.unref();
   const work = leaderWork({ context, synced: started.synced, checks, credentials, runs });
@@ -163,6 +161,20 @@ export function startManager(input: ManagerInput): Manager {
       return ended;
     },
   };
+}
+
+/**
+ * publishQueueDepth sets each queue's depth gauge: the keys waiting for a worker while this
+ * replica leads, 0 while it stands by. A standby's queues fill from its caches' events but
+ * no worker takes them, so their depth would read as a permanent backlog.
+ */
+export function publishQueueDepth(
+  metrics: Metrics,
+  controllers: readonly Pick<Controller, 'kind' | 'queue'>[],
+  leading: boolean,
+): void {
+  for (const { kind, queue } of controllers)
+    metrics.queueDepth.set({ kind }, leading ? queue.depth : 0);
 }
 
 /**
