@@ -73,18 +73,15 @@ const TMP_SIZE = '16Mi';
 const selectorLabels = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': INSTANCE };
 const operatorSelector = { ...selectorLabels, 'app.kubernetes.io/component': 'operator' };
 
-function commonLabels(options: InstallOptions): Record<string, string> {
-  return {
-    'app.kubernetes.io/part-of': 'awscheck-operator',
-    'app.kubernetes.io/instance': INSTANCE,
-    'app.kubernetes.io/version': VERSION,
-  };
-}
+/** commonLabels are on every object of the install. */
+const commonLabels: Readonly<Record<string, string>> = {
+  'app.kubernetes.io/part-of': 'awscheck-operator',
+  'app.kubernetes.io/instance': INSTANCE,
+  'app.kubernetes.io/version': VERSION,
+};
 
 /** operatorLabels are on every object of the operator component, its selector's among them. */
-function operatorLabels(options: InstallOptions): Record<string, string> {
-  return { ...commonLabels(options), ...operatorSelector };
-}
+const operatorLabels: Readonly<Record<string, string>> = { ...commonLabels, ...operatorSelector };
 
 /**
  * operatorConfig is the configuration the Deployment gives the operator: its defaults, with
@@ -193,7 +190,7 @@ function operatorPod(config: OperatorConfig): V1PodSpec {
 }
 
 function operatorDeployment(options: InstallOptions): V1Deployment {
-  const labels = operatorLabels(options);
+  const labels = operatorLabels;
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -235,7 +232,7 @@ function disruptionBudget(options: InstallOptions): V1PodDisruptionBudget {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
-    metadata: { name: NAME, namespace: options.namespace, labels: operatorLabels(options) },
+    metadata: { name: NAME, namespace: options.namespace, labels: operatorLabels },
     spec: {
       minAvailable: 1,
       // A crash-looping replica is never Ready: evicting it cannot cost availability, and
@@ -253,7 +250,7 @@ function metricsService(options: InstallOptions): V1Service {
     metadata: {
       name: `${NAME}-metrics`,
       namespace: options.namespace,
-      labels: operatorLabels(options),
+      labels: operatorLabels,
     },
     spec: {
       type: 'ClusterIP',
@@ -316,14 +313,14 @@ export class OperatorInstall extends Chart {
       metadata: {
         name: namespace,
         labels: {
-          ...commonLabels(options),
+          ...commonLabels,
           'pod-security.kubernetes.io/enforce': 'restricted',
         },
       },
     });
     for (const definition of KINDS) apiObject(this, crdOf(definition));
     new kplus.ServiceAccount(this, 'service-account', {
-      metadata: { name: NAME, namespace, labels: operatorLabels(options) },
+      metadata: { name: NAME, namespace, labels: operatorLabels },
     });
     for (const manifest of [
       ...rbacManifests(),
