@@ -1,5 +1,6 @@
 // The alert rules through Prometheus's own promtool: `check rules` on the generated file,
-// and `test rules` with a firing and a quiet case for every alert.
+// and `test rules` with a firing, a quiet and a pending (for−1m) case for every alert, and
+// cases at the thresholds.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,8 @@ interface AlertCase {
   readonly series: Readonly<Record<string, string>>;
   readonly at: string;
   readonly firing: readonly Labels[];
+  /** pending are the alerts expected pending then: active, their `for` not yet over. */
+  readonly pending?: readonly Labels[];
   /** value stands for `{{ $value ... }}` in the annotations, as Prometheus renders it. */
   readonly value?: string;
 }
@@ -29,6 +32,7 @@ interface AlertCase {
 const CHECK = 'namespace="team",name="vms",service="ec2",type="HealthCheck"';
 const CHECK_LABELS = { namespace: 'team', name: 'vms', service: 'ec2', type: 'HealthCheck' };
 const REF = 'namespace="team",name="ro"';
+const REF_LABELS = { namespace: 'team', name: 'ro' };
 
 const CASES: readonly AlertCase[] = [
   {
@@ -218,6 +222,101 @@ const CASES: readonly AlertCase[] = [
     at: '6m',
     firing: [],
   },
+  {
+    what: 'a check failed for 4 minutes: pending, not firing',
+    alert: 'AwsCheckFailing',
+    series: { [`awscheck_check_up{${CHECK}}`]: '0x10' },
+    at: '4m',
+    firing: [],
+    pending: [{ severity: 'warning', ...CHECK_LABELS }],
+  },
+  {
+    what: 'an hourly check without a success for 2h10m: pending, not firing',
+    alert: 'AwsCheckStale',
+    series: {
+      [`awscheck_check_last_success_timestamp_seconds{${CHECK}}`]: '0x200',
+      [`awscheck_check_schedule_interval_seconds{${CHECK}}`]: '3600x200',
+    },
+    at: '2h10m',
+    firing: [],
+    pending: [{ severity: 'warning', ...CHECK_LABELS }],
+  },
+  {
+    what: 'an hourly check last successful 1h50m ago (under twice its interval)',
+    alert: 'AwsCheckStale',
+    series: {
+      [`awscheck_check_last_success_timestamp_seconds{${CHECK}}`]: '0x200',
+      [`awscheck_check_schedule_interval_seconds{${CHECK}}`]: '3600x200',
+    },
+    at: '1h50m',
+    firing: [],
+    pending: [],
+  },
+  {
+    what: 'a credential ref failing authentication for 9 minutes: pending, not firing',
+    alert: 'AwsCheckCredentialsInvalid',
+    series: { [`awscheck_credential_ready{${REF},reason="AuthenticationFailed"}`]: '0x20' },
+    at: '9m',
+    firing: [],
+    pending: [{ severity: 'warning', ...REF_LABELS, reason: 'AuthenticationFailed' }],
+  },
+  {
+    what: 'no replica leading for 1 minute: pending, not firing',
+    alert: 'AwsCheckOperatorNoLeader',
+    series: { 'awscheck_leader{instance="a"}': '0x10' },
+    at: '1m',
+    firing: [],
+    pending: [{ severity: 'critical' }],
+  },
+  {
+    what: 'a third of the AwsCheck reconciles failing for 14 minutes: pending, not firing',
+    alert: 'AwsCheckReconcileErrors',
+    series: {
+      'awscheck_reconcile_total{kind="AwsCheck",result="error"}': '0+5x40',
+      'awscheck_reconcile_total{kind="AwsCheck",result="success"}': '0+10x40',
+    },
+    at: '15m',
+    firing: [],
+    pending: [{ severity: 'warning', kind: 'AwsCheck' }],
+  },
+  {
+    what: '8% of the AwsCheck reconciles failing (under 10%)',
+    alert: 'AwsCheckReconcileErrors',
+    series: {
+      'awscheck_reconcile_total{kind="AwsCheck",result="error"}': '0+8x40',
+      'awscheck_reconcile_total{kind="AwsCheck",result="success"}': '0+92x40',
+    },
+    at: '30m',
+    firing: [],
+    pending: [],
+  },
+  {
+    what: '12% of the AwsCheck reconciles failing (over 10%)',
+    alert: 'AwsCheckReconcileErrors',
+    series: {
+      'awscheck_reconcile_total{kind="AwsCheck",result="error"}': '0+12x40',
+      'awscheck_reconcile_total{kind="AwsCheck",result="success"}': '0+88x40',
+    },
+    at: '30m',
+    firing: [{ severity: 'warning', kind: 'AwsCheck' }],
+    value: '12%',
+  },
+  {
+    what: 'the plan catalog ConfigMap invalid for 4 minutes: pending, not firing',
+    alert: 'AwsCheckPlanCatalogInvalid',
+    series: { awscheck_plan_catalog_valid: '0x10' },
+    at: '4m',
+    firing: [],
+    pending: [{ severity: 'warning' }],
+  },
+  {
+    what: 'no plan catalog in force for 4 minutes: pending, not firing',
+    alert: 'AwsCheckPlanCatalogNotInForce',
+    series: { awscheck_plan_catalog_in_force: '0x10' },
+    at: '4m',
+    firing: [],
+    pending: [{ severity: 'critical' }],
+  },
 ];
 
 const RULES: readonly AlertRule[] = awscheckRules().groups.flatMap((group) => group.rules);
@@ -240,6 +339,12 @@ function annotationsOf(alert: string, labels: Labels, value: string | undefined)
   );
 }
 
+// seriesOf writes a series as promtool's exp_samples name it: `name{label="value",...}`.
+function seriesOf(name: string, labels: Labels): string {
+  const pairs = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  return `${name}{${pairs.join(',')}}`;
+}
+
 function promtoolTest(rulesFile: string, testCase: AlertCase): object {
   return {
     rule_files: [rulesFile],
@@ -252,6 +357,23 @@ function promtoolTest(rulesFile: string, testCase: AlertCase): object {
           series,
           values,
         })),
+        promql_expr_test:
+          testCase.pending === undefined
+            ? []
+            : [
+                {
+                  expr: `ALERTS{alertname="${testCase.alert}",alertstate="pending"}`,
+                  eval_time: testCase.at,
+                  exp_samples: testCase.pending.map((labels) => ({
+                    labels: seriesOf('ALERTS', {
+                      alertname: testCase.alert,
+                      alertstate: 'pending',
+                      ...labels,
+                    }),
+                    value: 1,
+                  })),
+                },
+              ],
         alert_rule_test: [
           {
             eval_time: testCase.at,
@@ -303,7 +425,7 @@ describe('alert rules', () => {
     );
   });
 
-  it('have a firing and a quiet case for every alert, each with severity and annotations', () => {
+  it('have a firing, a quiet and a pending case for every alert, each with severity and annotations', () => {
     for (const rule of RULES) {
       const cases = CASES.filter((testCase) => testCase.alert === rule.alert);
       expect(
@@ -313,6 +435,10 @@ describe('alert rules', () => {
       expect(
         cases.some((c) => c.firing.length === 0),
         `${rule.alert} stays quiet`,
+      ).toBe(true);
+      expect(
+        cases.some((c) => c.firing.length === 0 && (c.pending?.length ?? 0) > 0),
+        `${rule.alert} is pending, not firing, before its \`for\` is over`,
       ).toBe(true);
       expect(Object.keys(rule.annotations).sort()).toEqual(['description', 'runbook', 'summary']);
     }
