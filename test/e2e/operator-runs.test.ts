@@ -355,11 +355,18 @@ describe('recorded runs do not pile up (item 8)', () => {
 
 describe('a run that never starts is recorded at its deadline (item 2)', () => {
   it(
-    'records a run whose Secret is missing as failed once its Job ends',
+    'reports a Secret the node cannot mount while blocked, and records the run with it at its deadline',
     { timeout: 120_000 },
     async () => {
       const namespace = await createTenant(admin, objects, { prefix: 'runs', keys: null });
       await objects.create('awschecks', namespace, check('nosecret'));
+      const failedMount =
+        /FailedMount: MountVolume\.SetUp failed for volume "[^"]+" : secret "aws-keys" not found/;
+      const blocked = await checkWhen(namespace, 'nosecret', 'Ready RunNotStarting', (c) => {
+        return conditionOf(c, 'Ready')?.reason === 'RunNotStarting';
+      });
+      expect(conditionOf(blocked, 'Ready')?.message).toMatch(failedMount);
+      expect(conditionOf(blocked, 'Reconciling')?.status).toBe('True');
       const ended = await eventually(
         'the run to end at its deadline',
         async () => {
@@ -370,9 +377,10 @@ describe('a run that never starts is recorded at its deadline (item 2)', () => {
       );
       expect(ended.status?.lastRun).toMatchObject({
         outcome: 'Failed',
-        reason: 'DeadlineExceeded',
+        reason: 'InvalidConfiguration',
       });
-      expect(ended.status?.lastRun?.message).toMatch(/deadline of 40 s/);
+      expect(ended.status?.lastRun?.message).toMatch(failedMount);
+      expect(ended.status?.lastRun?.message).toMatch(/deadline of 40 s$/);
       expect(conditionOf(ended, 'Healthy')?.status).toBe('False');
     },
   );

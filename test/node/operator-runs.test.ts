@@ -186,7 +186,7 @@ describe('failures as the kubelet reports them', () => {
   });
 
   it(
-    'shows the kubelet’s FailedMount for a missing Secret, and records the run at its deadline',
+    'reports the kubelet’s FailedMount for a missing Secret in Ready, and in the run at its deadline',
     { timeout: 180_000 },
     async () => {
       const namespace = await createNodeTenant(env, admin, objects, { keys: null });
@@ -202,17 +202,33 @@ describe('failures as the kubelet reports them', () => {
         'FailedMount',
       );
       expect(mount).toMatch(/secret "aws-keys" not found/);
+      const blocked = await checkWhen(namespace, 'nosecret', 'Ready RunNotStarting', (c) => {
+        return conditionOf(c, 'Ready')?.reason === 'RunNotStarting';
+      });
+      expect(conditionOf(blocked, 'Ready')?.status).toBe('False');
+      expect(conditionOf(blocked, 'Ready')?.message).toMatch(
+        /the checker could not start: FailedMount: MountVolume\.SetUp failed for volume "[^"]+" : secret "aws-keys" not found/,
+      );
+      expect(conditionOf(blocked, 'Reconciling')).toMatchObject({
+        status: 'True',
+        reason: 'RunNotStarting',
+      });
+      expect(conditionOf(blocked, 'Stalled')).toBeUndefined();
       const ended = await checkWhen(namespace, 'nosecret', 'the run to end', {
         test: recorded,
         timeoutMs: 150_000,
       });
       expect(ended.status?.lastRun).toMatchObject({
         outcome: 'Failed',
-        reason: 'DeadlineExceeded',
+        reason: 'InvalidConfiguration',
       });
-      // The kubelet's reason is in the pod's Events only: the run's message names the deadline.
-      expect(ended.status?.lastRun?.message).toMatch(/deadline of 40 s/);
-      expect(conditionOf(ended, 'Healthy')?.status).toBe('False');
+      expect(ended.status?.lastRun?.message).toMatch(
+        /FailedMount: MountVolume\.SetUp failed for volume "[^"]+" : secret "aws-keys" not found; the run was stopped at its deadline of 40 s$/,
+      );
+      expect(conditionOf(ended, 'Healthy')).toMatchObject({
+        status: 'False',
+        reason: 'InvalidConfiguration',
+      });
     },
   );
 });

@@ -3,40 +3,22 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { TestEnvInfo } from '../env/environment.ts';
 import { AWS_ENDPOINT_ANNOTATION } from '../env/pod-runner/runner.ts';
-import { DEFAULT_TOKEN_AUDIENCE, installAdmission } from '../support/admission.ts';
 import { AWS_TEST_KEYS, type CustomObjects } from '../support/awscheck.ts';
 import type { KubeClients } from '../support/kube.ts';
-import {
-  installOperator,
-  OPERATOR_USER,
-  startOperator,
-  type RunningOperator,
-} from '../support/operator.ts';
+import { installOperator, startOperator, type RunningOperator } from '../support/operator.ts';
 import { createTenant } from '../support/tenant.ts';
 import { nodeLabels, nodeOf } from './pods.ts';
 
 /**
- * startNodeOperator installs an operator and starts one replica configured with the built
- * image (never pulled: the node has it imported). The admission fence admits only that
- * image, so its parameters are applied again with it before the operator starts.
+ * startNodeOperator installs an operator fenced to the built image and starts one replica
+ * configured with it (never pulled: the node has it imported).
  */
 export async function startNodeOperator(
   env: TestEnvInfo,
   extra: Readonly<Record<string, string>> = {},
 ): Promise<RunningOperator> {
   const { image } = nodeOf(env);
-  const setup = await installOperator(env);
-  await installAdmission(
-    env.kubeconfig,
-    {
-      namespace: setup.namespace,
-      operatorUsername: OPERATOR_USER,
-      checkerImage: image,
-      platformTokenAudience: DEFAULT_TOKEN_AUDIENCE,
-      bindingName: `${setup.namespace}-checker-pods`,
-    },
-    setup.kubeconfig,
-  );
+  const setup = await installOperator(env, image);
   return startOperator(env, setup, 'replica-a', {
     AWSCHECK_CHECKER_IMAGE: image,
     AWSCHECK_IMAGE_PULL_POLICY: 'Never',

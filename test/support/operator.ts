@@ -42,12 +42,16 @@ export interface OperatorSetup {
 /**
  * installOperator installs the CRDs and the generated RBAC, bound to a minted user, and
  * fences that user at admission (operator/admission.ts): its own parameters (the user, the
- * test checker image, the configuration's default platform token audience) and binding,
+ * checker image it runs, by default the test one, the configuration's default platform
+ * token audience) and binding,
  * enforced before it returns, so every operator under test runs inside the fence. The
  * plan catalog ConfigMap (operator/plans/catalog.yaml, as crds/plans ships it) is created
  * in the operator's namespace.
  */
-export async function installOperator(env: TestEnvInfo): Promise<OperatorSetup> {
+export async function installOperator(
+  env: TestEnvInfo,
+  checkerImage: string = TEST_CHECKER_IMAGE,
+): Promise<OperatorSetup> {
   await installCrds(env.kubeconfig);
   const admin = kubeClients(env.kubeconfig);
   const namespace = `awscheck-system-${randomBytes(3).toString('hex')}`;
@@ -108,7 +112,7 @@ export async function installOperator(env: TestEnvInfo): Promise<OperatorSetup> 
     {
       namespace,
       operatorUsername: OPERATOR_USER,
-      checkerImage: TEST_CHECKER_IMAGE,
+      checkerImage,
       platformTokenAudience: DEFAULT_TOKEN_AUDIENCE,
       bindingName: `${namespace}-checker-pods`,
     },
