@@ -157,8 +157,14 @@ describe('installManifests', () => {
       'kubernetes.io/hostname',
       'topology.kubernetes.io/zone',
     ]);
-    expect(container?.livenessProbe).toMatchObject({ httpGet: { path: '/healthz' } });
-    expect(container?.readinessProbe).toMatchObject({ httpGet: { path: '/readyz' } });
+    expect(container?.livenessProbe).toMatchObject({
+      httpGet: { path: '/healthz' },
+      timeoutSeconds: 3,
+    });
+    expect(container?.readinessProbe).toMatchObject({
+      httpGet: { path: '/readyz' },
+      timeoutSeconds: 3,
+    });
     expect(pod.securityContext).toMatchObject({
       runAsNonRoot: true,
       seccompProfile: { type: 'RuntimeDefault' },

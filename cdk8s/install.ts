@@ -67,6 +67,8 @@ export const VERSION = (
 const HTTP_PORT_NAME = 'http';
 /** RUN_AS is the Dockerfile's non-root user and group. */
 const RUN_AS = 65532;
+/** PROBE_TIMEOUT_SECONDS lets a loaded replica answer a probe; the kubelet's default is 1 s. */
+const PROBE_TIMEOUT_SECONDS = 3;
 /** TMP_SIZE bounds the writable /tmp of the read-only root filesystem. */
 const TMP_SIZE = '16Mi';
 
@@ -172,11 +174,13 @@ function operatorPod(config: OperatorConfig): V1PodSpec {
         livenessProbe: {
           httpGet: { path: '/healthz', port: HTTP_PORT_NAME },
           periodSeconds: 10,
+          timeoutSeconds: PROBE_TIMEOUT_SECONDS,
           failureThreshold: 3,
         },
         readinessProbe: {
           httpGet: { path: '/readyz', port: HTTP_PORT_NAME },
           periodSeconds: 5,
+          timeoutSeconds: PROBE_TIMEOUT_SECONDS,
           failureThreshold: 3,
         },
         resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },

@@ -129,8 +129,14 @@ describe('helm template', () => {
     const [container] = deployment.spec.template.spec.containers;
 
     expect(deployment.spec.replicas).toBe(2);
-    expect(container?.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
-    expect(container?.readinessProbe).toMatchObject({ httpGet: { path: '/readyz', port: 'http' } });
+    expect(container?.livenessProbe).toMatchObject({
+      httpGet: { path: '/healthz', port: 'http' },
+      timeoutSeconds: 3,
+    });
+    expect(container?.readinessProbe).toMatchObject({
+      httpGet: { path: '/readyz', port: 'http' },
+      timeoutSeconds: 3,
+    });
     expect(container?.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(find(defaults, 'PodDisruptionBudget', 'awscheck-operator')).toMatchObject({
       spec: {
@@ -363,6 +369,16 @@ describe('values.schema.json and the templates’ checks', () => {
       'maxSurge and maxUnavailable cannot both be 0',
     ],
     ['a digest that is none', ['--set', 'image.digest=sha256:abc'], "at '/image/digest'"],
+    [
+      'a scrape interval that is no duration',
+      ['--set', 'monitoring.serviceMonitor.interval=30 seconds'],
+      "at '/monitoring/serviceMonitor/interval': '30 seconds' does not match pattern",
+    ],
+    [
+      'a scrape timeout that is no duration',
+      ['--set', 'monitoring.serviceMonitor.scrapeTimeout=10'],
+      "at '/monitoring/serviceMonitor/scrapeTimeout'",
+    ],
   ])('refuses %s, saying which value and why', async (_, args, message) => {
     const stderr = await helmRefusal([...templateArgs({ namespace: NAMESPACE }), ...args]);
 
@@ -436,6 +452,23 @@ describe('pod security', () => {
           capabilities: { drop: ['ALL'] },
           seccompProfile: { type: 'RuntimeDefault' },
         });
+      }
+    }
+  });
+});
+
+describe('probes', () => {
+  it('give every probe of both Deployments 3 s to answer, not the kubelet’s 1 s', () => {
+    const workloads = allOn.filter(({ object }) => object.kind === 'Deployment');
+
+    expect(workloads).toHaveLength(2);
+    for (const { object } of workloads) {
+      for (const container of (object as unknown as Workload).spec.template.spec.containers) {
+        const probes = [container.livenessProbe, container.readinessProbe];
+        expect(probes, object.metadata.name).toEqual([
+          expect.objectContaining({ timeoutSeconds: 3 }),
+          expect.objectContaining({ timeoutSeconds: 3 }),
+        ]);
       }
     }
   });

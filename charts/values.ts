@@ -39,6 +39,13 @@ const digest = z
     z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be sha256:<64 hex digits>'),
   ])
   .default('');
+// A Prometheus duration (30s, 1m30s), the pattern prometheus-operator's CRDs check.
+const duration = z
+  .string()
+  .regex(
+    /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/,
+    'must be a Prometheus duration such as 30s or 1m30s',
+  );
 const url = z.union([z.literal(''), z.url({ protocol: /^https?$/ })]);
 
 /** env names the environment variable a value sets, in its description. */
@@ -264,8 +271,8 @@ const Monitoring = z
           .boolean()
           .default(false)
           .describe('Create a ServiceMonitor (prometheus-operator)'),
-        interval: z.string().default('30s').describe('Scrape interval'),
-        scrapeTimeout: z.string().default('10s').describe('Scrape timeout'),
+        interval: duration.default('30s').describe('Scrape interval'),
+        scrapeTimeout: duration.default('10s').describe('Scrape timeout, at most the interval'),
         labels: stringMap.default({}).describe('Extra labels, e.g. what your Prometheus selects'),
       })
       .prefault({})
@@ -486,7 +493,9 @@ export const Values = z
     imagePullSecrets: z
       .array(z.strictObject({ name: z.string().min(1).describe('Secret name') }))
       .default([])
-      .describe('Pull secrets of the operator’s and portal’s pods'),
+      .describe(
+        'Pull secrets of the operator’s and portal’s pods only: checker pods run in tenants’ namespaces, where the nodes must pull the checker image without a secret (a public image or node credentials)',
+      ),
     serviceAccount: z
       .strictObject({
         name: name.default('awscheck-operator').describe('ServiceAccount the operator runs as'),
