@@ -304,7 +304,7 @@ function panelOf(spec: PanelSpec, id: number): StatPanel | TablePanel | Timeseri
   return panel;
 }
 
-// labelVariable lists a label's values of awscheck_check_up, all chosen by default.
+// labelVariable lists a label's values (a label_values query), all chosen by default.
 function labelVariable(name: string, label: string, query: string): QueryVariableBuilder {
   return new QueryVariableBuilder(name)
     .label(label)
@@ -319,10 +319,14 @@ function labelVariable(name: string, label: string, query: string): QueryVariabl
     .current({ text: 'All', value: '$__all' });
 }
 
-/** VARIABLE_QUERIES are the namespace and check variables' queries (Grafana's label_values). */
+/**
+ * VARIABLE_QUERIES are the namespace and check variables' queries (Grafana's label_values).
+ * They read the creation time, which every check has from its first reconcile, not
+ * awscheck_check_up, which a check has only while its latest run is for its current spec.
+ */
 export const VARIABLE_QUERIES = {
-  namespace: 'label_values(awscheck_check_up, namespace)',
-  check: 'label_values(awscheck_check_up{namespace=~"$namespace"}, name)',
+  namespace: 'label_values(awscheck_check_created_timestamp_seconds, namespace)',
+  check: 'label_values(awscheck_check_created_timestamp_seconds{namespace=~"$namespace"}, name)',
 } as const;
 
 /** awscheckDashboard is the dashboard, as Grafana's JSON model. */
