@@ -6,7 +6,7 @@ import { ARGO_HEALTH_SCRIPTS, type ArgoHealthScript } from './argocd.ts';
 import { FLUX_HEALTH_CHECKS, type HealthCheckExprs } from './flux.ts';
 import { ARGOCD_SNIPPET, FLUX_SNIPPET, healthFiles } from './generated.ts';
 import { HEALTH_CASES } from './testing/fixtures.ts';
-import { judgeWithFlux } from './testing/flux-evaluator.ts';
+import { evaluate, judgeWithFlux } from './testing/flux-evaluator.ts';
 import { runHealthScript } from './testing/lua-vm.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -58,13 +58,23 @@ describe('Flux healthCheckExprs (CEL)', () => {
     expect(judgeWithFlux(fluxExprs(object.kind), object)).toBe(flux);
   });
 
-  it('every expression is a bool on every sample with a status', () => {
-    for (const { object } of HEALTH_CASES.filter((c) => 'status' in c.object)) {
+  // Flux evaluates all three only until one is true; here each one runs on every sample,
+  // so an expression that errors or is no bool on any of them fails.
+  it.each(HEALTH_CASES.filter((c) => 'status' in c.object))(
+    'every expression is a bool on $name',
+    ({ object }) => {
       const exprs = fluxExprs(object.kind);
       for (const expression of [exprs.inProgress, exprs.failed, exprs.current]) {
-        expect(() => judgeWithFlux({ ...exprs, inProgress: expression }, object)).not.toThrow();
+        expect(typeof evaluate(expression, object), expression).toBe('boolean');
       }
-    }
+    },
+  );
+
+  it('evaluate throws where Flux cannot evaluate, and gives non-bools as they are', () => {
+    const object = { metadata: { generation: 1 }, status: {} };
+
+    expect(() => evaluate('status.conditions.exists(c, true)', object)).toThrow();
+    expect(evaluate('metadata.generation', object)).toBe(1n);
   });
 });
 

@@ -31,7 +31,7 @@ export function judgeWithFlux(exprs: HealthCheckExprs, object: object): FluxStat
   for (const [expression, verdict] of ordered) {
     let result: unknown;
     try {
-      result = environment.evaluate(expression, variables);
+      result = evaluate(expression, object);
     } catch {
       return 'Unknown';
     }
@@ -40,6 +40,14 @@ export function judgeWithFlux(exprs: HealthCheckExprs, object: object): FluxStat
     if (result) return verdict;
   }
   return 'InProgress';
+}
+
+/**
+ * evaluate is one expression's value on `object`, as Flux computes it; an expression that
+ * cannot be evaluated throws (judgeWithFlux turns that into Unknown, as Flux does).
+ */
+export function evaluate(expression: string, object: object): unknown {
+  return environment.evaluate(expression, asCelValue(object) as Record<string, unknown>);
 }
 
 // asCelValue turns JSON integers into CEL ints (bigint), as Go's unstructured objects hold them.
