@@ -57,6 +57,7 @@ describe('parseCommandLine', () => {
     [['run', 'web', '--timeout', '5m'], '--timeout bounds --wait: give --wait too'],
     [['run', 'web', '--wait', '--timeout', 'soon'], '--timeout "soon" is not a duration'],
     [['-A', 'run', 'web'], '-A applies to status only'],
+    [['status', 'web', '-A'], 'a resource cannot be retrieved by name across all namespaces'],
     [['status', '--bogus'], "Unknown option '--bogus'"],
     [['status', '-n'], "Option '-n, --namespace <value>' argument missing"],
   ])('refuses %j: %s', (argv, message) => {

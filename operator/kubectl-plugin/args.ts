@@ -111,6 +111,12 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
       `-A applies to status only: ${command.command} acts on one AwsCheck in one namespace`,
     );
   }
+  if (connection.allNamespaces && command.command === 'status' && command.name !== undefined) {
+    // As kubectl: a name is looked up in one namespace, -n (or the context's).
+    throw new UsageError(
+      'a resource cannot be retrieved by name across all namespaces: drop -A, or NAME and give -n',
+    );
+  }
   return { connection, command };
 }
 
