@@ -1,6 +1,7 @@
 // The connection, made as kubectl makes it: --kubeconfig or $KUBECONFIG or ~/.kube/config,
 // --context or the current one, -n or the context's namespace or "default".
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type CoreV1Api, type CustomObjectsApi } from '@kubernetes/client-node';
+import { makeClients } from '../kube.ts';
 import type { Connection } from './args.ts';
 import { PluginError } from './errors.ts';
 
@@ -10,6 +11,13 @@ export interface PluginClients {
   readonly core: CoreV1Api;
   readonly namespace: string;
 }
+
+/**
+ * REQUEST_TIMEOUT_MS bounds every request, so an apiserver that accepts a connection and
+ * never answers fails the command instead of hanging it (`run --wait` bounds its reads
+ * further, by the time its --timeout leaves).
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** connect loads the kubeconfig the flags name and makes the clients. */
 export function connect(connection: Connection): PluginClients {
@@ -21,9 +29,10 @@ export function connect(connection: Connection): PluginClients {
     );
   }
   const context = config.getContextObject(config.getCurrentContext());
+  const clients = makeClients(config, { requestTimeoutMs: REQUEST_TIMEOUT_MS });
   return {
-    objects: config.makeApiClient(CustomObjectsApi),
-    core: config.makeApiClient(CoreV1Api),
+    objects: clients.custom,
+    core: clients.core,
     namespace: connection.namespace ?? context?.namespace ?? 'default',
   };
 }

@@ -1,6 +1,13 @@
 // The plugin's commands: each gathers from the apiserver, judges with the pure parts
 // (run-wait.ts, table.ts) and prints. Clocks, sleeps and output are injected.
-import { setHeaderOptions, PatchStrategy, type V1Pod } from '@kubernetes/client-node';
+import {
+  setHeaderOptions,
+  PatchStrategy,
+  Observable,
+  type ConfigurationOptions,
+  type CoreV1Event,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import type { AwsCheck } from '../api/v1alpha1/awscheck.ts';
 import { GROUP, VERSION } from '../api/v1alpha1/common.ts';
 import { CHECKER_CONTAINER } from '../controller/checker-pod.ts';
@@ -8,7 +15,15 @@ import { runNowJobName } from '../controller/names.ts';
 import { JOB_NAME_LABEL, RUN_NOW_ANNOTATION } from '../labels.ts';
 import type { PluginClients } from './client.ts';
 import { explainApiError, PluginError } from './errors.ts';
-import { formatRun, judgeWait, runNowToken, type WaitState } from './run-wait.ts';
+import {
+  formatRun,
+  judgeWait,
+  refusalOf,
+  runNowToken,
+  runOutcomeOf,
+  type Request,
+  type WaitState,
+} from './run-wait.ts';
 import { statusTable } from './table.ts';
 
 /** Io is what commands print to and how they wait. */
@@ -16,7 +31,8 @@ export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly now: () => Date;
-  readonly sleep: (ms: number) => Promise<void>;
+  /** sleep resolves after `ms`, or as soon as `signal` aborts. */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** POLL_MS is how often `run --wait` reads the check. */
@@ -24,19 +40,36 @@ export const POLL_MS = 1_000;
 
 const PLURAL = 'awschecks';
 
-async function readCheck(clients: PluginClients, name: string): Promise<AwsCheck> {
+async function readCheck(
+  clients: PluginClients,
+  name: string,
+  signal?: AbortSignal,
+): Promise<AwsCheck> {
   const { namespace } = clients;
   try {
-    return (await clients.objects.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      namespace,
-      name,
-    })) as AwsCheck;
+    return (await clients.objects.getNamespacedCustomObject(
+      { group: GROUP, version: VERSION, plural: PLURAL, namespace, name },
+      signal === undefined ? undefined : abortedBy(signal),
+    )) as AwsCheck;
   } catch (error) {
     throw explainApiError(error, { resource: 'awscheck', name, namespace, verb: 'get' });
   }
+}
+
+// abortedBy: request options that cut the request when `signal` aborts.
+function abortedBy(signal: AbortSignal): ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: (context) => {
+          context.setSignal(signal);
+          return new Observable(Promise.resolve(context));
+        },
+        post: (response) => new Observable(Promise.resolve(response)),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  };
 }
 
 /** status prints the table of one namespace's checks (one check with NAME), or all with -A. */
@@ -79,7 +112,8 @@ async function listChecks(clients: PluginClients, allNamespaces: boolean): Promi
 
 /**
  * run asks the operator for a run now: a new awscheck.io/run-now token, from which the
- * operator makes exactly one Job (runNowJobName). With `wait` it follows the check until
+ * operator makes exactly one Job (runNowJobName). A check that cannot run (Stalled, no
+ * CronJob) is refused before anything is asked. With `wait` it follows the check until
  * that run is recorded and prints its result; a failed run exits 1.
  */
 export async function run(
@@ -89,12 +123,17 @@ export async function run(
 ): Promise<number> {
   const { name } = options;
   const check = await readCheck(clients, name);
+  const refusal = refusalOf(check);
+  if (refusal !== undefined) {
+    throw new PluginError(`awscheck/${name} cannot run, so no run was requested: ${refusal}`);
+  }
   const token = runNowToken(io.now());
   await annotate(clients, name, token);
   const jobName = runNowJobName(name, check.metadata.uid ?? '', token);
   io.err(`awscheck/${name}: run requested (${RUN_NOW_ANNOTATION}=${token}, Job ${jobName})\n`);
   if (!options.wait) return 0;
-  return follow(clients, io, { name, token, jobName, timeoutMs: options.timeoutMs });
+  const followed = { name, uid: check.metadata.uid ?? '', token, jobName };
+  return follow(clients, io, { ...followed, timeoutMs: options.timeoutMs });
 }
 
 async function annotate(clients: PluginClients, name: string, token: string): Promise<void> {
@@ -118,52 +157,134 @@ async function annotate(clients: PluginClients, name: string, token: string): Pr
 
 interface Followed {
   readonly name: string;
+  readonly uid: string;
   readonly token: string;
   readonly jobName: string;
   readonly timeoutMs: number;
 }
 
-// follow reads the check until the run is over, saying each new state once on stderr.
+/** TIMED_OUT is what a read bounded by the time left gives when the time is up. */
+const TIMED_OUT = Symbol('timed out');
+
+// follow reads the check until the run is over, saying each new state once on stderr. Every
+// read, and every wait between reads, ends when the timeout does.
 async function follow(clients: PluginClients, io: Io, followed: Followed): Promise<number> {
   const deadline = io.now().getTime() + followed.timeoutMs;
+  const left = (): number => deadline - io.now().getTime();
   let said = '';
+  let started = false;
   for (;;) {
-    const state = judgeWait(
-      await readCheck(clients, followed.name),
-      followed.token,
-      followed.jobName,
-    );
-    const ended = endOf(state, followed, io);
+    const check = await within(io, left(), (signal) => readCheck(clients, followed.name, signal));
+    if (check === TIMED_OUT) throw timedOut(clients, followed);
+    const state = judgeWait(check, { ...followed, started } satisfies Request);
+    started ||= state.state === 'Started';
+    const ended = await endOf(state, { clients, io, followed, left });
     if (ended !== undefined) return ended;
     const line = progressLine(state);
     if (line !== said) io.err(line);
     said = line;
-    if (io.now().getTime() >= deadline) {
-      throw new PluginError(
-        `timed out after ${String(followed.timeoutMs / 1000)}s waiting for run ${followed.jobName} of awscheck/${followed.name}; it goes on: kubectl awscheck status ${followed.name} -n ${clients.namespace}`,
-      );
-    }
-    await io.sleep(POLL_MS);
+    if (left() <= 0) throw timedOut(clients, followed);
+    await io.sleep(Math.min(POLL_MS, left()));
   }
 }
 
-function endOf(state: WaitState, followed: Followed, io: Io): number | undefined {
+// within runs `work` with a signal that aborts after `ms` (on io's clock) and gives
+// TIMED_OUT then, even if `work` never settles; the timer ends with the work.
+async function within<T>(
+  io: Io,
+  ms: number,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T | typeof TIMED_OUT> {
+  if (ms <= 0) return TIMED_OUT;
+  const stop = new AbortController();
+  const timer = io.sleep(ms, stop.signal).then((): typeof TIMED_OUT => {
+    stop.abort();
+    return TIMED_OUT;
+  });
+  try {
+    return await Promise.race([work(stop.signal), timer]);
+  } finally {
+    stop.abort();
+  }
+}
+
+function timedOut(clients: PluginClients, followed: Followed): PluginError {
+  return new PluginError(
+    `timed out after ${String(followed.timeoutMs / 1000)}s waiting for run ${followed.jobName} of awscheck/${followed.name}; it goes on: kubectl awscheck status ${followed.name} -n ${clients.namespace}`,
+  );
+}
+
+interface Following {
+  readonly clients: PluginClients;
+  readonly io: Io;
+  readonly followed: Followed;
+  readonly left: () => number;
+}
+
+async function endOf(state: WaitState, following: Following): Promise<number | undefined> {
+  const { followed, io } = following;
   switch (state.state) {
     case 'Finished':
       io.out(formatRun(followed.name, state.run));
       return state.run.outcome === 'Succeeded' ? 0 : 1;
     case 'Refused':
       throw new PluginError(`awscheck/${followed.name} cannot run: ${state.message}`);
-    case 'Superseded':
+    case 'Replaced':
       throw new PluginError(
-        `run ${followed.jobName} was recorded, but ${state.by} ended later and is the check's lastRun; its outcome is in the Events: kubectl get events --field-selector involvedObject.name=${followed.name}`,
+        `the run-now request ${followed.token} of awscheck/${followed.name} was replaced by another (${state.by ?? 'removed'}) before the operator read it, so run ${followed.jobName} will not start; the other request's run is in: kubectl awscheck status ${followed.name} -n ${following.clients.namespace}`,
       );
+    case 'Superseded':
+      return supersededOutcome(following, state.by);
     default:
       return undefined;
   }
 }
 
+// supersededOutcome: our run was recorded but a later one is lastRun; its outcome is in the
+// Event the operator records for it. Until that Event is there, the run is not over for us.
+async function supersededOutcome(
+  { clients, io, followed, left }: Following,
+  by: string,
+): Promise<number | undefined> {
+  const events = await within(io, left(), (signal) => runEvents(clients, followed, signal));
+  if (events === TIMED_OUT) throw timedOut(clients, followed);
+  const outcome = runOutcomeOf(events, followed.jobName);
+  if (outcome === undefined) return undefined;
+  const verdict = outcome.succeeded ? 'Succeeded' : `Failed (${outcome.reason})`;
+  io.out(
+    [
+      `awscheck/${followed.name} run ${followed.jobName}: ${verdict}`,
+      `  ${outcome.message}`,
+      `  (a run that ended later, ${by}, is the check's lastRun)`,
+      '',
+    ].join('\n'),
+  );
+  return outcome.succeeded ? 0 : 1;
+}
+
+async function runEvents(
+  clients: PluginClients,
+  followed: Followed,
+  signal: AbortSignal,
+): Promise<readonly CoreV1Event[]> {
+  const { namespace } = clients;
+  try {
+    const list = await clients.core.listNamespacedEvent(
+      {
+        namespace,
+        fieldSelector: `involvedObject.name=${followed.name},involvedObject.uid=${followed.uid}`,
+      },
+      abortedBy(signal),
+    );
+    return list.items;
+  } catch (error) {
+    throw explainApiError(error, { resource: 'events', namespace, verb: 'list' });
+  }
+}
+
 function progressLine(state: WaitState): string {
+  if (state.state === 'Superseded')
+    return 'recorded; waiting for the Event that says how it ended\n';
   if (state.state !== 'Requested' && state.state !== 'Started') return '';
   const what =
     state.state === 'Requested' ? 'waiting for the operator to start the run' : 'running';

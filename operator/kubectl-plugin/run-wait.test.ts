@@ -2,16 +2,21 @@ import { describe, expect, it } from 'vitest';
 import type { AwsCheck, AwsCheckStatus } from '../api/v1alpha1/awscheck.ts';
 import type { Condition } from '../api/v1alpha1/common.ts';
 import type { LastRun } from '../controller/run-outcome.ts';
-import { formatRun, judgeWait, runNowToken } from './run-wait.ts';
+import { formatRun, judgeWait, runNowToken, runOutcomeOf } from './run-wait.ts';
 
 const TOKEN = 'kubectl-20260302t120000z-0a0b0c0d';
 const JOB = 'web-now-1234abcd';
 
-function check(status: AwsCheckStatus | undefined): AwsCheck {
+function check(status: AwsCheckStatus | undefined, annotation = TOKEN): AwsCheck {
   return {
     apiVersion: 'awscheck.io/v1alpha1',
     kind: 'AwsCheck',
-    metadata: { namespace: 'team-a', name: 'web', generation: 1 },
+    metadata: {
+      namespace: 'team-a',
+      name: 'web',
+      generation: 1,
+      annotations: { 'awscheck.io/run-now': annotation },
+    },
     spec: {
       credentialRef: { name: 'prod' },
       service: 'ec2',
@@ -111,7 +116,52 @@ describe('judgeWait', () => {
       { state: 'Requested', note: undefined },
     ],
   ])('%s', (_, status, state) => {
-    expect(judgeWait(check(status), TOKEN, JOB)).toEqual(state);
+    expect(judgeWait(check(status), { token: TOKEN, jobName: JOB, started: false })).toEqual(state);
+  });
+
+  it.each<[string, AwsCheckStatus | undefined, boolean, ReturnType<typeof judgeWait>]>([
+    [
+      'another token overwrote ours unread',
+      { runNowToken: 'before', cronJobName: 'web' },
+      false,
+      { state: 'Replaced', by: 'other' },
+    ],
+    [
+      'the other token was already read: ours never was',
+      { runNowToken: 'other', cronJobName: 'web' },
+      false,
+      { state: 'Replaced', by: 'other' },
+    ],
+    [
+      'ours was seen started, then the other token was read: ours runs',
+      { runNowToken: 'other', cronJobName: 'web' },
+      true,
+      { state: 'Started', note: undefined },
+    ],
+  ])('%s', (_, status, started, state) => {
+    const request = { token: TOKEN, jobName: JOB, started };
+
+    expect(judgeWait(check(status, 'other'), request)).toEqual(state);
+  });
+});
+
+describe('runOutcomeOf', () => {
+  const events = [
+    { type: 'Normal', reason: 'RunSucceeded', message: 'web-28000000: 3 resources' },
+    { type: 'Warning', reason: 'PermissionDenied', message: `${JOB}: ec2 was denied` },
+  ];
+
+  it("reads the outcome of the run's own Event", () => {
+    expect(runOutcomeOf(events, JOB)).toEqual({
+      succeeded: false,
+      reason: 'PermissionDenied',
+      message: 'ec2 was denied',
+    });
+    expect(runOutcomeOf(events, 'web-28000000')).toMatchObject({ succeeded: true });
+  });
+
+  it('is undefined until that Event is recorded', () => {
+    expect(runOutcomeOf(events, 'web-now-ffffffff')).toBeUndefined();
   });
 });
 
