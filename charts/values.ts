@@ -5,7 +5,7 @@
 // operator/config.ts or portal/config.ts; the defaults are theirs.
 import { z } from 'zod';
 import { DEFAULT_INSTALL } from '../operator/admission.ts';
-import { loadConfig } from '../operator/config.ts';
+import { DEFAULT_PLATFORM_TOKEN_AUDIENCE, loadConfig } from '../operator/config.ts';
 
 /** OPERATOR_DEFAULTS are the operator's own defaults, read from its configuration. */
 const OPERATOR_DEFAULTS = loadConfig({ AWSCHECK_CHECKER_IMAGE: 'x', AWSCHECK_NAMESPACE: 'x' });
@@ -126,7 +126,7 @@ const PlatformIdentity = z
     tokenAudience: z
       .string()
       .min(1)
-      .default(OPERATOR_DEFAULTS.platformIdentity?.audience ?? 'awscheck.io/checker')
+      .default(DEFAULT_PLATFORM_TOKEN_AUDIENCE)
       .describe(
         env(
           'AWSCHECK_PLATFORM_TOKEN_AUDIENCE',

@@ -9,6 +9,12 @@ const period = seconds.max(7 * 24 * 3600);
 /** quantity is a Kubernetes resource quantity (100m, 1, 256Mi), refused at start if not one. */
 const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
 
+/**
+ * DEFAULT_PLATFORM_TOKEN_AUDIENCE is the audience of checker pods' projected token for the
+ * platform identity: one only checker pods receive, never listed in --api-audiences.
+ */
+export const DEFAULT_PLATFORM_TOKEN_AUDIENCE = 'awscheck.io/checker';
+
 const ConfigSchema = z.object({
   AWSCHECK_CHECKER_IMAGE: z.string().min(1).describe('Image the checker pods run'),
   AWSCHECK_IMAGE_PULL_POLICY: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
@@ -27,7 +33,7 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
     .optional(),
-  AWSCHECK_PLATFORM_TOKEN_AUDIENCE: z.string().min(1).default('awscheck.io/checker'),
+  AWSCHECK_PLATFORM_TOKEN_AUDIENCE: z.string().min(1).default(DEFAULT_PLATFORM_TOKEN_AUDIENCE),
   AWSCHECK_CHECKER_CPU: quantity.default('100m'),
   AWSCHECK_CHECKER_CPU_LIMIT: quantity.default('1'),
   AWSCHECK_CHECKER_MEMORY: quantity.default('256Mi'),
