@@ -76,20 +76,25 @@ export async function planBuild(root: string = repoPath()): Promise<BuildPlan> {
 
 /** ensureImage builds the image from the Dockerfile unless the cache holds this build context's. */
 export async function ensureImage(progress: Progress): Promise<BuiltImage> {
+  const cached = await planBuild();
+  if (existsSync(cached.archive)) return builtImage(cached);
+  requireTools(['buildah', 'debootstrap', 'runc']);
+  await ensureBase(progress);
+  // Building the base takes minutes: plan again, so only the copy itself can race an edit.
   const plan = await planBuild();
-  if (!existsSync(plan.archive)) {
-    requireTools(['buildah', 'debootstrap', 'runc']);
-    await ensureBase(progress);
-    await buildLocked(plan.dir, progress, `the image ${plan.ref}`, async (out) => {
-      const snapshot = await snapshotContext(plan, join(out, CONTEXT_DIR));
-      try {
-        await buildImage(snapshot, join(out, ARCHIVE_FILE), {});
-      } finally {
-        await rm(snapshot.root, { recursive: true, force: true });
-      }
-    });
-    await pruneImages(plan.dir);
-  }
+  await buildLocked(plan.dir, progress, `the image ${plan.ref}`, async (out) => {
+    const context = join(out, CONTEXT_DIR);
+    try {
+      await buildImage(await snapshotContext(plan, context), join(out, ARCHIVE_FILE), {});
+    } finally {
+      await rm(context, { recursive: true, force: true });
+    }
+  });
+  await pruneImages(plan.dir);
+  return builtImage(plan);
+}
+
+async function builtImage(plan: BuildPlan): Promise<BuiltImage> {
   return { ref: plan.ref, archive: plan.archive, sizeBytes: (await stat(plan.archive)).size };
 }
 
