@@ -144,6 +144,20 @@ describe('route', () => {
     ]);
   });
 
+  it('a deleted check’s series go although its last spec was invalid', async () => {
+    const r = routes();
+    const valid = {
+      ...check('broken', 'prod'),
+      metadata: { name: 'broken', namespace: 'team-a', generation: 1 },
+      spec: { credentialRef: { name: 'prod' }, service: 'sts', type: 'HealthCheck' },
+    };
+    r.metrics.observeCheck(valid as unknown as Parameters<Metrics['observeCheck']>[0]);
+    expect(await r.metrics.registry.metrics()).toContain('name="broken"');
+
+    route(r, 'checks', 'delete', { ...valid, spec: { service: 'no-such-service' } });
+    expect(await r.metrics.registry.metrics()).not.toContain('name="broken"');
+  });
+
   it('a deleted credential ref routes every ref of its namespace', async () => {
     const r = routes();
     route(r, 'credentials', 'delete', { metadata: { name: 'gone', namespace: 'team-a' } });

@@ -82,18 +82,24 @@ function ownerName(
 }
 
 // A check's run is evidence about its credentials, so its credential ref is looked at too.
-// A deleted check moves every younger check of its namespace up in the plan's count.
+// A deleted check moves every younger check of its namespace up in the plan's count, and
+// its series go by its name, whether or not its last spec was valid.
 function routeCheck(routes: Routes, event: InformerEvent, object: KubernetesObject): void {
   routes.checks.add(keyOf(object));
   if (event === 'delete') {
     for (const check of routes.caches.checks.list(object.metadata?.namespace ?? ''))
       routes.checks.add(keyOf(check));
+    forgetCheck(routes, object);
   }
   const parsed = readAwsCheck(object);
   if (!parsed.ok) return;
   const { namespace } = parsed.value.metadata;
   routes.credentials.add(`${namespace}/${parsed.value.spec.credentialRef.name}`);
-  if (event === 'delete') routes.metrics.forgetCheck(parsed.value);
+}
+
+function forgetCheck(routes: Routes, object: KubernetesObject): void {
+  const { namespace = '', name = '' } = object.metadata ?? {};
+  routes.metrics.forgetCheck({ metadata: { namespace, name } });
 }
 
 // A credential ref's readiness shows in the Ready of every check that uses it. A deleted
