@@ -89,17 +89,32 @@ function checkerPod(): { spec: V1PodSpec; container: V1Container } {
   return { spec, container: first };
 }
 
-/** asPod runs argv with the image's environment and working directory as the checker pod's user. */
+/**
+ * asPod runs argv with the image's environment and working directory as the checker pod's
+ * user, chosen as the kubelet chooses it: the container's securityContext, else the pod's,
+ * else the image's numeric User.
+ */
 function asPod(argv: readonly string[], readOnlyRoot = true): ContainerProcess {
-  const { spec } = checkerPod();
+  const { spec, container: checker } = checkerPod();
+  const fromImage = imageUser(config);
+  const runAs = (field: 'runAsUser' | 'runAsGroup'): number | undefined =>
+    checker.securityContext?.[field] ?? spec.securityContext?.[field];
   return {
     argv,
     env: config.Env ?? [],
     cwd: config.WorkingDir ?? '/',
-    uid: spec.securityContext?.runAsUser ?? 0,
-    gid: spec.securityContext?.runAsGroup ?? 0,
+    uid: runAs('runAsUser') ?? fromImage.uid,
+    gid: runAs('runAsGroup') ?? fromImage.gid,
     readOnlyRoot,
   };
+}
+
+/** imageUser reads the image config's `uid:gid`; a name would need the image's /etc/passwd. */
+function imageUser(imageConfig: ImageConfig): { uid: number; gid: number } {
+  const match = /^(\d+):(\d+)$/.exec(imageConfig.User ?? '');
+  if (match?.[1] === undefined || match[2] === undefined)
+    throw new Error(`the image's User is ${String(imageConfig.User)}, not numeric uid:gid`);
+  return { uid: Number(match[1]), gid: Number(match[2]) };
 }
 
 describe('image config', () => {
