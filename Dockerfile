@@ -14,6 +14,10 @@
 # --label org.opencontainers.image.revision=….
 
 # Production dependencies only. No package needs an install script at run time.
+# This `npm ci` and the build stage's are near copies on purpose (they differ in
+# --omit=dev): each stage caches its own install layer keyed only by package.json and
+# package-lock.json, so a source edit reuses both, and the final image copies
+# node_modules from this stage, which never held a dev dependency.
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
