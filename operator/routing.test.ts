@@ -154,7 +154,11 @@ describe('route', () => {
     r.metrics.observeCheck(valid as unknown as Parameters<Metrics['observeCheck']>[0]);
     expect(await r.metrics.registry.metrics()).toContain('name="broken"');
 
-    route(r, 'checks', 'delete', { ...valid, spec: { service: 'no-such-service' } });
+    const invalid: KubernetesObject & { spec: object } = {
+      ...valid,
+      spec: { service: 'no-such-service' },
+    };
+    route(r, 'checks', 'delete', invalid);
     expect(await r.metrics.registry.metrics()).not.toContain('name="broken"');
   });
 
