@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { admissionManifests, DEFAULT_INSTALL } from '../operator/admission.ts';
 import { crdOf } from '../operator/api/crd.ts';
 import { KINDS } from '../operator/api/generated-files.ts';
-import { loadConfig } from '../operator/config.ts';
+import { loadConfig, type OperatorConfig } from '../operator/config.ts';
 import { catalogConfigMap } from '../operator/plans/configmap.ts';
 import { rbacManifests, tenantRoleManifest } from '../operator/rbac.ts';
 import {
@@ -16,6 +16,7 @@ import {
   installManifests,
   installYaml,
   operatorConfig,
+  operatorEnv,
   VERSION,
 } from './install.ts';
 
@@ -230,6 +231,52 @@ describe('installManifests', () => {
     expect(find(objects, 'ConfigMap', 'awscheck-checker-pods').data).toMatchObject({
       checkerImage: image,
     });
+  });
+});
+
+describe('operatorEnv', () => {
+  /**
+   * readBack is the configuration the operator loads from an environment operatorEnv wrote;
+   * POD_NAME, from the Pod's name, is what the kubelet would give.
+   */
+  const readBack = (config: OperatorConfig): OperatorConfig => {
+    const env = Object.fromEntries(
+      operatorEnv(config).map(({ name, value }) => [name, value ?? config.podName]),
+    );
+    return loadConfig(env);
+  };
+
+  it.each([
+    ['the defaults', {}],
+    [
+      'the platform identity with its role and audience',
+      {
+        AWSCHECK_ALLOW_PLATFORM_IDENTITY: 'true',
+        AWSCHECK_PLATFORM_ROLE_ARN: 'arn:aws:iam::123456789012:role/AwsCheckPlatform',
+        AWSCHECK_PLATFORM_TOKEN_AUDIENCE: 'checkers.example.com',
+      },
+    ],
+    [
+      'every other knob changed',
+      {
+        AWSCHECK_IMAGE_PULL_POLICY: 'Never',
+        AWSCHECK_WORKERS: '8',
+        AWSCHECK_LEASE_DURATION_SECONDS: '30',
+        AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: '20',
+        AWSCHECK_LEASE_RETRY_SECONDS: '4',
+        AWSCHECK_CHECKER_MEMORY: '512Mi',
+        AWSCHECK_JOB_HISTORY: '5',
+        AWSCHECK_LOG_LEVEL: 'debug',
+      },
+    ],
+  ])('writes a configuration with %s as the environment it is loaded back from', (_, env) => {
+    const config = loadConfig({
+      AWSCHECK_CHECKER_IMAGE: 'registry.example/awscheck:1.2.3',
+      AWSCHECK_NAMESPACE: 'ops',
+      ...env,
+    });
+
+    expect(readBack(config)).toEqual(config);
   });
 });
 

@@ -100,7 +100,7 @@ const seconds = (ms: number): string => String(ms / 1000);
 
 /** operatorEnv writes a configuration as the environment loadConfig reads it back from. */
 export function operatorEnv(config: OperatorConfig): V1EnvVar[] {
-  const values: [string, string][] = [
+  const values: (readonly [string, string])[] = [
     ['AWSCHECK_NAMESPACE', config.namespace],
     ['AWSCHECK_CHECKER_IMAGE', config.checkerImage],
     ['AWSCHECK_IMAGE_PULL_POLICY', config.imagePullPolicy],
@@ -118,6 +118,13 @@ export function operatorEnv(config: OperatorConfig): V1EnvVar[] {
     ['AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS', seconds(config.lease.renewDeadlineMs)],
     ['AWSCHECK_LEASE_RETRY_SECONDS', seconds(config.lease.retryPeriodMs)],
     ['AWSCHECK_ALLOW_PLATFORM_IDENTITY', String(config.platformIdentity !== undefined)],
+    // Allowing the platform identity needs the role it is, or loadConfig refuses to start.
+    ...(config.platformIdentity === undefined
+      ? []
+      : ([
+          ['AWSCHECK_PLATFORM_ROLE_ARN', config.platformIdentity.roleArn],
+          ['AWSCHECK_PLATFORM_TOKEN_AUDIENCE', config.platformIdentity.audience],
+        ] as const)),
   ];
   // The Lease holder's identity is the Pod's own name.
   const podName = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
