@@ -1,7 +1,8 @@
 // The chart installed for real with helm on the real node, running the image built from the
 // Dockerfile: the operator comes up under the kubelet, a check's first run goes Ready and
 // Healthy, `helm upgrade` rolls the operator and it keeps recording runs, and `helm
-// uninstall` leaves nothing behind but the CRDs.
+// uninstall` leaves nothing behind but the CRDs and the checks (with their CronJobs), which
+// go when deleted.
 //
 // The node's pods share the host's network (test/env/node/pod-network.ts), so the operator
 // runs one replica on a free port: two would contend for the same host port. The test
@@ -115,6 +116,16 @@ async function kubectl(args: readonly string[]): Promise<string> {
   return stdout;
 }
 
+/** tenantObjects are the tenant's AwsCheck CHECK and CronJob `cronJob` that exist, by kubectl name. */
+async function tenantObjects(cronJob: string): Promise<string[]> {
+  const found = await Promise.all(
+    [`awschecks.awscheck.io/${CHECK}`, `cronjobs.batch/${cronJob}`].map((name) =>
+      kubectl(['get', name, '--namespace', tenant, '--ignore-not-found', '-o', 'name']),
+    ),
+  );
+  return found.map((text) => text.trim()).filter((name) => name !== '');
+}
+
 async function healthyCheck(
   what: string,
   accept: (check: Awaited<ReturnType<CustomObjects['check']>>) => boolean,
@@ -193,7 +204,7 @@ describe('helm install, upgrade and uninstall on the real node', () => {
   );
 
   it(
-    'uninstalls everything but the CRDs',
+    'uninstalls everything but the CRDs and the checks, whose CronJobs go when they are deleted',
     async () => {
       const manifest = parseRendered(
         (
@@ -208,9 +219,11 @@ describe('helm install, upgrade and uninstall on the real node', () => {
           ])
         ).stdout,
       );
-      await objects.delete('awschecks', tenant, CHECK);
-      await objects.delete('awscredentialrefs', tenant, TENANT_CREDENTIAL_REF);
+      const { status } = await objects.check(tenant, CHECK);
+      const cronJob = status?.cronJobName;
+      if (cronJob === undefined) throw new Error(`AwsCheck ${CHECK} names no CronJob in status`);
 
+      // The documented case: uninstalled with its checks still in place.
       await helm([
         'uninstall',
         RELEASE,
@@ -267,6 +280,20 @@ describe('helm install, upgrade and uninstall on the real node', () => {
         ]),
       ).toBe(
         'customresourcedefinition.apiextensions.k8s.io/awschecks.awscheck.io\ncustomresourcedefinition.apiextensions.k8s.io/awscredentialrefs.awscheck.io\n',
+      );
+      // What NOTES.txt and the README warn of: the check and its CronJob outlive the release.
+      expect(await tenantObjects(cronJob)).toEqual([
+        `awscheck.awscheck.io/${CHECK}`,
+        `cronjob.batch/${cronJob}`,
+      ]);
+
+      // What they say to do: deleting the checks takes their CronJobs with them.
+      await objects.delete('awschecks', tenant, CHECK);
+      await objects.delete('awscredentialrefs', tenant, TENANT_CREDENTIAL_REF);
+      await eventually(
+        `AwsCheck ${CHECK} and CronJob ${cronJob} to be gone`,
+        async () => ((await tenantObjects(cronJob)).length === 0 ? true : undefined),
+        MINUTES,
       );
     },
     10 * MINUTES,
