@@ -131,6 +131,18 @@ async function creating(pod: V1Pod): Promise<V1Pod> {
   });
 }
 
+// expectNeverStarted: the kubelet ends a container it never started with its status
+// unknown, exit code 137, and no start time (the apiserver shows it as null).
+function expectNeverStarted(pod: V1Pod): void {
+  const terminated = pod.status?.containerStatuses?.[0]?.state?.terminated;
+  expect(terminated).toMatchObject({
+    exitCode: 137,
+    reason: 'ContainerStatusUnknown',
+    message: 'The container could not be located when the pod was terminated',
+  });
+  expect(terminated?.startedAt ?? undefined).toBeUndefined();
+}
+
 async function jobCondition(namespace: string, job: string): Promise<string> {
   return eventually(`${job} to complete or fail`, async () => {
     const status = (await admin.batch.readNamespacedJob({ name: job, namespace })).status;
@@ -285,11 +297,38 @@ describe('local pod runner', () => {
     const pod = await finishedPod(namespace, 'never-mounted');
 
     expect(pod.status).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded' });
-    expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
-      exitCode: 137,
-      reason: 'ContainerStatusUnknown',
-    });
+    expectNeverStarted(pod);
     expect((await failedMount(pod)).message).toMatch(/secret "absent" not found/);
+  });
+
+  it('ends a Pod deleted while it waits for its Secret as Failed, its container status unknown, then confirms the deletion', async () => {
+    const namespace = await createNamespace(admin.core, 'runner');
+    const template = shellJob('unused', ['true'], { secret: 'absent' }).spec?.template.spec;
+    if (template === undefined) throw new Error('shellJob has a pod template');
+    // A finalizer of the test's own keeps the deleted Pod readable until the test has seen it.
+    const hold = 'testenv.awscheck.io/hold';
+    const pod = await admin.core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name: 'deleted-waiting', finalizers: [hold] }, spec: template },
+    });
+    await creating(pod);
+
+    await admin.core.deleteNamespacedPod({ name: 'deleted-waiting', namespace });
+    // Ended, then confirmed as a kubelet confirms a deletion: with a zero grace period.
+    const ended = await eventually(
+      'the deleted Pod to end and its deletion confirmed',
+      async () => {
+        const read = await admin.core.readNamespacedPod({ name: 'deleted-waiting', namespace });
+        return read.metadata?.deletionGracePeriodSeconds === 0 ? read : undefined;
+      },
+    );
+
+    expect(ended.status?.phase).toBe('Failed');
+    expectNeverStarted(ended);
+    await admin.core.patchNamespacedPod(
+      { name: 'deleted-waiting', namespace, body: { metadata: { finalizers: null } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
   });
 
   it('refuses runAsNonRoot with runAsUser 0 as the kubelet does, and runs it as the image’s non-root user', async () => {
