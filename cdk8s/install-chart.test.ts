@@ -1,14 +1,15 @@
 // install.yaml (cdk8s) and the Helm chart with its default values install the same objects:
 // compared object by object, sorted by kind, namespace and name, after `helm template` with
-// the release name install.yaml's `app.kubernetes.io/instance` names.
+// the release name install.yaml's `app.kubernetes.io/instance` names. helm renders, no
+// apiserver is needed: a unit test.
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, INSTALL_FILE, INSTANCE } from '../../cdk8s/install.ts';
-import { renderChart } from '../support/helm.ts';
+import { renderChart } from '../test/support/helm.ts';
+import { DEFAULT_OPTIONS, INSTALL_FILE, INSTANCE } from './install.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+const ROOT = resolve(import.meta.dirname, '..');
 
 type Json = Record<string, unknown>;
 
@@ -42,24 +43,35 @@ function withoutHelmLabels(object: Json): Json {
   return copy;
 }
 
-const byKey = (objects: Json[]): Map<string, Json> =>
-  new Map(
+/** byKey maps objects by kind, namespace and name, sorted; it throws on a key seen twice. */
+function byKey(objects: Json[], from: string): Map<string, Json> {
+  const keys = objects.map(keyOf);
+  const twice = keys.filter((key, index) => keys.indexOf(key) !== index);
+  if (twice.length > 0) throw new Error(`${from} holds ${twice.join(', ')} more than once`);
+  return new Map(
     objects.map((object) => [keyOf(object), object] as const).sort(([a], [b]) => (a < b ? -1 : 1)),
   );
+}
 
 let install: Map<string, Json>;
 let chart: Map<string, Json>;
 
 beforeAll(async () => {
   const text = await readFile(join(ROOT, INSTALL_FILE), 'utf8');
-  install = byKey(parseAllDocuments(text).map((document) => document.toJS() as Json));
+  install = byKey(
+    parseAllDocuments(text).map((document) => document.toJS() as Json),
+    INSTALL_FILE,
+  );
   const rendered = await renderChart({
     namespace: DEFAULT_OPTIONS.namespace,
     release: INSTANCE,
     includeCrds: true,
   });
-  chart = byKey(rendered.objects.map(({ object }) => withoutHelmLabels(object)));
-});
+  chart = byKey(
+    rendered.objects.map(({ object }) => withoutHelmLabels(object)),
+    'the chart',
+  );
+}, 120_000);
 
 describe('install.yaml and the Helm chart’s defaults', () => {
   it('hold the same objects, but the namespace Helm creates itself', () => {
@@ -78,6 +90,16 @@ describe('install.yaml and the Helm chart’s defaults', () => {
     // One assertion that shows every difference: install.yaml's side is "Received".
     const ours = Object.fromEntries(differing.map(([key]) => [key, install.get(key)]));
     expect(ours).toEqual(Object.fromEntries(differing));
+  });
+});
+
+describe('byKey', () => {
+  it('refuses an object seen twice, which a map would silently keep once', () => {
+    const object = { kind: 'Role', metadata: { name: 'a', namespace: 'ops' } };
+
+    expect(() => byKey([object, structuredClone(object)], 'a stream')).toThrow(
+      'a stream holds Role/ops/a more than once',
+    );
   });
 });
 
