@@ -366,6 +366,26 @@ describe('runOutcome', () => {
       });
     });
 
+    it.each<[string, V1Pod | undefined]>([
+      ['its Pod gone', undefined],
+      [
+        'its checker stopped before it started',
+        pod({ terminated: { exitCode: 137, reason: 'ContainerStatusUnknown' } }),
+      ],
+    ])('keeps the reported block while the Job is not over yet, %s', (_, thePod) => {
+      expect(judgeRun({ job: job([]), pod: thePod, reportedBlock }, LATER)).toEqual({
+        state: 'Blocked',
+        message: reportedBlock,
+      });
+    });
+
+    it('drops the reported block once the checker runs', () => {
+      const running = pod({ running: { startedAt: STARTED } });
+      expect(judgeRun({ job: job([]), pod: running, reportedBlock }, LATER)).toEqual({
+        state: 'Running',
+      });
+    });
+
     it('never lets a reported block explain a checker that ran until its deadline', () => {
       const ran = pod({ terminated: { exitCode: 143, reason: 'Error', startedAt: STARTED } });
       expect(runOutcome({ job: deadline, pod: ran, reportedBlock })).toMatchObject({

@@ -83,7 +83,7 @@ export function judgeRun(observed: RunObservation, now: Date): RunVerdict {
   const container = checkerContainer(pod);
   const finished = jobFinished(job);
   const setupError = setupErrorOf(container, observed.mountFailure);
-  if (finished === undefined) return unfinished(job, setupError);
+  if (finished === undefined) return unfinished(observed, container, setupError);
   if (container?.state?.terminated !== undefined) {
     return fromTerminated(job, container, reportedBlock);
   }
@@ -98,17 +98,28 @@ export function judgeRun(observed: RunObservation, now: Date): RunVerdict {
 }
 
 // unfinished: a run under way is queued (suspended), blocked (its checker cannot start)
-// or running.
-function unfinished(job: V1Job, setupError: string | undefined): RunVerdict {
+// or running. A block reported holds until the checker starts: at the deadline the Job
+// controller deletes the Pod, whose end shows no reason, before the Job itself is Failed.
+function unfinished(
+  { job, reportedBlock }: RunObservation,
+  container: V1ContainerStatus | undefined,
+  setupError: string | undefined,
+): RunVerdict {
   if (job.spec?.suspend === true) return { state: 'Queued' };
-  return setupError === undefined
-    ? { state: 'Running' }
-    : { state: 'Blocked', message: setupError };
+  const block = setupError ?? (neverRan(container) ? reportedBlock : undefined);
+  return block === undefined ? { state: 'Running' } : { state: 'Blocked', message: block };
 }
 
 /** checkerContainer is the status of the container named `checker`, never just the first. */
 export function checkerContainer(pod: V1Pod | undefined): V1ContainerStatus | undefined {
   return pod?.status?.containerStatuses?.find((c) => c.name === CHECKER_CONTAINER);
+}
+
+// neverRan: the checker has not run, as far as its Pod shows (gone, waiting, or stopped
+// before it started: terminated without a start time).
+function neverRan(container: V1ContainerStatus | undefined): boolean {
+  const state = container?.state;
+  return state?.running === undefined && state?.terminated?.startedAt === undefined;
 }
 
 /**
@@ -161,7 +172,7 @@ function fromTerminated(
   reportedBlock: string | undefined,
 ): RunVerdict {
   const terminated = container.state?.terminated;
-  if (deadlineExceeded(job) && terminated?.startedAt === undefined) {
+  if (deadlineExceeded(job) && neverRan(container)) {
     return { state: 'Finished', run: deadlineRun(job, reportedBlock) };
   }
   const message = terminated?.message ?? '';
