@@ -196,6 +196,7 @@ export class PodRunner {
     } finally {
       clearTimeout(starting.deadline);
       this.#starting.delete(pod.metadata?.uid ?? '');
+      this.#events.forget(pod);
     }
   }
 
@@ -276,7 +277,6 @@ export class PodRunner {
   // endUnstarted: a pod that never started ends as the kubelet ends it, Failed with its
   // container's status unknown; a deleted one is then confirmed deleted.
   async #endUnstarted(pod: V1Pod, starting: Starting): Promise<void> {
-    this.#events.forget(pod);
     if (starting.endedFor === 'gone' || starting.endedFor === undefined) return;
     const deadline = starting.endedFor === 'DeadlineExceeded';
     this.#options.log(
