@@ -163,6 +163,33 @@ describe('kubectl awscheck', () => {
     expect(ran.stdout).toMatch(/too-few-now-[0-9a-f]{8}: Failed \(CountOutOfRange\)/);
   });
 
+  it('run: refuses a check that cannot run, asking for nothing', async () => {
+    await objects.create('awschecks', namespace, {
+      ...ec2Check('no-credentials', {}),
+      spec: { credentialRef: { name: 'nowhere' }, service: 'sts', type: 'HealthCheck' },
+    });
+    await eventually('no-credentials to be Stalled', async () => {
+      const check = await objects.check(namespace, 'no-credentials');
+      return conditionOf(check, 'Stalled')?.status === 'True' ? check : undefined;
+    });
+
+    const ran = await kubectl(['awscheck', 'run', 'no-credentials', '-n', namespace]);
+
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(
+      /^error: awscheck\/no-credentials cannot run, so no run was requested: InvalidConfiguration: /,
+    );
+    const check = await objects.check(namespace, 'no-credentials');
+    expect(check.metadata.annotations?.['awscheck.io/run-now']).toBeUndefined();
+  });
+
+  it('status NAME -A: refused as kubectl refuses it', async () => {
+    const ran = await kubectl(['awscheck', 'status', 'instances', '-A']);
+
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain('a resource cannot be retrieved by name across all namespaces');
+  });
+
   it('logs --result: the last run’s result from its Pod’s termination message', async () => {
     const logs = await kubectl(['awscheck', 'logs', 'instances', '--result', '-n', namespace]);
 
