@@ -206,7 +206,7 @@ describe('monitoring with a real Prometheus', () => {
     expect(checks.sort()).toEqual([HEALTHY, FAILING].sort());
   });
 
-  it('loads the generated alert rules, evaluates them, and holds the failing check's alert pending or firing', async () => {
+  it('loads the generated alert rules, evaluates them, and holds the failing check’s alert pending or firing', async () => {
     const expected = awscheckRules().groups.map((group) => ({
       name: group.name,
       rules: group.rules.map((rule) => rule.alert),
