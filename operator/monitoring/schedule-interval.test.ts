@@ -15,6 +15,12 @@ describe('scheduleIntervalSeconds', () => {
     ['0 9 * * 1-5', 3 * DAY],
     // two runs a day, unevenly: the longer gap counts
     ['0 6,8 * * *', 22 * HOUR],
+    // every minute of office hours on weekdays: the weekend, Friday 17:59 to Monday 9:00
+    ['* 9-17 * * 1-5', 63 * HOUR + 60],
+    // every five minutes on Sundays: the week between
+    ['*/5 * * * 0', 6 * DAY + 300],
+    // a gap within the day, the same on every firing day
+    ['*/10 0-2,20-23 * * *', 17 * HOUR + 10 * 60],
   ])('%s → %d s', (schedule, seconds) => {
     expect(scheduleIntervalSeconds(schedule)).toBe(seconds);
   });
