@@ -732,6 +732,23 @@ describe('planCheck: a Secret the kubelet cannot mount (FailedMount)', () => {
     ]);
   });
 
+  it('keeps a block reported while the Job controller removes the Pod, before the Job fails', () => {
+    const reported: Condition = {
+      ...readyCondition('False', 'RunNotStarting'),
+      message: blockedReady,
+    };
+    const theCheck = { ...check({ firstRun: 'OnSchedule' }), status: { conditions: [reported] } };
+    const pending = credentialRef(undefined, readyCondition('Unknown', 'CredentialsPending'));
+    const plan = planCheck(
+      facts(theCheck, [{ job: runJob('web-9', start), pod: undefined }], pending),
+      config,
+    );
+    expect(condition(plan.status, 'Ready')).toMatchObject({
+      reason: 'RunNotStarting',
+      message: blockedReady,
+    });
+  });
+
   it('explains no other run by a block reported for one', () => {
     const reported: Condition = {
       ...readyCondition('False', 'RunNotStarting'),

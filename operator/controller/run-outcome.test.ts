@@ -321,6 +321,33 @@ describe('runOutcome', () => {
     };
     const deadline = job([done('Failed', 'DeadlineExceeded')], { activeDeadlineSeconds: 40 });
     const reportedBlock = `the checker could not start: FailedMount: ${FAILED_MOUNT}`;
+    // stoppedUnstarted is the kubelet's Pod at the deadline as the informer reads it: an
+    // unset start time comes as null.
+    const stoppedUnstarted = JSON.parse(
+      JSON.stringify({
+        status: {
+          phase: 'Failed',
+          containerStatuses: [
+            {
+              name: 'checker',
+              image: 'img',
+              imageID: '',
+              ready: false,
+              restartCount: 0,
+              state: {
+                terminated: {
+                  exitCode: 137,
+                  reason: 'ContainerStatusUnknown',
+                  message: 'The container could not be located when the pod was terminated',
+                  startedAt: null,
+                  finishedAt: null,
+                },
+              },
+            },
+          ],
+        },
+      }),
+    ) as V1Pod;
 
     it('reports a checker waiting in ContainerCreating as Blocked with the kubelet’s message', () => {
       expect(judgeRun({ job: job([]), pod: creating, mountFailure: FAILED_MOUNT }, LATER)).toEqual({
@@ -359,6 +386,7 @@ describe('runOutcome', () => {
           },
         }),
       ],
+      ['its checker stopped before it started, as the apiserver sends it', stoppedUnstarted],
     ])('explains a deadline with %s by the block reported while it waited', (_, thePod) => {
       expect(runOutcome({ job: deadline, pod: thePod, reportedBlock })).toMatchObject({
         reason: 'InvalidConfiguration',
@@ -372,6 +400,7 @@ describe('runOutcome', () => {
         'its checker stopped before it started',
         pod({ terminated: { exitCode: 137, reason: 'ContainerStatusUnknown' } }),
       ],
+      ['its checker stopped before it started, as the apiserver sends it', stoppedUnstarted],
     ])('keeps the reported block while the Job is not over yet, %s', (_, thePod) => {
       expect(judgeRun({ job: job([]), pod: thePod, reportedBlock }, LATER)).toEqual({
         state: 'Blocked',

@@ -119,7 +119,13 @@ export function checkerContainer(pod: V1Pod | undefined): V1ContainerStatus | un
 // before it started: terminated without a start time).
 function neverRan(container: V1ContainerStatus | undefined): boolean {
   const state = container?.state;
-  return state?.running === undefined && state?.terminated?.startedAt === undefined;
+  return state?.running === undefined && !isSet(state?.terminated?.startedAt);
+}
+
+// isSet: the apiserver writes an unset time as null (the kubelet's ContainerStatusUnknown
+// has `startedAt: null`), which the client's type does not admit.
+function isSet(time: Date | string | null | undefined): boolean {
+  return time !== undefined && time !== null;
 }
 
 /**
