@@ -12,25 +12,26 @@ describe('kube-apiserver with kube-controller-manager', () => {
     const namespace = await createNamespace(admin.core, 'quota');
     await admin.core.createNamespacedResourceQuota({
       namespace,
-      body: { metadata: { name: 'two-configmaps' }, spec: { hard: { configmaps: '2' } } },
+      // Secrets, not ConfigMaps: every namespace gets the ConfigMap kube-root-ca.crt.
+      body: { metadata: { name: 'two-secrets' }, spec: { hard: { secrets: '2' } } },
     });
     // Admission refuses to judge a quota whose usage the controller has not yet computed.
     await eventually('the resourcequota controller to compute usage', async () => {
       const quota = await admin.core.readNamespacedResourceQuota({
-        name: 'two-configmaps',
+        name: 'two-secrets',
         namespace,
       });
-      return quota.status?.used?.configmaps;
+      return quota.status?.used?.secrets;
     });
-    const configMap = (name: string): Promise<unknown> =>
-      admin.core.createNamespacedConfigMap({ namespace, body: { metadata: { name } } });
-    await configMap('one');
-    await configMap('two');
+    const secret = (name: string): Promise<unknown> =>
+      admin.core.createNamespacedSecret({ namespace, body: { metadata: { name } } });
+    await secret('one');
+    await secret('two');
 
-    const rejected = await statusOf(configMap('three'));
+    const rejected = await statusOf(secret('three'));
 
     expect(rejected.code).toBe(403);
-    expect(rejected.message).toContain('exceeded quota: two-configmaps');
+    expect(rejected.message).toContain('exceeded quota: two-secrets');
   });
 
   it('answers 403 to a user RBAC grants nothing, and 200 to the admin', async () => {
