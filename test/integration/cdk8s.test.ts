@@ -26,9 +26,14 @@ const run = promisify(execFile);
 
 type Json = Record<string, unknown>;
 
-/** dryRunApply runs `kubectl apply --server-side --dry-run=server` and returns what the apiserver made of it. */
+/**
+ * dryRunApply runs `kubectl apply --server-side --dry-run=server` and returns what the
+ * apiserver made of it. Other test files of the shared environment apply the same
+ * cluster-scoped policies under their own field manager; the dry run forces past them.
+ */
 async function dryRunApply(file: string): Promise<Json[]> {
   const args = ['--kubeconfig', env.kubeconfig, 'apply', '--server-side', '--dry-run=server'];
+  args.push('--force-conflicts');
   const { stdout } = await run(
     env.kubectl,
     [...args, '--field-manager', 'awscheck-cdk8s-tests', '-o', 'json', '-f', file],

@@ -7,12 +7,14 @@
 // The node's pods share the host's network (test/env/node/pod-network.ts), so the operator
 // runs one replica on a free port: two would contend for the same host port. The test
 // environment is shared by every test file of the run, and other files apply the same
-// cluster-scoped RBAC and admission policies the chart holds; the install takes them over
-// (--take-ownership), which a cluster installing the chart once never needs.
+// cluster-scoped RBAC and admission policies the chart holds; the install and the upgrade
+// take them over (--take-ownership, --force-conflicts against those files' field
+// manager), which a cluster installing the chart once never needs. Whatever a test leaves
+// installed is uninstalled at the end, so no operator outlives this file.
 import { execFile } from 'node:child_process';
 import { AppsV1Api } from '@kubernetes/client-node';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RUN_NOW_ANNOTATION } from '../../operator/labels.ts';
 import { freePort } from '../env/ports.ts';
 import { conditionOf, CustomObjects } from '../support/awscheck.ts';
@@ -33,6 +35,8 @@ const CHECK = 'instances';
 const MINUTES = 60_000;
 
 let namespace: string;
+/** installedIn is the namespace of a release helm may have left, for afterAll. */
+let installedIn: string | undefined;
 let tenant: string;
 let nodeLabels: Record<string, string>;
 let image: { repository: string; tag: string };
@@ -50,6 +54,20 @@ beforeAll(async () => {
   await installCrds(env.kubeconfig);
   namespace = await createNamespace(admin.core, 'awscheck-helm', nodeLabels);
   await expectDeploymentController();
+});
+
+afterAll(async () => {
+  if (installedIn === undefined) return;
+  await helm([
+    'uninstall',
+    RELEASE,
+    '--namespace',
+    installedIn,
+    '--kubeconfig',
+    env.kubeconfig,
+    '--ignore-not-found',
+    '--wait',
+  ]);
 });
 
 /**
@@ -158,7 +176,15 @@ describe('helm install, upgrade and uninstall on the real node', () => {
       });
       const started = Date.now();
 
-      await helm(['install', RELEASE, CHART, '--take-ownership', ...(await releaseArgs())]);
+      installedIn = namespace;
+      await helm([
+        'install',
+        RELEASE,
+        CHART,
+        '--take-ownership',
+        '--force-conflicts',
+        ...(await releaseArgs()),
+      ]);
       const installedMs = Date.now() - started;
       await healthyCheck('the check to go Healthy under the installed operator', () => true);
 
@@ -179,6 +205,7 @@ describe('helm install, upgrade and uninstall on the real node', () => {
         'upgrade',
         RELEASE,
         CHART,
+        '--force-conflicts',
         ...(await releaseArgs()),
         '--set',
         'operator.workers=2',
