@@ -53,7 +53,21 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/node/**/*.test.ts'],
+          exclude: ['test/node/helm-*.test.ts'],
           sequence: { groupOrder: 4 },
+          ...withEnvironment,
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        // The chart installed on the real node, last: its release takes over the cluster-wide
+        // RBAC and admission policies every other install of the run shares, and
+        // `helm uninstall` deletes them.
+        test: {
+          name: 'node-helm',
+          include: ['test/node/helm-*.test.ts'],
+          sequence: { groupOrder: 5 },
           ...withEnvironment,
           testTimeout: 120_000,
           hookTimeout: 600_000,

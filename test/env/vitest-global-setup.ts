@@ -20,8 +20,8 @@ declare module 'vitest' {
   }
 }
 
-/** NODE_PROJECT is the vitest project whose tests run pods on the real node. */
-export const NODE_PROJECT = 'node';
+/** NODE_PROJECTS are the vitest projects whose tests run pods on the real node. */
+export const NODE_PROJECTS: ReadonlySet<string> = new Set(['node', 'node-helm']);
 
 interface Shared {
   environment: Promise<TestEnvInfo>;
@@ -64,7 +64,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const shared = (slot[key] ??= acquire());
   shared.users += 1;
   const info = await shared.environment;
-  project.provide('testenv', project.name === NODE_PROJECT ? await withNode(shared, info) : info);
+  const needsNode = NODE_PROJECTS.has(project.name);
+  project.provide('testenv', needsNode ? await withNode(shared, info) : info);
   return async () => {
     shared.users -= 1;
     if (shared.users > 0) return;
