@@ -39,6 +39,9 @@ const ConfigSchema = z.object({
   AWSCHECK_CHECKER_MEMORY: quantity.default('256Mi'),
   AWSCHECK_JOB_HISTORY: z.coerce.number().int().min(1).max(20).default(3),
   AWSCHECK_REVALIDATE_SECONDS: period.default(3600),
+  AWSCHECK_KUBE_QPS: z.coerce.number().positive().max(10_000).default(50),
+  AWSCHECK_KUBE_BURST: z.coerce.number().int().min(1).max(10_000).default(100),
+  AWSCHECK_SHARD_SELECTOR: z.string().min(1).optional(),
   AWSCHECK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 
@@ -74,6 +77,16 @@ export interface OperatorConfig {
   readonly revalidateMs: number;
   /** How many finished Jobs of each kind a CronJob keeps. */
   readonly jobHistory: number;
+  /**
+   * The client-side limit on requests to the apiserver (watches excepted): a token bucket
+   * refilled at `qps` per second that holds at most `burst`.
+   */
+  readonly kubeClient: { readonly qps: number; readonly burst: number };
+  /**
+   * The shard this replica serves: a label selector on namespaces. Only the AwsChecks and
+   * AwsCredentialRefs of matching namespaces are reconciled. Undefined: every namespace.
+   */
+  readonly shardSelector: string | undefined;
   readonly logLevel: string;
 }
 
@@ -127,6 +140,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig
     },
     revalidateMs: c.AWSCHECK_REVALIDATE_SECONDS * 1000,
     jobHistory: c.AWSCHECK_JOB_HISTORY,
+    kubeClient: { qps: c.AWSCHECK_KUBE_QPS, burst: c.AWSCHECK_KUBE_BURST },
+    shardSelector: c.AWSCHECK_SHARD_SELECTOR,
     logLevel: c.AWSCHECK_LOG_LEVEL,
   };
 }

@@ -129,6 +129,22 @@ export class Metrics {
     labelNames: ['kind'],
     registers: [this.registry],
   });
+  readonly watchRestarts = new Counter({
+    name: 'awscheck_watch_restarts_total',
+    help: 'Watches that ended and were started again, by cache and why (closed: the apiserver or the network ended it; expired: 410 Gone, relisted; error: failed).',
+    labelNames: ['cache', 'reason'],
+    registers: [this.registry],
+  });
+  readonly kubeRequestWait = new Counter({
+    name: 'awscheck_kube_client_wait_seconds_total',
+    help: 'Time requests to the apiserver waited for the client-side rate limit (AWSCHECK_KUBE_QPS, AWSCHECK_KUBE_BURST).',
+    registers: [this.registry],
+  });
+  readonly kubeRetries = new Counter({
+    name: 'awscheck_kube_client_retries_total',
+    help: 'Requests to the apiserver retried after 429 Too Many Requests, after the wait the apiserver asked for.',
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: 'awscheck_leader',
     help: 'Whether this replica is the leader (1) or standing by (0).',
