@@ -29,18 +29,24 @@ import { DEFAULT_TOKEN_AUDIENCE, installAdmission, TEST_CHECKER_IMAGE } from './
 import { installCrds } from './crds.ts';
 import { kubeClients } from './kube.ts';
 
-/** OPERATOR_USER is the identity every test operator runs as. */
-export const OPERATOR_USER = 'awscheck-operator-under-test';
+/**
+ * OPERATOR_USER_PREFIX starts the identity of every test operator. Each install has its
+ * own (the prefix and its namespace): the fence matches an identity against every binding
+ * naming it, so installs that shared one would be judged by each other's checker image.
+ */
+export const OPERATOR_USER_PREFIX = 'awscheck-operator-under-test';
 
 /** OperatorSetup is one operator installation: its namespace, identity and lease. */
 export interface OperatorSetup {
   readonly namespace: string;
+  readonly user: string;
   readonly kubeconfig: string;
   readonly leaseName: string;
 }
 
 /**
- * installOperator installs the CRDs and the generated RBAC, bound to a minted user, and
+ * installOperator installs the CRDs and the generated RBAC, bound to a user minted for this
+ * install alone, and
  * fences that user at admission (operator/admission.ts): its own parameters (the user, the
  * checker image it runs, by default the test one, the configuration's default platform
  * token audience) and binding,
@@ -55,6 +61,7 @@ export async function installOperator(
   await installCrds(env.kubeconfig);
   const admin = kubeClients(env.kubeconfig);
   const namespace = `awscheck-system-${randomBytes(3).toString('hex')}`;
+  const user = `${OPERATOR_USER_PREFIX}-${namespace}`;
   await admin.core.createNamespace({ body: { metadata: { name: namespace } } });
   const config = new KubeConfig();
   config.loadFromFile(env.kubeconfig);
@@ -81,7 +88,7 @@ export async function installOperator(
   }
   await admin.core.createNamespacedConfigMap({ namespace, body: catalogConfigMap(namespace) });
   const rbac = config.makeApiClient(RbacAuthorizationV1Api);
-  const subjects = [{ kind: 'User', name: OPERATOR_USER, apiGroup: 'rbac.authorization.k8s.io' }];
+  const subjects = [{ kind: 'User', name: user, apiGroup: 'rbac.authorization.k8s.io' }];
   await rbac.createClusterRoleBinding({
     body: {
       metadata: { name: `${namespace}-operator` },
@@ -106,19 +113,19 @@ export async function installOperator(
       },
     });
   }
-  const kubeconfig = await mintKubeconfig(env, OPERATOR_USER);
+  const kubeconfig = await mintKubeconfig(env, user);
   await installAdmission(
     env.kubeconfig,
     {
       namespace,
-      operatorUsername: OPERATOR_USER,
+      operatorUsername: user,
       checkerImage,
       platformTokenAudience: DEFAULT_TOKEN_AUDIENCE,
       bindingName: `${namespace}-checker-pods`,
     },
     kubeconfig,
   );
-  return { namespace, kubeconfig, leaseName: 'awscheck-operator' };
+  return { namespace, user, kubeconfig, leaseName: 'awscheck-operator' };
 }
 
 /** RunningOperator is one operator replica, its end observed. */
