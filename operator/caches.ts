@@ -11,6 +11,8 @@ import type {
 } from '@kubernetes/client-node';
 import { GROUP, VERSION } from './api/v1alpha1/common.ts';
 import type { KubeClients } from './kube.ts';
+import { describe, type Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
 import { CATALOG_CONFIGMAP } from './plans/catalog.ts';
 import { MANAGED_SELECTOR } from './labels.ts';
 import { startInformer, type Informer, type InformerEvent } from './runtime/informer.ts';
@@ -25,6 +27,12 @@ export interface Caches {
   readonly pods: Informer<V1Pod>;
   /** The plan catalog ConfigMap, alone, in the operator's namespace. */
   readonly catalog: Informer<V1ConfigMap>;
+}
+
+/** CacheObservers hear how the caches' watches fare: every restart is logged and counted. */
+export interface CacheObservers {
+  readonly log: Logger;
+  readonly metrics: Metrics;
 }
 
 /** CacheKind names one of the caches. */
@@ -45,8 +53,12 @@ export function startCaches(
   clients: KubeClients,
   namespace: string,
   listener: CacheListener,
-  onError: (kind: CacheKind, error: unknown, retryInMs: number) => void,
+  observers: CacheObservers,
 ): { caches: Caches; synced: Promise<void>; stop: () => Promise<void> } {
+  const onError = (kind: CacheKind, error: unknown, retryInMs: number): void => {
+    observers.metrics.watchRestarts.inc({ cache: kind, reason: 'error' });
+    observers.log.warn({ cache: kind, retryInMs, err: describe(error) }, 'watch failed; retrying');
+  };
   const { config, core, batch, custom } = clients;
   const start = <T extends KubernetesObject>(
     kind: CacheKind,

@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       platformIdentity: undefined,
       checkerResources: { cpu: '100m', cpuLimit: '1', memory: '256Mi' },
       jobHistory: 3,
+      kubeClient: { qps: 50, burst: 100 },
+      shardSelector: undefined,
       revalidateMs: 3_600_000,
       logLevel: 'info',
     });

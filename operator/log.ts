@@ -10,3 +10,8 @@ export type { Logger };
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino({ level, base: { component: 'awscheck-operator' } }, destination ?? process.stdout);
 }
+
+/** describe renders an error for a log line: its message, never a request body. */
+export function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

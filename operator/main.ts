@@ -9,8 +9,8 @@ import type { Server } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { loadConfig } from './config.ts';
 import { makeClients } from './kube.ts';
-import { createLogger } from './log.ts';
-import { describe, requestTimeoutMs, startManager } from './manager.ts';
+import { createLogger, describe } from './log.ts';
+import { requestTimeoutMs, startManager } from './manager.ts';
 import { Metrics } from './metrics.ts';
 import { startServer } from './server.ts';
 

@@ -10,7 +10,7 @@ import { reconcileCredential } from './controller/credential-controller.ts';
 import { CatalogKeeper, reportCatalog } from './controller/plan-facts.ts';
 import { recordEvent, type EventInput, type EventSubject } from './events.ts';
 import type { KubeClients } from './kube.ts';
-import type { Logger } from './log.ts';
+import { describe, type Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { systemClock, type Clock } from './runtime/clock.ts';
 import type { InformerEvent } from './runtime/informer.ts';
@@ -88,9 +88,7 @@ export function startManager(input: ManagerInput): Manager {
     route({ caches: started.caches, ...queues, metrics }, kind, event, object);
     if (kind === 'catalog' && synced) catalogReport();
   };
-  const started = startCaches(input.clients, config.namespace, router, (kind, error, retry) => {
-    log.warn({ cache: kind, retryInMs: retry, err: describe(error) }, 'watch failed; retrying');
-  });
+  const started = startCaches(input.clients, config.namespace, router, { log, metrics });
   const { caches } = started;
   const catalog = new CatalogKeeper();
   const catalogReport = (): void => {
@@ -282,9 +280,4 @@ async function resync(
     }
     enqueueAll(context.caches, queues);
   }
-}
-
-/** describe renders an error for a log line: its message, never a request body. */
-export function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
