@@ -5,15 +5,25 @@ import { publishQueueDepth, work, type Controller, type Reconcile } from './mana
 import { Metrics } from './metrics.ts';
 import { manualClock } from './runtime/testing.ts';
 import { WorkQueue } from './runtime/workqueue.ts';
+import { ShardQueue, type Shard } from './shard.ts';
 
-// harness runs one worker over a queue on a manual clock, counting reconciles per key.
-function harness(reconcile: Reconcile): {
-  queue: WorkQueue;
+const everything: Pick<Shard, 'owns'> = { owns: () => true };
+
+// harness runs one worker over a queue on a manual clock, counting reconciles per key. The
+// queue serves `shard` and records the keys it lets go.
+function harness(
+  reconcile: Reconcile,
+  shard: Pick<Shard, 'owns'> = everything,
+): {
+  queue: ShardQueue;
   advance: (ms: number) => Promise<void>;
   worker: Promise<void>;
+  left: string[];
 } {
   const { clock, advance } = manualClock();
-  const queue = new WorkQueue({ baseMs: 100, maxMs: 1_000, ratePerSecond: 100, burst: 100 }, clock);
+  const left: string[] = [];
+  const backoff = { baseMs: 100, maxMs: 1_000, ratePerSecond: 100, burst: 100 };
+  const queue = new ShardQueue(shard, (key) => left.push(key), { backoff, clock });
   // The worker reads only the log, the metrics and the clock; the reconcile gets the rest.
   const context = {
     log: createLogger('silent'),
@@ -21,7 +31,7 @@ function harness(reconcile: Reconcile): {
     clock,
   } as unknown as ControllerContext;
   const controller: Controller = { kind: 'AwsCheck', queue, reconcile };
-  return { queue, advance, worker: work(controller, context) };
+  return { queue, advance, worker: work(controller, context), left };
 }
 
 describe('work', () => {
@@ -106,6 +116,79 @@ describe('work', () => {
     await advance(60_000);
     expect(calls).toBe(3);
 
+    queue.shutDown();
+    await worker;
+  });
+});
+
+describe('work, in a shard', () => {
+  it('drops a key whose namespace left the shard while it waited, unreconciled', async () => {
+    const owned = new Set(['a', 'b']);
+    const seen: string[] = [];
+    const { queue, advance, worker, left } = harness(
+      async (_context, key) => {
+        seen.push(key);
+        await Promise.resolve();
+      },
+      { owns: (namespace) => owned.has(namespace) },
+    );
+
+    queue.add('a/one');
+    queue.add('b/two');
+    owned.delete('b');
+    await advance(0);
+
+    expect(seen).toEqual(['a/one']);
+    expect(left).toEqual(['b/two']);
+    queue.add('b/two');
+    await advance(0);
+    expect(seen).toEqual(['a/one']);
+    expect(queue.depth).toBe(0);
+    queue.shutDown();
+    await worker;
+  });
+
+  it('lets a key go after a reconcile during which its namespace left, and never requeues it', async () => {
+    const owned = new Set(['a']);
+    const seen: string[] = [];
+    const { queue, advance, worker, left } = harness(
+      async (_context, key) => {
+        seen.push(key);
+        owned.delete('a');
+        return await Promise.resolve({ requeueAfterMs: 1_000 });
+      },
+      { owns: (namespace) => owned.has(namespace) },
+    );
+
+    queue.add('a/one');
+    await advance(0);
+    expect(seen).toEqual(['a/one']);
+    expect(left).toEqual(['a/one']);
+    await advance(5_000);
+
+    expect(seen).toEqual(['a/one']);
+    queue.shutDown();
+    await worker;
+  });
+
+  it('takes the keys of a namespace that joined the shard', async () => {
+    const owned = new Set<string>();
+    const seen: string[] = [];
+    const { queue, advance, worker } = harness(
+      async (_context, key) => {
+        seen.push(key);
+        await Promise.resolve();
+      },
+      { owns: (namespace) => owned.has(namespace) },
+    );
+
+    queue.add('a');
+    await advance(0);
+    owned.add('a');
+    queue.add('a');
+    await advance(0);
+
+    expect(seen).toEqual(['a']);
     queue.shutDown();
     await worker;
   });

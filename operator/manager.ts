@@ -5,7 +5,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { startCaches, type CacheKind } from './caches.ts';
 import type { OperatorConfig } from './config.ts';
 import { reconcileCheck } from './controller/check-controller.ts';
-import type { ControllerContext, ReconcileResult } from './controller/context.ts';
+import { splitKey, type ControllerContext, type ReconcileResult } from './controller/context.ts';
 import { reconcileCredential } from './controller/credential-controller.ts';
 import { CatalogKeeper, reportCatalog } from './controller/plan-facts.ts';
 import { recordEvent, type EventInput, type EventSubject } from './events.ts';
@@ -18,7 +18,8 @@ import { LeaderElector, type ElectionEnd } from './runtime/leader-election.ts';
 import { superviseLeadership, type LeaderWork } from './runtime/leadership.ts';
 import { enqueueAll, route, type Queues } from './routing.ts';
 import { RunAdmission } from './controller/run-admission.ts';
-import { WorkQueue } from './runtime/workqueue.ts';
+import type { WorkQueue } from './runtime/workqueue.ts';
+import { ShardQueue, shardOf, type Shard } from './shard.ts';
 
 /** ManagerInput is what the manager runs with. */
 export interface ManagerInput {
@@ -59,29 +60,21 @@ export type Reconcile = (
 export interface Controller {
   /** RunQueue: the run admission of tenant namespaces, keyed by namespace. */
   readonly kind: 'AwsCheck' | 'AwsCredentialRef' | 'RunQueue';
-  readonly queue: WorkQueue;
+  /** The queue takes only keys of namespaces this shard owns (operator/shard.ts). */
+  readonly queue: ShardQueue;
   readonly reconcile: Reconcile;
 }
 
-/** startManager starts caches and the election; workers start when this replica leads. */
+/**
+ * startManager starts caches and the election; workers start when this replica leads.
+ * A shard selector that is not a label selector throws here, before anything starts.
+ */
 export function startManager(input: ManagerInput): Manager {
   const { config, log, metrics } = input;
   const clock = input.clock ?? systemClock;
-  const checks: Controller = {
-    kind: 'AwsCheck',
-    queue: new WorkQueue(),
-    reconcile: reconcileCheck,
-  };
-  const credentials: Controller = {
-    kind: 'AwsCredentialRef',
-    queue: new WorkQueue(),
-    reconcile: reconcileCredential,
-  };
-  const runs: Controller = {
-    kind: 'RunQueue',
-    queue: new WorkQueue(),
-    reconcile: new RunAdmission().reconcile,
-  };
+  // The namespaces cache exists before any event can ask (events follow the first list).
+  const shard = shardOf(config.shardSelector, () => started.caches.namespaces);
+  const { checks, credentials, runs } = controllers(shard, metrics);
   // Events arrive only after the first list, when `started` is long initialised.
   const router = (kind: CacheKind, event: InformerEvent, object: KubernetesObject): void => {
     const queues = { checks: checks.queue, credentials: credentials.queue, runs: runs.queue };
@@ -129,6 +122,7 @@ export function startManager(input: ManagerInput): Manager {
     },
   });
   metrics.leader.set(0);
+  if (shard.selector !== undefined) log.info({ selector: shard.selector }, 'serving one shard');
   const depth = setInterval(() => {
     publishQueueDepth(metrics, [checks, credentials, runs], elector.isLeader);
   }, 1_000);
@@ -162,17 +156,51 @@ export function startManager(input: ManagerInput): Manager {
 }
 
 /**
+ * controllers are the three kinds' queues, each taking only this shard's keys. A check or
+ * credential ref whose namespace left the shard has its series removed: the shard that
+ * gained it publishes them now, and Prometheus must not see one check from two shards.
+ */
+function controllers(
+  shard: Shard,
+  metrics: Metrics,
+): { checks: Controller; credentials: Controller; runs: Controller } {
+  const metadata = (key: string): { metadata: { namespace: string; name: string } } => ({
+    metadata: splitKey(key),
+  });
+  return {
+    checks: {
+      kind: 'AwsCheck',
+      queue: new ShardQueue(shard, (key) => {
+        metrics.forgetCheck(metadata(key));
+      }),
+      reconcile: reconcileCheck,
+    },
+    credentials: {
+      kind: 'AwsCredentialRef',
+      queue: new ShardQueue(shard, (key) => {
+        metrics.forgetCredential(metadata(key));
+      }),
+      reconcile: reconcileCredential,
+    },
+    runs: {
+      kind: 'RunQueue',
+      queue: new ShardQueue(shard),
+      reconcile: new RunAdmission().reconcile,
+    },
+  };
+}
+
+/**
  * publishQueueDepth sets each queue's depth gauge: the keys waiting for a worker while this
  * replica leads, 0 while it stands by. A standby's queues fill from its caches' events but
  * no worker takes them, so their depth would read as a permanent backlog.
  */
 export function publishQueueDepth(
   metrics: Metrics,
-  controllers: readonly Pick<Controller, 'kind' | 'queue'>[],
+  queues: readonly { readonly kind: Controller['kind']; readonly queue: WorkQueue }[],
   leading: boolean,
 ): void {
-  for (const { kind, queue } of controllers)
-    metrics.queueDepth.set({ kind }, leading ? queue.depth : 0);
+  for (const { kind, queue } of queues) metrics.queueDepth.set({ kind }, leading ? queue.depth : 0);
 }
 
 /**
@@ -238,31 +266,45 @@ async function aborted(signal: AbortSignal): Promise<void> {
 /**
  * work is one worker: take a key, reconcile it, retry with backoff on error or when the
  * reconcile asks for backoff (a quota holds a run back), and requeue it after a success
- * that asks to be looked at again.
+ * that asks to be looked at again. A key whose namespace left this shard while it waited
+ * is dropped unreconciled, and one that left during its reconcile is let go after it: the
+ * shard that gained the namespace reconciles it (every object of a relabelled namespace is
+ * routed again), and a status write that races it fails on its resourceVersion.
  */
 export async function work(controller: Controller, context: ControllerContext): Promise<void> {
-  const { queue, kind } = controller;
+  const { queue } = controller;
   for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
-    const stopTimer = context.metrics.reconcileDuration.startTimer({ kind });
-    try {
-      const result = await controller.reconcile(context, key);
-      if (result?.backoff === true) queue.addRateLimited(key);
-      else queue.forget(key);
-      const requeueAfterMs = result ? result.requeueAfterMs : undefined;
-      if (requeueAfterMs !== undefined) queue.addAfter(key, requeueAfterMs);
-      context.metrics.reconciles.inc({ kind, result: 'success' });
-    } catch (error) {
-      const retryInMs = queue.addRateLimited(key);
-      context.metrics.reconciles.inc({ kind, result: 'error' });
-      const [namespace, name] = key.split('/');
-      context.log.warn(
-        { kind, namespace, name, retryInMs, err: describe(error) },
-        'reconcile failed; retrying',
-      );
-    } finally {
-      stopTimer();
-      queue.done(key);
-    }
+    if (queue.owns(key)) await reconcileKey(controller, context, key);
+    else queue.forget(key);
+    if (!queue.owns(key)) queue.leave(key);
+    queue.done(key);
+  }
+}
+
+// reconcileKey reconciles one key and queues it again as its result or error asks.
+async function reconcileKey(
+  { queue, kind, reconcile }: Controller,
+  context: ControllerContext,
+  key: string,
+): Promise<void> {
+  const stopTimer = context.metrics.reconcileDuration.startTimer({ kind });
+  try {
+    const result = await reconcile(context, key);
+    if (result?.backoff === true) queue.addRateLimited(key);
+    else queue.forget(key);
+    const requeueAfterMs = result ? result.requeueAfterMs : undefined;
+    if (requeueAfterMs !== undefined) queue.addAfter(key, requeueAfterMs);
+    context.metrics.reconciles.inc({ kind, result: 'success' });
+  } catch (error) {
+    const retryInMs = queue.addRateLimited(key);
+    context.metrics.reconciles.inc({ kind, result: 'error' });
+    const { namespace, name } = splitKey(key);
+    context.log.warn(
+      { kind, namespace, name, retryInMs, err: describe(error) },
+      'reconcile failed; retrying',
+    );
+  } finally {
+    stopTimer();
   }
 }
 
