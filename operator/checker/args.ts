@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { invalidConfiguration } from './errors.ts';
+import { DEFAULT_MAX_IN_FLIGHT, MAX_IN_FLIGHT_RANGE } from './limits.ts';
 import { regionPartition, regionProblem } from './regions.ts';
 import { REGION_PATTERN } from './result-limits.ts';
 import { CHECK_TYPES, SERVICE_NAMES } from './service-names.ts';
@@ -21,6 +22,7 @@ const OPTIONS = {
   timeout: { type: 'string' },
   concurrency: { type: 'string' },
   'max-attempts': { type: 'string' },
+  'max-in-flight': { type: 'string' },
   'termination-log': { type: 'string' },
   'credentials-dir': { type: 'string' },
   'web-identity-token-file': { type: 'string' },
@@ -75,6 +77,9 @@ const credentialShape = {
   'role-duration-seconds': integer(900, 43_200).default(900),
   'sts-region': region.default('us-east-1'),
   'max-attempts': integer(1, 10).default(3),
+  'max-in-flight': integer(MAX_IN_FLIGHT_RANGE.min, MAX_IN_FLIGHT_RANGE.max).default(
+    DEFAULT_MAX_IN_FLIGHT,
+  ),
   timeout: integer(1, 86_400).default(300),
   // No default: a shell user has no /dev/termination-log; the operator's pod passes it.
   'termination-log': z.string().min(1).optional(),

@@ -10,6 +10,7 @@ import { answerProblem } from './aws-answer.ts';
 import { loadService } from './registry.ts';
 import { runCheck } from './run.ts';
 import { SERVICE_NAMES, type ServiceName } from './service-names.ts';
+import { callLimits, DEFAULT_MAX_IN_FLIGHT } from './limits.ts';
 
 interface Answer {
   readonly status: number;
@@ -52,7 +53,7 @@ async function run(service: ServiceName): ReturnType<typeof runCheck> {
       module: await loadService(service),
       settings: {
         credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-        maxAttempts: 1,
+        limits: callLimits({ maxAttempts: 1, maxInFlight: DEFAULT_MAX_IN_FLIGHT }),
         endpoint,
       },
       emit: () => undefined,

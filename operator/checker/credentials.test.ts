@@ -19,6 +19,7 @@ import {
   type TemporaryCredentials,
 } from './credentials.ts';
 import type { AwsCredentials, ClientSettings } from './service.ts';
+import { callLimits, DEFAULT_MAX_IN_FLIGHT } from './limits.ts';
 
 const MINUTE = 60_000;
 const sts = mockClient(STSClient);
@@ -107,7 +108,7 @@ describe('refreshing', () => {
 
 const options = (overrides: Partial<CredentialOptions>): CredentialOptions => ({
   stsRegion: 'eu-west-1',
-  maxAttempts: 1,
+  limits: callLimits({ maxAttempts: 1, maxInFlight: DEFAULT_MAX_IN_FLIGHT }),
   ...overrides,
 });
 const context = (): { region: string; signal: AbortSignal; now: () => Date } => ({

@@ -12,6 +12,7 @@ import type { Credentials } from '@aws-sdk/client-sts';
 import type { ValidateArgs } from './args.ts';
 import { classifyErrors, clientConfig } from './clients.ts';
 import { CheckerError, invalidConfiguration } from './errors.ts';
+import { callLimits, type CallLimits } from './limits.ts';
 import type { AwsCredentials, ClientSettings, CredentialProvider } from './service.ts';
 
 /** AssumeRoleOptions are the role a run assumes, with the ExternalId the platform derived. */
@@ -36,7 +37,8 @@ export interface CredentialOptions {
   readonly assumeRole?: AssumeRoleOptions;
   /** The region STS is called in: the credential ref's region. */
   readonly stsRegion: string;
-  readonly maxAttempts: number;
+  /** The command's AWS call bounds, shared by its STS calls and every client of the run. */
+  readonly limits: CallLimits;
   readonly endpoint?: string;
 }
 
@@ -183,7 +185,7 @@ async function readToken(file: string): Promise<string> {
  * projected token, read anew each time (the kubelet rotates it).
  */
 export async function webIdentitySession(
-  options: Pick<CredentialOptions, 'maxAttempts' | 'endpoint'>,
+  options: Pick<CredentialOptions, 'limits' | 'endpoint'>,
   identity: WebIdentityOptions,
   context: StsContext,
 ): Promise<TemporaryCredentials> {
@@ -191,7 +193,7 @@ export async function webIdentitySession(
   const { AssumeRoleWithWebIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
   const settings = { ...settingsFor(NO_AMBIENT_CREDENTIALS, options) };
   const sts = new STSClient(clientConfig({ region: context.region, settings }));
-  classifyErrors(sts.middlewareStack, 'sts', context);
+  classifyErrors(sts.middlewareStack, 'sts', { ...context, settings });
   const answer = await sts.send(
     new AssumeRoleWithWebIdentityCommand({
       RoleArn: identity.roleArn,
@@ -212,7 +214,7 @@ export async function assumeRole(
   // Imported here: most runs assume no role, and should not pay for loading STS.
   const { AssumeRoleCommand, STSClient } = await import('@aws-sdk/client-sts');
   const sts = new STSClient(clientConfig({ region: context.region, settings: base }));
-  classifyErrors(sts.middlewareStack, 'sts', context);
+  classifyErrors(sts.middlewareStack, 'sts', { ...context, settings: base });
   const answer = await sts.send(
     new AssumeRoleCommand({
       RoleArn: role.roleArn,
@@ -252,10 +254,10 @@ export async function baseCredentials(
 /** settingsFor makes client settings from credentials or a credential provider. */
 export function settingsFor(
   credentials: AwsCredentials | CredentialProvider,
-  options: Pick<CredentialOptions, 'maxAttempts' | 'endpoint'>,
+  options: Pick<CredentialOptions, 'limits' | 'endpoint'>,
 ): ClientSettings {
   return {
-    maxAttempts: options.maxAttempts,
+    limits: options.limits,
     credentials,
     ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
   };
@@ -290,7 +292,10 @@ export function credentialOptions(
   const platformRoleArn = args['platform-role-arn'];
   return {
     stsRegion: args['sts-region'],
-    maxAttempts: args['max-attempts'],
+    limits: callLimits({
+      maxAttempts: args['max-attempts'],
+      maxInFlight: args['max-in-flight'],
+    }),
     ...(args['credentials-dir'] !== undefined && { credentialsDir: args['credentials-dir'] }),
     ...(endpoint !== undefined && { endpoint }),
     ...(tokenFile !== undefined &&

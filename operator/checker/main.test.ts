@@ -169,6 +169,7 @@ describe('parseCommandLine', () => {
         'role-duration-seconds': 900,
         'sts-region': 'us-east-1',
         'max-attempts': 3,
+        'max-in-flight': 16,
         timeout: 300,
         concurrency: 4,
       },

@@ -7,6 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadService } from './registry.ts';
 import { runCheck, type CredentialsCheck } from './run.ts';
+import { callLimits, DEFAULT_MAX_IN_FLIGHT } from './limits.ts';
 
 const ec2 = mockClient(EC2Client);
 afterEach(() => {
@@ -35,7 +36,10 @@ async function run(check: CredentialsCheck): ReturnType<typeof runCheck> {
     },
     {
       module: await loadService('ec2'),
-      settings: { credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 },
+      settings: {
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+        limits: callLimits({ maxAttempts: 1, maxInFlight: DEFAULT_MAX_IN_FLIGHT }),
+      },
       emit: () => undefined,
       now: () => new Date(),
       credentialsCheck: check,

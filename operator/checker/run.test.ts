@@ -5,6 +5,7 @@ import { CheckerError } from './errors.ts';
 import { MAX_FINDINGS } from './result.ts';
 import { runCheck, type RunRequest } from './run.ts';
 import type { Observed, ScanContext, ServiceModule } from './service.ts';
+import { callLimits, DEFAULT_MAX_IN_FLIGHT } from './limits.ts';
 
 const request: RunRequest = {
   service: 'ec2',
@@ -37,7 +38,7 @@ async function run(
     { ...request, ...overrides },
     {
       module: moduleOf(scan),
-      settings: { maxAttempts: 1 },
+      settings: { limits: callLimits({ maxAttempts: 1, maxInFlight: DEFAULT_MAX_IN_FLIGHT }) },
       emit: (line) => lines.push({ ...line }),
       now: () => new Date('2026-01-01T00:00:00Z'),
     },
@@ -182,7 +183,7 @@ describe('runCheck', () => {
       { ...request, tags: { env: 'prod' } },
       {
         module: { ...moduleOf(() => stream([])), taggable: false },
-        settings: { maxAttempts: 1 },
+        settings: { limits: callLimits({ maxAttempts: 1, maxInFlight: DEFAULT_MAX_IN_FLIGHT }) },
         emit: (line) => lines.push(line),
         now: () => new Date(),
       },
@@ -261,7 +262,7 @@ describe('runCheck', () => {
           }),
           scope: 'global',
         },
-        settings: { maxAttempts: 1 },
+        settings: { limits: callLimits({ maxAttempts: 1, maxInFlight: DEFAULT_MAX_IN_FLIGHT }) },
         emit: () => undefined,
         now: () => new Date(),
       },

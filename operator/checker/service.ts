@@ -1,6 +1,7 @@
 // What every service module provides, and what the runner gives it. A module only talks
 // to AWS and judges what it sees; counting, filtering, bounding and reporting are the
 // runner's job, so every service is held to the same rules.
+import type { CallLimits } from './limits.ts';
 import type { CheckType, ServiceName } from './service-names.ts';
 
 /** Tags are a resource's AWS tags, key to value. */
@@ -31,7 +32,8 @@ export type CredentialProvider = () => Promise<AwsCredentials & { readonly expir
 /** ClientSettings are the SDK settings every client of a run shares. */
 export interface ClientSettings {
   readonly credentials?: AwsCredentials | CredentialProvider;
-  readonly maxAttempts: number;
+  /** The command's AWS call bounds: attempts, calls in flight, the shared retry strategy. */
+  readonly limits: CallLimits;
   /** Per-attempt limit on one HTTP request; DEFAULT_REQUEST_TIMEOUT_MS when absent. */
   readonly requestTimeoutMs?: number;
   /** Only for tests that cannot set AWS_ENDPOINT_URL in the environment. */

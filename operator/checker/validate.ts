@@ -19,7 +19,7 @@ export async function callerIdentity(
   context: { readonly region: string; readonly signal: AbortSignal },
 ): Promise<Identity> {
   const sts = new STSClient(clientConfig({ ...context, settings }));
-  classifyErrors(sts.middlewareStack, 'sts', context);
+  classifyErrors(sts.middlewareStack, 'sts', { ...context, settings });
   const answer = await sts.send(new GetCallerIdentityCommand({}), { abortSignal: context.signal });
   if (!answer.Account || !answer.Arn || !answer.UserId) {
     throw incompleteAnswer('sts:GetCallerIdentity', 'Account, Arn and UserId');

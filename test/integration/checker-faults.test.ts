@@ -10,6 +10,7 @@ import type { ClientSettings } from '../../operator/checker/service.ts';
 import type { ServiceName } from '../../operator/checker/service-names.ts';
 import { awsEnvironment, runCheckerCli } from '../support/checker-cli.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+import { callLimits, DEFAULT_MAX_IN_FLIGHT } from '../../operator/checker/limits.ts';
 
 const env = inject('testenv');
 let proxy: FaultProxy;
@@ -53,7 +54,7 @@ const wireNames = Object.entries(ERROR_NAME_CATEGORIES).filter(
 
 const settings = (overrides: Partial<ClientSettings> = {}): ClientSettings => ({
   credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  maxAttempts: 1,
+  limits: callLimits({ maxAttempts: 1, maxInFlight: DEFAULT_MAX_IN_FLIGHT }),
   endpoint: proxy.url,
   ...overrides,
 });

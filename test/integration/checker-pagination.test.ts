@@ -45,6 +45,7 @@ import { runCheck } from '../../operator/checker/run.ts';
 import type { CheckType, ServiceName } from '../../operator/checker/service-names.ts';
 import { awsEnvironment, runCheckerCli } from '../support/checker-cli.ts';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../support/fault-proxy.ts';
+import { callLimits, DEFAULT_MAX_IN_FLIGHT } from '../../operator/checker/limits.ts';
 
 const env = inject('testenv');
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -80,7 +81,11 @@ async function check(
     },
     {
       module: await loadService(service),
-      settings: { credentials, maxAttempts: 2, endpoint: proxy.url },
+      settings: {
+        credentials,
+        limits: callLimits({ maxAttempts: 2, maxInFlight: DEFAULT_MAX_IN_FLIGHT }),
+        endpoint: proxy.url,
+      },
       emit: (line) => {
         if (line.event === 'resource') ids.push(String(line.id));
       },

@@ -48,6 +48,7 @@ import type { RunResult } from '../../operator/checker/result.ts';
 import { runCheck } from '../../operator/checker/run.ts';
 import type { ServiceName } from '../../operator/checker/service-names.ts';
 import type { CheckType } from '../../operator/checker/service-names.ts';
+import { callLimits, DEFAULT_MAX_IN_FLIGHT } from '../../operator/checker/limits.ts';
 
 const env = inject('testenv');
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -78,7 +79,11 @@ async function check(
     },
     {
       module: await loadService(service),
-      settings: { credentials, maxAttempts: 2, endpoint: env.awsEndpointUrl },
+      settings: {
+        credentials,
+        limits: callLimits({ maxAttempts: 2, maxInFlight: DEFAULT_MAX_IN_FLIGHT }),
+        endpoint: env.awsEndpointUrl,
+      },
       emit: (line) => {
         if (line.event === 'resource') ids.push(String(line.id));
       },

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CheckerError } from '../errors.ts';
 import type { Observed, ScanContext } from '../service.ts';
 import { ec2 } from './ec2.ts';
+import { callLimits, DEFAULT_MAX_IN_FLIGHT } from '../limits.ts';
 
 interface Answer {
   readonly status: number;
@@ -66,7 +67,11 @@ beforeEach(() => {
 function context(): ScanContext {
   return {
     region: 'eu-west-1',
-    settings: { credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1, endpoint },
+    settings: {
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      limits: callLimits({ maxAttempts: 1, maxInFlight: DEFAULT_MAX_IN_FLIGHT }),
+      endpoint,
+    },
     signal: new AbortController().signal,
     tags: {},
   };

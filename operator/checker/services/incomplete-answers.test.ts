@@ -41,6 +41,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadService } from '../registry.ts';
 import { runCheck } from '../run.ts';
 import type { CheckType, ServiceName } from '../service-names.ts';
+import { callLimits, DEFAULT_MAX_IN_FLIGHT } from '../limits.ts';
 
 const restores: (() => void)[] = [];
 afterEach(() => {
@@ -76,7 +77,10 @@ async function run(
     },
     {
       module: await loadService(service),
-      settings: { credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 },
+      settings: {
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+        limits: callLimits({ maxAttempts: 1, maxInFlight: DEFAULT_MAX_IN_FLIGHT }),
+      },
       emit: () => undefined,
       now: () => new Date(),
     },

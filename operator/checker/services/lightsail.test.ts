@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCheck, type RunRequest } from '../run.ts';
 import { lightsail } from './lightsail.ts';
+import { callLimits, DEFAULT_MAX_IN_FLIGHT } from '../limits.ts';
 
 const lightsailMock = mockClient(LightsailClient);
 afterEach(() => {
@@ -31,7 +32,10 @@ const run = (overrides: Partial<RunRequest> = {}): ReturnType<typeof runCheck> =
     { ...request, ...overrides },
     {
       module: lightsail,
-      settings: { credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 },
+      settings: {
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+        limits: callLimits({ maxAttempts: 1, maxInFlight: DEFAULT_MAX_IN_FLIGHT }),
+      },
       emit: () => undefined,
       now: () => new Date(),
     },
