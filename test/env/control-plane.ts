@@ -48,6 +48,10 @@ export interface ApiServerInput {
   readonly admin: CertificateFiles;
   /** The apiserver's identity towards kubelets (logs, exec), in system:masters. */
   readonly kubeletClient: CertificateFiles;
+  /** The port to serve on; a free one when unset. A restart passes the first start's. */
+  readonly port?: number;
+  /** Flags added after the defaults (a test's dedicated apiserver: watch cache off). */
+  readonly extraArgs?: readonly string[];
 }
 
 /** ApiServer is a started kube-apiserver and its URL. */
@@ -67,7 +71,7 @@ export async function startApiServer(
   input: ApiServerInput,
   context: ServerContext,
 ): Promise<ApiServer> {
-  const port = await freePort();
+  const port = input.port ?? (await freePort());
   const url = `https://127.0.0.1:${port}`;
   const certDir = join(context.runDir, 'apiserver');
   await mkdir(certDir, { recursive: true });
@@ -97,6 +101,7 @@ export async function startApiServer(
     '--endpoint-reconciler-type=none',
     '--profiling=false',
     '--v=0',
+    ...(input.extraArgs ?? []),
   ]);
   const tls = { caCert: input.pki.ca.cert, client: input.admin };
   await waitUntil(async () => (await httpsGet(`${url}/readyz`, tls)).status === 200, {
