@@ -7,12 +7,18 @@
 //   npm run bench -- webhook-storm
 //   npm run bench -- image     # only when named: a cold build takes minutes and runs debootstrap
 //   npm run bench -- node-vs-runner   # only when named: starts a real node
+//   npm run bench -- scale --checks 5000 --namespaces 500 [--steady-seconds 300]
+//        [--operator-env AWSCHECK_KUBE_QPS=500,AWSCHECK_WORKERS=16]   # only when named
+//   npm run bench -- run-results --checks 1000 --namespaces 100 [--start-seconds 60]
 import { parseArgs } from 'node:util';
 import { coldStart } from './cold-start.ts';
 import { buildChecker } from './environment.ts';
 import { CONTENDERS, inventory, type InventoryReport } from './inventory.ts';
 import { imageBuild, printImage } from './image.ts';
 import { formatNodeVsRunner, nodeVsRunner } from './node-vs-runner.ts';
+import { parseEnvList } from './operator-process.ts';
+import { formatRunResults, runResults } from './run-results.ts';
+import { formatScale, scale } from './scale.ts';
 import { webhookStorm, type StormReport } from './webhook-storm.ts';
 
 const verdict = (met: boolean): string => (met ? 'target met' : 'TARGET MISSED');
@@ -23,11 +29,20 @@ const { values, positionals } = parseArgs({
     instances: { type: 'string', default: '5000,50000' },
     /** Runs per size, one number for all or one per size. */
     runs: { type: 'string', default: '3,2' },
+    // scale and run-results:
+    checks: { type: 'string' },
+    namespaces: { type: 'string' },
+    'steady-seconds': { type: 'string', default: '300' },
+    'steady-resync-seconds': { type: 'string', default: '60' },
+    'start-seconds': { type: 'string', default: '60' },
+    'timeout-seconds': { type: 'string', default: '600' },
+    /** Environment for the operator under benchmark, on top of production settings. */
+    'operator-env': { type: 'string', default: '' },
   },
 });
 const BENCHMARKS = ['cold-start', 'inventory', 'webhook-storm'];
 /** Benchmarks that run only when named: each takes minutes of building. */
-const ON_REQUEST = ['image', 'node-vs-runner'];
+const ON_REQUEST = ['image', 'node-vs-runner', 'scale', 'run-results'];
 const wanted = positionals.length > 0 ? positionals : BENCHMARKS;
 const known = [...BENCHMARKS, ...ON_REQUEST];
 const unknown = wanted.filter((name) => !known.includes(name));
@@ -101,3 +116,25 @@ function printStorm(report: StormReport): void {
 if (wanted.includes('webhook-storm')) printStorm(await webhookStorm());
 if (wanted.includes('image')) await printImage(await imageBuild());
 if (wanted.includes('node-vs-runner')) console.log(formatNodeVsRunner(await nodeVsRunner(5)));
+
+if (wanted.includes('scale')) {
+  const report = await scale({
+    checks: Number(values.checks ?? 5000),
+    namespaces: Number(values.namespaces ?? 500),
+    steadySeconds: Number(values['steady-seconds']),
+    steadyResyncSeconds: Number(values['steady-resync-seconds']),
+    operatorEnv: parseEnvList(values['operator-env']),
+  });
+  console.log(formatScale(report));
+}
+
+if (wanted.includes('run-results')) {
+  const report = await runResults({
+    checks: Number(values.checks ?? 1000),
+    namespaces: Number(values.namespaces ?? 100),
+    startSeconds: Number(values['start-seconds']),
+    timeoutSeconds: Number(values['timeout-seconds']),
+    operatorEnv: parseEnvList(values['operator-env']),
+  });
+  console.log(formatRunResults(report));
+}

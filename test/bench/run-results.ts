@@ -1,0 +1,393 @@
+// Run results at scale (issue 11, deliverable 2): many runs finishing within a minute on
+// the test environment's pod runner (it runs each checker Pod as a host process against
+// moto), each result written to its check's status exactly once, none lost, and the time
+// from the Pod's termination to the status write.
+//
+//   npm run bench -- run-results --checks 1000 --namespaces 100 [--start-seconds 60]
+//
+// The checks are seeded converged-ready (seed.ts) and never fire on schedule; once the
+// operator has them Ready, every check is asked for one run (the run-now annotation, as
+// `kubectl awscheck run` sets it), the asks spread evenly over --start-seconds. Times are
+// wall-clock milliseconds on this machine: a checker's exit from the pod runner's own log,
+// the Pod's terminated status and the check's new lastRun from watches.
+import { readFile } from 'node:fs/promises';
+import type { AwsCheckStatus } from '../../operator/api/v1alpha1/awscheck.ts';
+import { loadConfig } from '../../operator/config.ts';
+import { runNowJobName } from '../../operator/controller/names.ts';
+import { MANAGED_BY, RUN_NOW_ANNOTATION } from '../../operator/labels.ts';
+import { startTestEnvironment, stopTestEnvironment, type TestEnvInfo } from '../env/environment.ts';
+import { installOperator } from '../support/operator.ts';
+import { requestsBetween, scrapeRequests } from './apiserver-metrics.ts';
+import { say } from './environment.ts';
+import {
+  follow,
+  inBatches,
+  kubeHttp,
+  type KubeHttp,
+  type KubeObject,
+  type Stop,
+} from './kube-http.ts';
+import {
+  CHECKER_IMAGE,
+  metricSum,
+  operatorMetrics,
+  processStats,
+  PRODUCTION_ENV,
+  startBenchOperator,
+  type ProcessStats,
+} from './operator-process.ts';
+import { watchConvergence } from './scale.ts';
+import { CUSTOM_API, NEVER, seed } from './seed.ts';
+
+/** RunResultsOptions are the benchmark's knobs. */
+export interface RunResultsOptions {
+  readonly checks: number;
+  readonly namespaces: number;
+  /** The run-now asks are spread evenly over this many seconds. */
+  readonly startSeconds: number;
+  /** How long after the last ask every result must be in status. */
+  readonly timeoutSeconds: number;
+  readonly operatorEnv: Readonly<Record<string, string>>;
+}
+
+/** Percentiles of a latency series in milliseconds. */
+export interface Latency {
+  readonly count: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** RunResultsReport is one run of the benchmark. */
+export interface RunResultsReport {
+  readonly options: RunResultsOptions;
+  /** Seconds from the first ask to the last ask, to the last checker exit, to the last status. */
+  readonly askedSeconds: number;
+  readonly lastExitSeconds: number;
+  readonly lastStatusSeconds: number;
+  readonly podsTerminated: number;
+  readonly outcomes: Readonly<Record<string, number>>;
+  /** Checks whose status never recorded their run. */
+  readonly lost: number;
+  /** Checks whose recorded lastRun was written again with other content, or moved on. */
+  readonly rewritten: number;
+  /** Run Events per check: how many checks have 0, 1, more. */
+  readonly eventsPerCheck: Readonly<Record<string, number>>;
+  /** awscheck_runs_total grew by this much. */
+  readonly runsCounted: number;
+  /** Event creates the apiserver refused as already there (a run reported twice). */
+  readonly duplicateEventCreates: number;
+  /** The checker's exit (pod runner's log) → the check's status seen on a watch. */
+  readonly exitToStatus: Latency;
+  /** The Pod's terminated status seen on a watch → the check's status seen on a watch. */
+  readonly podToStatus: Latency;
+  readonly operator: ProcessStats;
+}
+
+interface RunTrack {
+  readonly key: string;
+  readonly job: string;
+  askedAt?: number;
+  podName?: string;
+  podTerminatedAt?: number;
+  statusAt?: number;
+  /** Every distinct lastRun this check's status showed once it named the run. */
+  readonly lastRuns: Set<string>;
+}
+
+const wallClock = (at: number): number => performance.timeOrigin + at;
+const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/** runResults runs the benchmark in an environment of its own. */
+export async function runResults(options: RunResultsOptions): Promise<RunResultsReport> {
+  const env = await startTestEnvironment({ tiedToParent: true, progress: say });
+  const http = await kubeHttp(env.kubeconfig, 64);
+  try {
+    const setup = await installOperator(env);
+    const config = loadConfig({
+      AWSCHECK_CHECKER_IMAGE: CHECKER_IMAGE,
+      AWSCHECK_NAMESPACE: setup.namespace,
+      ...PRODUCTION_ENV,
+      ...options.operatorEnv,
+    });
+    say(`seeding ${options.checks} checks in ${options.namespaces} namespaces`);
+    const seeded = await seed(http, {
+      prefix: 'runs',
+      namespaces: options.namespaces,
+      checks: options.checks,
+      spec: {
+        service: 'sts',
+        type: 'HealthCheck',
+        schedule: NEVER,
+        firstRun: 'OnSchedule',
+        timeoutSeconds: 300,
+      },
+      config,
+    });
+    const converged = await watchConvergence(http, options.checks);
+    const operator = await startBenchOperator(env, setup, 'runs-a', options.operatorEnv);
+    try {
+      await converged.done;
+      converged.stop();
+      say('every check is Ready; asking for the runs');
+      return await measureRuns(env, http, { options, checks: seeded.checks, operator });
+    } finally {
+      await operator.stop();
+    }
+  } finally {
+    http.close();
+    await stopTestEnvironment(env);
+  }
+}
+
+interface Measured {
+  readonly options: RunResultsOptions;
+  readonly checks: readonly KubeObject[];
+  readonly operator: Awaited<ReturnType<typeof startBenchOperator>>;
+}
+
+async function measureRuns(
+  env: TestEnvInfo,
+  http: KubeHttp,
+  { options, checks, operator }: Measured,
+): Promise<RunResultsReport> {
+  const token = `bench-${Date.now().toString(36)}`;
+  const tracks = new Map<string, RunTrack>(
+    checks.map((c) => [
+      keyOf(c),
+      {
+        key: keyOf(c),
+        job: runNowJobName(c.metadata.name, c.metadata.uid ?? '', token),
+        lastRuns: new Set<string>(),
+      },
+    ]),
+  );
+  const byJob = new Map([...tracks.values()].map((t) => [`${t.key.split('/')[0]}/${t.job}`, t]));
+  const seen = await trackRuns(http, tracks, byJob);
+  const apiBefore = await scrapeRequests(http);
+  const runsBefore = metricSum(await operatorMetrics(operator), 'awscheck_runs_total');
+  const firstAsk = performance.now();
+  await ask(http, [...tracks.values()], { token, seconds: options.startSeconds });
+  const askedSeconds = (performance.now() - firstAsk) / 1000;
+  say(`asked for ${tracks.size} runs in ${askedSeconds.toFixed(1)} s; waiting for the results`);
+  await seen.allRecorded(options.timeoutSeconds * 1000);
+  // A result written twice would come after the first: give it time to show.
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  seen.stop();
+  const apiAfter = await scrapeRequests(http);
+  const text = await operatorMetrics(operator);
+  const exits = await runnerExits(env);
+  const all = [...tracks.values()];
+  const statusTimes = all.flatMap((t) => (t.statusAt === undefined ? [] : [t.statusAt]));
+  const exitTimes = all.flatMap((t) => {
+    const exit = t.podName === undefined ? undefined : exits.get(t.podName);
+    return exit === undefined ? [] : [exit];
+  });
+  return {
+    options,
+    askedSeconds,
+    lastExitSeconds: (Math.max(...exitTimes) - wallClock(firstAsk)) / 1000,
+    lastStatusSeconds: (Math.max(...statusTimes) - wallClock(firstAsk)) / 1000,
+    podsTerminated: all.filter((t) => t.podTerminatedAt !== undefined).length,
+    outcomes: seen.outcomes(),
+    lost: all.filter((t) => t.statusAt === undefined).length,
+    rewritten: all.filter((t) => t.lastRuns.size > 1).length,
+    eventsPerCheck: await eventsPerCheck(http, all),
+    runsCounted: metricSum(text, 'awscheck_runs_total') - runsBefore,
+    duplicateEventCreates: requestsBetween(apiBefore, apiAfter)
+      .filter((r) => r.verb === 'POST' && r.resource === 'events')
+      .reduce((sum, r) => sum + r.failed, 0),
+    exitToStatus: latency(
+      all.flatMap((t) => {
+        const exit = t.podName === undefined ? undefined : exits.get(t.podName);
+        return exit === undefined || t.statusAt === undefined ? [] : [t.statusAt - exit];
+      }),
+    ),
+    podToStatus: latency(
+      all.flatMap((t) =>
+        t.podTerminatedAt === undefined || t.statusAt === undefined
+          ? []
+          : [t.statusAt - t.podTerminatedAt],
+      ),
+    ),
+    operator: await processStats(operator.process.pid),
+  };
+}
+
+interface Seen {
+  allRecorded(timeoutMs: number): Promise<void>;
+  outcomes(): Record<string, number>;
+  stop: Stop;
+}
+
+// trackRuns watches the checker Pods (when each is first seen terminated) and the checks
+// (when each first shows its run as lastRun, and every lastRun it shows after that).
+async function trackRuns(
+  http: KubeHttp,
+  tracks: ReadonlyMap<string, RunTrack>,
+  byJob: ReadonlyMap<string, RunTrack>,
+): Promise<Seen> {
+  let failed: Error | undefined;
+  const onEnd = (error: Error): void => {
+    failed ??= error;
+  };
+  const outcomes = new Map<string, string>();
+  const stopChecks = await follow(
+    http,
+    `${CUSTOM_API}/awschecks`,
+    (_type, object, at) => {
+      const track = tracks.get(keyOf(object));
+      const lastRun = (object.status as AwsCheckStatus | undefined)?.lastRun;
+      if (track === undefined || lastRun === undefined) return;
+      if (lastRun.jobName !== track.job && track.statusAt === undefined) return;
+      track.statusAt ??= wallClock(at);
+      track.lastRuns.add(JSON.stringify(lastRun));
+      outcomes.set(track.key, lastRun.outcome);
+    },
+    onEnd,
+  );
+  const selector = encodeURIComponent(`${MANAGED_BY.key}=${MANAGED_BY.value}`);
+  const stopPods = await follow(
+    http,
+    `/api/v1/pods?labelSelector=${selector}`,
+    (_type, object, at) => {
+      const owner = object.metadata.ownerReferences?.find((o) => o.kind === 'Job');
+      const track = byJob.get(`${object.metadata.namespace ?? ''}/${owner?.name ?? ''}`);
+      if (track === undefined || track.podTerminatedAt !== undefined) return;
+      track.podName = keyOf(object);
+      if (isTerminated(object)) track.podTerminatedAt = wallClock(at);
+    },
+    onEnd,
+  );
+  return {
+    allRecorded: async (timeoutMs) => {
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        if (failed !== undefined) throw failed;
+        const missing = [...tracks.values()].filter((t) => t.statusAt === undefined).length;
+        if (missing === 0) return;
+        if (performance.now() > deadline) {
+          say(`${missing} results still not in status after ${timeoutMs / 1000} s`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    },
+    outcomes: () => {
+      const counts: Record<string, number> = {};
+      for (const outcome of outcomes.values()) counts[outcome] = (counts[outcome] ?? 0) + 1;
+      return counts;
+    },
+    stop: () => {
+      stopChecks();
+      stopPods();
+    },
+  };
+}
+
+function isTerminated(pod: KubeObject): boolean {
+  const status = pod.status as
+    { containerStatuses?: { state?: { terminated?: object } }[] } | undefined;
+  return status?.containerStatuses?.some((c) => c.state?.terminated !== undefined) ?? false;
+}
+
+// ask sets the run-now annotation on every check, the asks spread evenly over `seconds`.
+async function ask(
+  http: KubeHttp,
+  tracks: RunTrack[],
+  { token, seconds }: { token: string; seconds: number },
+): Promise<void> {
+  const started = performance.now();
+  const gapMs = (seconds * 1000) / tracks.length;
+  await inBatches(tracks, 64, async (track, i) => {
+    const wait = started + i * gapMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const [namespace, name] = track.key.split('/');
+    track.askedAt = performance.now();
+    await http.sendOk({
+      method: 'PATCH',
+      path: `${CUSTOM_API}/namespaces/${namespace ?? ''}/awschecks/${name ?? ''}`,
+      body: { metadata: { annotations: { [RUN_NOW_ANNOTATION]: token } } },
+      contentType: 'application/merge-patch+json',
+    });
+  });
+}
+
+const EXIT_LINE = /^(\S+) (\S+\/\S+): exited \d+/;
+
+// runnerExits reads when the pod runner saw each checker process exit, from its own log.
+async function runnerExits(env: TestEnvInfo): Promise<Map<string, number>> {
+  const runner = env.processes.find((p) => p.name === 'pod-runner');
+  if (runner === undefined) throw new Error('the environment has no pod runner');
+  const exits = new Map<string, number>();
+  for (const line of (await readFile(runner.logFile, 'utf8')).split('\n')) {
+    const match = EXIT_LINE.exec(line);
+    if (match?.[1] !== undefined && match[2] !== undefined)
+      exits.set(match[2], Date.parse(match[1]));
+  }
+  return exits;
+}
+
+async function eventsPerCheck(
+  http: KubeHttp,
+  tracks: readonly RunTrack[],
+): Promise<Record<string, number>> {
+  const list = await http.sendOk<{
+    items: { involvedObject: { namespace?: string; name?: string }; count?: number }[];
+  }>({
+    method: 'GET',
+    path: `/api/v1/events?fieldSelector=${encodeURIComponent('involvedObject.kind=AwsCheck')}`,
+  });
+  const perCheck = new Map<string, number>(tracks.map((t) => [t.key, 0]));
+  for (const event of list.items) {
+    const key = `${event.involvedObject.namespace ?? ''}/${event.involvedObject.name ?? ''}`;
+    if (perCheck.has(key)) perCheck.set(key, (perCheck.get(key) ?? 0) + (event.count ?? 1));
+  }
+  const histogram: Record<string, number> = {};
+  for (const count of perCheck.values()) {
+    const bucket = count > 1 ? 'more than 1' : String(count);
+    histogram[bucket] = (histogram[bucket] ?? 0) + 1;
+  }
+  return histogram;
+}
+
+function latency(values: number[]): Latency {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+  return { count: sorted.length, p50: at(50), p99: at(99), max: sorted.at(-1) ?? NaN };
+}
+
+const verdict = (met: boolean): string => (met ? 'target met' : 'TARGET MISSED');
+
+/** formatRunResults prints the report as the other benchmarks print theirs. */
+export function formatRunResults(report: RunResultsReport): string {
+  const { options } = report;
+  const events = report.eventsPerCheck;
+  const once =
+    report.lost === 0 &&
+    report.rewritten === 0 &&
+    (events['1'] ?? 0) === options.checks &&
+    report.runsCounted === options.checks &&
+    report.duplicateEventCreates === 0;
+  const finishedInMinute = report.lastExitSeconds <= 60;
+  const row = (name: string, l: Latency): string =>
+    `| ${name} | ${l.count} | ${l.p50.toFixed(0)} | ${l.p99.toFixed(0)} | ${l.max.toFixed(0)} |`;
+  return [
+    `\nrun results at scale: ${options.checks} checks in ${options.namespaces} namespaces, one run-now each, asked over ${report.askedSeconds.toFixed(1)} s; operator env ${JSON.stringify({ ...PRODUCTION_ENV, ...options.operatorEnv })}`,
+    `the last checker exited ${report.lastExitSeconds.toFixed(1)} s after the first ask, the last result was in status at ${report.lastStatusSeconds.toFixed(1)} s; ${report.podsTerminated} Pods seen terminated; outcomes ${JSON.stringify(report.outcomes)}`,
+    '| latency to the status write | runs | p50 ms | p99 ms | max ms |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    row("checker exit (pod runner's log) → check status on a watch", report.exitToStatus),
+    row('Pod terminated on a watch → check status on a watch', report.podToStatus),
+    '',
+    '| exactly once | value |',
+    '| --- | ---: |',
+    `| results lost (no lastRun for its run) | ${report.lost} |`,
+    `| results written twice (lastRun rewritten) | ${report.rewritten} |`,
+    `| checks by run Events (want all at 1) | ${JSON.stringify(events)} |`,
+    `| awscheck_runs_total grew by (want ${options.checks}) | ${report.runsCounted} |`,
+    `| Event creates refused as duplicates (409) | ${report.duplicateEventCreates} |`,
+    `every result in status exactly once: ${verdict(once)}; ${options.checks} runs finished within a minute of the first ask: ${verdict(finishedInMinute)}; operator peak RSS ${report.operator.peakRssMiB.toFixed(0)} MiB, CPU ${report.operator.cpuSeconds.toFixed(1)} s`,
+  ].join('\n');
+}
