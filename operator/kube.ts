@@ -1,6 +1,8 @@
 // The operator's writes to the apiserver, each idempotent: server-side apply for what it
 // owns, create-if-absent for runs and Events (their names are deterministic), status
 // replaced with the resourceVersion it was computed from (a stale cache gets 409 and a retry).
+// Every request of one identity, watches included, goes over one keep-alive connection pool
+// (runtime/http-pool.ts), under the client-side rate limit (runtime/rate-limit.ts).
 import {
   ApiException,
   BatchV1Api,
@@ -18,6 +20,11 @@ import {
 } from '@kubernetes/client-node';
 import { GROUP, VERSION } from './api/v1alpha1/common.ts';
 import { FIELD_MANAGER } from './labels.ts';
+import type { Metrics } from './metrics.ts';
+import type { Clock } from './runtime/clock.ts';
+import { systemClock } from './runtime/clock.ts';
+import { KubeTransport, pooledHttpLibrary, type RequestPolicy } from './runtime/http-pool.ts';
+import { TokenBucket } from './runtime/rate-limit.ts';
 
 /** KubeClients are the API clients of one identity. */
 export interface KubeClients {
@@ -27,6 +34,8 @@ export interface KubeClients {
   readonly custom: CustomObjectsApi;
   readonly coordination: CoordinationV1Api;
   readonly objects: KubernetesObjectApi;
+  /** The connection pool and credentials every client and watch of this identity shares. */
+  readonly transport: KubeTransport;
 }
 
 /** ClientOptions shape every request the clients make. */
@@ -37,26 +46,67 @@ export interface ClientOptions {
    * under. Watches are not made by these clients and are not cut by it.
    */
   readonly requestTimeoutMs?: number;
+  /**
+   * rateLimit is the client-side token bucket every request but watches and the Lease's
+   * waits for (config.kubeClient); absent: no client-side limit.
+   */
+  readonly rateLimit?: { readonly qps: number; readonly burst: number };
+  /** metrics count the time waited for the rate limit and the retries after 429. */
+  readonly metrics?: Pick<Metrics, 'kubeRequestWait' | 'kubeRetries'>;
+  /** connections bounds the pool (runtime/http-pool.ts DEFAULT_CONNECTIONS). */
+  readonly connections?: number;
+  /** maxRetries bounds the retries of one request after 429 (DEFAULT_MAX_RETRIES). */
+  readonly maxRetries?: number;
+  readonly clock?: Clock;
 }
 
-/** makeClients builds the clients from a loaded kubeconfig. */
+/**
+ * makeClients builds the clients from a loaded kubeconfig, all on one connection pool.
+ * The Lease's client skips the rate limit: leader election sends one small request per
+ * retry period whatever the load, and a burst of worker requests queued in the bucket must
+ * not make a renewal miss its deadline and cost the Lease (client-go's leader election
+ * likewise has a client, so a limiter, of its own).
+ */
 export function makeClients(config: KubeConfig, options: ClientOptions = {}): KubeClients {
-  const configuration = clientConfiguration(config, options);
+  const transport = new KubeTransport(config, {
+    ...(options.connections === undefined ? {} : { connections: options.connections }),
+  });
+  const clock = options.clock ?? systemClock;
+  const { metrics } = options;
+  const policy: RequestPolicy = {
+    clock,
+    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+    observers: metrics && {
+      waited: (seconds) => {
+        metrics.kubeRequestWait.inc(seconds);
+      },
+      retried: () => {
+        metrics.kubeRetries.inc();
+      },
+    },
+  };
+  const limiter = options.rateLimit && new TokenBucket({ ...options.rateLimit, clock });
+  const configuration = clientConfiguration(transport, { ...policy, limiter }, options);
+  const leaseConfiguration = clientConfiguration(transport, policy, options);
   return {
     config,
     core: new CoreV1Api(configuration),
     batch: new BatchV1Api(configuration),
     custom: new CustomObjectsApi(configuration),
-    coordination: new CoordinationV1Api(configuration),
+    coordination: new CoordinationV1Api(leaseConfiguration),
     objects: new ObjectApi(config, configuration),
+    transport,
   };
 }
 
 // clientConfiguration is what KubeConfig.makeApiClient builds (the current cluster, the
-// kubeconfig's credentials), plus our user agent and the request timeout.
-function clientConfiguration(config: KubeConfig, options: ClientOptions): Configuration {
-  const cluster = config.getCurrentCluster();
-  if (!cluster) throw new Error('the kubeconfig names no current cluster: set its current-context');
+// kubeconfig's credentials), over our pool and policy, with our user agent and the request
+// timeout. The timeout starts before the rate limit's wait, so it bounds the whole request.
+function clientConfiguration(
+  transport: KubeTransport,
+  policy: RequestPolicy,
+  options: ClientOptions,
+): Configuration {
   const promiseMiddleware: Middleware[] = [
     {
       pre: async (context) => {
@@ -69,8 +119,9 @@ function clientConfiguration(config: KubeConfig, options: ClientOptions): Config
     },
   ];
   return createConfiguration({
-    baseServer: new ServerConfiguration(cluster.server, {}),
-    authMethods: { default: config },
+    baseServer: new ServerConfiguration(transport.server, {}),
+    authMethods: { default: transport.authentication() },
+    httpApi: pooledHttpLibrary(transport, policy),
     promiseMiddleware,
   });
 }
