@@ -617,6 +617,40 @@ describe('planCheck: a run is recorded once it is really over', () => {
     );
   });
 
+  it('reports a first run whose Pod was deleted as RunAborted once, and starts it no second time', () => {
+    const name = 'web-gen-2';
+    // The Pod is gone while its Job still runs: the run is not over, nothing is recorded yet
+    // and the first run is not started again.
+    const gone = { job: runJob(name, '2024-06-01T12:29:00Z'), pod: undefined };
+    const meanwhile = planCheck(facts(check(), [gone]), config);
+    expect(meanwhile.status.lastRun).toBeUndefined();
+    expect(meanwhile.jobs).toEqual([]);
+    expect(meanwhile.events).toEqual([]);
+    // The Job controller fails the Job (its one Pod failed); past the settle bound the run
+    // is recorded as aborted, with its Event, and Healthy says so.
+    const failed = finishedRun(name, '2024-06-01T12:00:00Z', { outcome: 'Failed' });
+    const over = { job: failed.job, pod: undefined };
+    const recorded = planCheck(facts(check(), [over]), config);
+    expect(recorded.status.lastRun).toMatchObject({
+      jobName: name,
+      generation: GENERATION,
+      outcome: 'Failed',
+      reason: 'RunAborted',
+      message: `the run's Pod was deleted before its result was read (Job Failed), without a result`,
+    });
+    expect(condition(recorded.status, 'Healthy')).toMatchObject({
+      status: 'False',
+      reason: 'RunAborted',
+    });
+    expect(recorded.events.map((event) => event.reason)).toEqual(['RunAborted']);
+    expect(recorded.jobs).toEqual([]);
+    // Recorded once: the next look records nothing again.
+    const again = planCheck(facts(check({}, { status: recorded.status }), [over]), config);
+    expect(again.events).toEqual([]);
+    expect(again.status.lastRun).toEqual(recorded.status.lastRun);
+    expect(again.jobs).toEqual([]);
+  });
+
   it('records a Job that finished without a Pod end after the settle bound as RunAborted', () => {
     const done = finishedRun('web-8', '2024-06-01T12:00:00Z', { seconds: 60 });
     const plan = planCheck(
@@ -624,7 +658,11 @@ describe('planCheck: a run is recorded once it is really over', () => {
       config,
     );
     expect(plan.status.lastRun).toMatchObject({ outcome: 'Failed', reason: 'RunAborted' });
-    expect(plan.status.lastRun?.message).toMatch(/left no container status/);
+    expect(plan.status.lastRun?.message).toMatch(/Pod was deleted before its result was read/);
+    expect(plan.events).toEqual([
+      expect.objectContaining({ type: 'Warning', reason: 'RunAborted', key: 'web-8' }),
+    ]);
+    expect(plan.requeueAfterMs).toBeUndefined();
   });
 
   it.each(['ErrImagePull', 'CreateContainerConfigError'])(

@@ -230,11 +230,25 @@ describe('runOutcome', () => {
       text: /not a checker result/,
     },
     {
-      rule: 'a finished job without a pod is RunAborted',
+      rule: 'a failed job whose pod is gone is RunAborted, naming the deleted Pod',
       theJob: job([done('Failed', 'BackoffLimitExceeded')]),
       thePod: undefined,
       reason: 'RunAborted',
-      text: /left no container status/,
+      text: /^the run's Pod was deleted before its result was read \(Job Failed\), without a result$/,
+    },
+    {
+      rule: 'a completed job whose pod is gone is RunAborted, not Succeeded',
+      theJob: job([done('Complete')]),
+      thePod: undefined,
+      reason: 'RunAborted',
+      text: /^the run's Pod was deleted before its result was read \(Job Complete\), without a result$/,
+    },
+    {
+      rule: 'a finished job whose pod never showed an end is RunAborted',
+      theJob: job([done('Complete')]),
+      thePod: pod({ running: { startedAt: new Date('2024-06-01T12:00:01Z') } }),
+      reason: 'RunAborted',
+      text: /left no container status \(Job Complete\)/,
     },
   ])('$rule', ({ theJob, thePod, reason, text }) => {
     const outcome = runOutcome({ job: theJob, pod: thePod });

@@ -93,8 +93,17 @@ export function judgeRun(observed: RunObservation, now: Date): RunVerdict {
   }
   const untilMs = settleBound(job);
   if (now.getTime() < untilMs) return { state: 'Settling', untilMs };
-  const why = setupError ?? `the checker left no container status (Job ${finished})`;
+  const why = setupError ?? endUnseen(pod, finished);
   return { state: 'Finished', run: failed(job, 'RunAborted', `${why}, without a result`) };
+}
+
+// endUnseen says why a finished run shows no checker end after the settle time: its Pod is
+// gone (deleted, evicted or collected before its result was read), or it never reported one.
+function endUnseen(pod: V1Pod | undefined, finished: 'Complete' | 'Failed'): string {
+  if (pod === undefined) {
+    return `the run's Pod was deleted before its result was read (Job ${finished})`;
+  }
+  return `the checker left no container status (Job ${finished})`;
 }
 
 // unfinished: a run under way is queued (suspended), blocked (its checker cannot start)
