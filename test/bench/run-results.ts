@@ -81,6 +81,10 @@ export interface RunResultsReport {
   readonly exitToStatus: Latency;
   /** The Pod's terminated status seen on a watch → the check's status seen on a watch. */
   readonly podToStatus: Latency;
+  /** The Pod's terminated status → the Job's Complete/Failed condition (kube-controller-manager). */
+  readonly podToJob: Latency;
+  /** The Job's Complete/Failed condition seen on a watch → the check's status (the operator). */
+  readonly jobToStatus: Latency;
   readonly operator: ProcessStats;
 }
 
@@ -90,6 +94,7 @@ interface RunTrack {
   askedAt?: number;
   podName?: string;
   podTerminatedAt?: number;
+  jobFinishedAt?: number;
   statusAt?: number;
   /** Every distinct lastRun this check's status showed once it named the run. */
   readonly lastRuns: Set<string>;
@@ -203,13 +208,9 @@ async function measureRuns(
         return exit === undefined || t.statusAt === undefined ? [] : [t.statusAt - exit];
       }),
     ),
-    podToStatus: latency(
-      all.flatMap((t) =>
-        t.podTerminatedAt === undefined || t.statusAt === undefined
-          ? []
-          : [t.statusAt - t.podTerminatedAt],
-      ),
-    ),
+    podToStatus: latency(all.flatMap((t) => between(t.podTerminatedAt, t.statusAt))),
+    podToJob: latency(all.flatMap((t) => between(t.podTerminatedAt, t.jobFinishedAt))),
+    jobToStatus: latency(all.flatMap((t) => between(t.jobFinishedAt, t.statusAt))),
     operator: await processStats(operator.process.pid),
   };
 }
@@ -259,6 +260,16 @@ async function trackRuns(
     },
     onEnd,
   );
+  const stopJobs = await follow(
+    http,
+    `/apis/batch/v1/jobs?labelSelector=${selector}`,
+    (_type, object, at) => {
+      const track = byJob.get(keyOf(object));
+      if (track === undefined || track.jobFinishedAt !== undefined) return;
+      if (isFinished(object)) track.jobFinishedAt = wallClock(at);
+    },
+    onEnd,
+  );
   return {
     allRecorded: async (timeoutMs) => {
       const deadline = performance.now() + timeoutMs;
@@ -281,8 +292,22 @@ async function trackRuns(
     stop: () => {
       stopChecks();
       stopPods();
+      stopJobs();
     },
   };
+}
+
+function between(from: number | undefined, to: number | undefined): number[] {
+  return from === undefined || to === undefined ? [] : [to - from];
+}
+
+function isFinished(job: KubeObject): boolean {
+  const status = job.status as { conditions?: { type: string; status: string }[] } | undefined;
+  return (
+    status?.conditions?.some(
+      (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+    ) ?? false
+  );
 }
 
 function isTerminated(pod: KubeObject): boolean {
@@ -380,6 +405,8 @@ export function formatRunResults(report: RunResultsReport): string {
     '| --- | ---: | ---: | ---: | ---: |',
     row("checker exit (pod runner's log) → check status on a watch", report.exitToStatus),
     row('Pod terminated on a watch → check status on a watch', report.podToStatus),
+    row('  of which Pod terminated → Job Complete (kube-controller-manager)', report.podToJob),
+    row('  of which Job Complete → check status (the operator)', report.jobToStatus),
     '',
     '| exactly once | value |',
     '| --- | ---: |',

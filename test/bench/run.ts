@@ -8,7 +8,7 @@
 //   npm run bench -- image     # only when named: a cold build takes minutes and runs debootstrap
 //   npm run bench -- node-vs-runner   # only when named: starts a real node
 //   npm run bench -- scale --checks 5000 --namespaces 500 [--steady-seconds 300]
-//        [--operator-env AWSCHECK_KUBE_QPS=500,AWSCHECK_WORKERS=16]   # only when named
+//        [--floor-concurrency 8,32,64] [--operator-env AWSCHECK_KUBE_QPS=500,AWSCHECK_WORKERS=16]
 //   npm run bench -- run-results --checks 1000 --namespaces 100 [--start-seconds 60]
 import { parseArgs } from 'node:util';
 import { coldStart } from './cold-start.ts';
@@ -34,6 +34,7 @@ const { values, positionals } = parseArgs({
     namespaces: { type: 'string' },
     'steady-seconds': { type: 'string', default: '300' },
     'steady-resync-seconds': { type: 'string', default: '60' },
+    'floor-concurrency': { type: 'string', default: '8,32,64' },
     'start-seconds': { type: 'string', default: '60' },
     'timeout-seconds': { type: 'string', default: '600' },
     /** Environment for the operator under benchmark, on top of production settings. */
@@ -123,6 +124,7 @@ if (wanted.includes('scale')) {
     namespaces: Number(values.namespaces ?? 500),
     steadySeconds: Number(values['steady-seconds']),
     steadyResyncSeconds: Number(values['steady-resync-seconds']),
+    floorConcurrencies: values['floor-concurrency'].split(',').map(Number),
     operatorEnv: parseEnvList(values['operator-env']),
   });
   console.log(formatScale(report));

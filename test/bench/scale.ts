@@ -54,6 +54,8 @@ export interface ScaleOptions {
   readonly steadySeconds: number;
   /** The resync of the steady-state replica, short enough to fire several times. */
   readonly steadyResyncSeconds: number;
+  /** The floor's in-flight counts (FLOOR_CONCURRENCIES unless narrowed for big sizes). */
+  readonly floorConcurrencies: readonly number[];
   /** Environment for the operator on top of the production settings (QPS, workers…). */
   readonly operatorEnv: Readonly<Record<string, string>>;
 }
@@ -114,7 +116,7 @@ export async function scale(options: ScaleOptions): Promise<ScaleReport> {
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     const planned = planAll(seeded, config);
     const floor: FloorRun[] = [];
-    for (const concurrency of FLOOR_CONCURRENCIES) {
+    for (const concurrency of options.floorConcurrencies) {
       floor.push(await writeFloor(env, planned, concurrency));
       await resetFloor(http, seeded, planned);
     }
@@ -410,6 +412,7 @@ if (import.meta.main) {
     namespaces: 50,
     steadySeconds: 300,
     steadyResyncSeconds: 60,
+    floorConcurrencies: FLOOR_CONCURRENCIES,
     operatorEnv: {},
   });
   console.log(formatScale(report));
