@@ -10,12 +10,18 @@ import type {
   V1Pod,
 } from '@kubernetes/client-node';
 import { GROUP, VERSION } from './api/v1alpha1/common.ts';
+import { shapeFor } from './cache-shape.ts';
 import type { KubeClients } from './kube.ts';
 import { describe, type Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { CATALOG_CONFIGMAP } from './plans/catalog.ts';
 import { MANAGED_SELECTOR } from './labels.ts';
-import { startInformer, type Informer, type InformerEvent } from './runtime/informer.ts';
+import {
+  startInformer,
+  type Informer,
+  type InformerEvent,
+  type WatchEnd,
+} from './runtime/informer.ts';
 
 /** Caches are the informers the controllers read from. */
 export interface Caches {
@@ -29,7 +35,11 @@ export interface Caches {
   readonly catalog: Informer<V1ConfigMap>;
 }
 
-/** CacheObservers hear how the caches' watches fare: every restart is logged and counted. */
+/**
+ * CacheObservers hear how the caches' watches fare: every restart is logged and counted,
+ * by reason (closed, expired, error). A watch the apiserver ends at the timeout it was
+ * asked for is routine and logged at info; every other end is a warning.
+ */
 export interface CacheObservers {
   readonly log: Logger;
   readonly metrics: Metrics;
@@ -59,22 +69,33 @@ export function startCaches(
     observers.metrics.watchRestarts.inc({ cache: kind, reason: 'error' });
     observers.log.warn({ cache: kind, retryInMs, err: describe(error) }, 'watch failed; retrying');
   };
-  const { config, core, batch, custom } = clients;
+  const onWatchEnd = (kind: CacheKind, end: WatchEnd): void => {
+    observers.metrics.watchRestarts.inc({ cache: kind, reason: end.reason });
+    const fields = { cache: kind, ...end };
+    if (end.routine) observers.log.info(fields, 'watch ended at its timeout; resuming');
+    else if (end.reason === 'expired') observers.log.warn(fields, 'watch expired (410); relisting');
+    else observers.log.warn(fields, 'watch closed early; resuming');
+  };
+  const { transport, core, batch, custom } = clients;
   const start = <T extends KubernetesObject>(
     kind: CacheKind,
     path: string,
     list: () => Promise<KubernetesListObject<T>>,
     selectors: { labelSelector?: string; fieldSelector?: string } = {},
   ): Informer<T> =>
-    startInformer<T>(config, {
+    startInformer<T>(transport, {
       path,
       list,
       ...selectors,
+      transform: shaped<T>(kind),
       onEvent: (event, object) => {
         listener(kind, event, object);
       },
       onError: (error, retry) => {
         onError(kind, error, retry);
+      },
+      onWatchEnd: (end) => {
+        onWatchEnd(kind, end);
       },
     });
   const listCustom =
@@ -127,4 +148,11 @@ export function startCaches(
       await Promise.all(informers.map((i) => i.stop()));
     },
   };
+}
+
+// shaped is the cache's shape typed for its informer: it keeps every field of T the
+// operator reads and drops only the others, so what remains is still read as a T.
+function shaped<T extends KubernetesObject>(kind: CacheKind): (object: T) => T {
+  const shape = shapeFor(kind);
+  return (object) => shape(object) as T;
 }

@@ -24,9 +24,15 @@ const metrics = new Metrics();
 const lostBoundMs = Math.max(1_000, config.lease.durationMs - config.lease.renewDeadlineMs);
 // A graceful stop drains the workers (each request is bounded) and releases the Lease.
 const stopBoundMs = config.lease.durationMs + config.lease.renewDeadlineMs;
+// One connection pool for every request and watch, under the client-side rate limit.
+const clients = makeClients(kubeConfig, {
+  requestTimeoutMs: requestTimeoutMs(config),
+  rateLimit: config.kubeClient,
+  metrics,
+});
 const manager = startManager({
   config,
-  clients: makeClients(kubeConfig, { requestTimeoutMs: requestTimeoutMs(config) }),
+  clients,
   log,
   metrics,
   onLeadershipLost: () => {
