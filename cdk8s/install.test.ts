@@ -267,7 +267,13 @@ describe('operatorEnv', () => {
         AWSCHECK_CHECKER_MEMORY: '512Mi',
         AWSCHECK_JOB_HISTORY: '5',
         AWSCHECK_LOG_LEVEL: 'debug',
+        AWSCHECK_KUBE_QPS: '12.5',
+        AWSCHECK_KUBE_BURST: '40',
       },
+    ],
+    [
+      'one shard with its own Lease',
+      { AWSCHECK_SHARD_SELECTOR: 'shard in (a,b),!legacy', AWSCHECK_LEASE_NAME: 'awscheck-a' },
     ],
   ])('writes a configuration with %s as the environment it is loaded back from', (_, env) => {
     const config = loadConfig({

@@ -113,6 +113,12 @@ export function operatorEnv(config: OperatorConfig): V1EnvVar[] {
     ['AWSCHECK_RESYNC_SECONDS', seconds(config.resyncMs)],
     ['AWSCHECK_REVALIDATE_SECONDS', seconds(config.revalidateMs)],
     ['AWSCHECK_LOG_LEVEL', config.logLevel],
+    ['AWSCHECK_KUBE_QPS', String(config.kubeClient.qps)],
+    ['AWSCHECK_KUBE_BURST', String(config.kubeClient.burst)],
+    // No selector: the one Deployment serves every namespace.
+    ...(config.shardSelector === undefined
+      ? []
+      : ([['AWSCHECK_SHARD_SELECTOR', config.shardSelector]] as const)),
     ['AWSCHECK_LEASE_NAME', config.lease.name],
     ['AWSCHECK_LEASE_DURATION_SECONDS', seconds(config.lease.durationMs)],
     ['AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS', seconds(config.lease.renewDeadlineMs)],

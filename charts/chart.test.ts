@@ -47,10 +47,14 @@ const find = (objects: readonly RenderedObject[], kind: string, name: string): K
   return found.object;
 };
 
+/** SHARDS_VALUES renders three shards of one release. */
+const SHARDS_VALUES = join(CHART, 'ci/shards-values.yaml');
+
 describe('helm lint', () => {
   it.each([
     ['the defaults', []],
     ['every option on', ['--values', ALL_ON_VALUES]],
+    ['three shards', ['--values', SHARDS_VALUES]],
   ])('passes with %s, strictly', async (_, args) => {
     const { stdout } = await helm(['lint', '--strict', CHART, ...args]);
 
@@ -370,6 +374,48 @@ describe('values.schema.json and the templates’ checks', () => {
     ],
     ['a digest that is none', ['--set', 'image.digest=sha256:abc'], "at '/image/digest'"],
     [
+      'shards beside a shard selector',
+      ['--values', SHARDS_VALUES, '--set', 'operator.shardSelector=tier=gold'],
+      'operator.shardSelector and operator.shards exclude each other',
+    ],
+    [
+      'two shards of one name',
+      [
+        '--set',
+        'operator.shards[0].name=a,operator.shards[0].selector=s=a',
+        '--set',
+        'operator.shards[1].name=a,operator.shards[1].selector=s=b',
+      ],
+      'operator.shards: the name "a" is used twice',
+    ],
+    [
+      'a shard without a selector',
+      ['--set', 'operator.shards[0].name=a'],
+      "at '/operator/shards/0': missing property 'selector'",
+    ],
+    [
+      'a shard name that is no DNS label',
+      ['--set', 'operator.shards[0].name=A_1,operator.shards[0].selector=s=a'],
+      "at '/operator/shards/0/name'",
+    ],
+    [
+      'a budget that keeps every replica of one shard',
+      [
+        '--set',
+        'operator.shards[0].name=a,operator.shards[0].selector=s=a,operator.shards[0].replicas=2',
+        '--set',
+        'operator.podDisruptionBudget.minAvailable=2',
+        '--set',
+        'operator.replicas=3',
+      ],
+      'operator.podDisruptionBudget.minAvailable must be less than the replicas of shard a',
+    ],
+    [
+      'a rate of no requests',
+      ['--set', 'operator.kubeClient.qps=0'],
+      "at '/operator/kubeClient/qps'",
+    ],
+    [
       'a scrape interval that is no duration',
       ['--set', 'monitoring.serviceMonitor.interval=30 seconds'],
       "at '/monitoring/serviceMonitor/interval': '30 seconds' does not match pattern",
@@ -383,6 +429,89 @@ describe('values.schema.json and the templates’ checks', () => {
     const stderr = await helmRefusal([...templateArgs({ namespace: NAMESPACE }), ...args]);
 
     expect(stderr).toContain(message);
+  });
+});
+
+describe('shards of one release', () => {
+  let shards: RenderedObject[];
+  beforeAll(async () => {
+    ({ objects: shards } = await renderChart({
+      namespace: NAMESPACE,
+      valuesFiles: [SHARDS_VALUES],
+    }));
+  }, 120_000);
+
+  const names = (kind: string): string[] =>
+    shards
+      .filter(({ object }) => object.kind === kind)
+      .map(({ object }) => object.metadata.name)
+      .sort();
+  const envOf = (deployment: Workload): Record<string, string | undefined> =>
+    Object.fromEntries(
+      (deployment.spec.template.spec.containers[0]?.env ?? []).map(({ name, value }) => [
+        name,
+        value,
+      ]),
+    );
+
+  it('renders a Deployment, a Lease and a budget per shard, and one ServiceAccount, RBAC and metrics Service', () => {
+    expect(names('Deployment')).toEqual([
+      'awscheck-operator-a',
+      'awscheck-operator-b',
+      'awscheck-operator-rest',
+    ]);
+    expect(names('Lease')).toEqual([
+      'awscheck-operator-a',
+      'awscheck-operator-b',
+      'awscheck-operator-rest',
+    ]);
+    // The shard of one replica gets no budget: it would block every drain.
+    expect(names('PodDisruptionBudget')).toEqual(['awscheck-operator-a', 'awscheck-operator-b']);
+    expect(names('ServiceAccount')).toEqual(['awscheck-operator']);
+    expect(names('ClusterRoleBinding')).toEqual(['awscheck-operator']);
+    expect(names('Service')).toEqual(['awscheck-operator-metrics']);
+  });
+
+  it('gives each shard its selector, Lease and replicas', () => {
+    const shard = (name: string): Workload =>
+      find(shards, 'Deployment', `awscheck-operator-${name}`) as unknown as Workload;
+
+    expect(
+      ['a', 'b', 'rest'].map((name) => {
+        const env = envOf(shard(name));
+        return [env.AWSCHECK_SHARD_SELECTOR, env.AWSCHECK_LEASE_NAME, shard(name).spec.replicas];
+      }),
+    ).toEqual([
+      ['awscheck.io/shard=a', 'awscheck-operator-a', 2],
+      ['awscheck.io/shard=b', 'awscheck-operator-b', 3],
+      ['awscheck.io/shard notin (a,b)', 'awscheck-operator-rest', 1],
+    ]);
+  });
+
+  it('selects each shard’s pods alone, while the metrics Service selects every shard’s', () => {
+    const selectors = ['a', 'b', 'rest'].map(
+      (name) =>
+        (find(shards, 'Deployment', `awscheck-operator-${name}`) as unknown as Workload).spec
+          .selector.matchLabels,
+    );
+    const service = find(shards, 'Service', 'awscheck-operator-metrics') as unknown as {
+      spec: { selector: Record<string, string> };
+    };
+
+    expect(selectors.map((labels) => labels['awscheck.io/shard'])).toEqual(['a', 'b', 'rest']);
+    for (const labels of selectors) expect(labels).toMatchObject(service.spec.selector);
+    expect(service.spec.selector['awscheck.io/shard']).toBeUndefined();
+    expect(find(shards, 'PodDisruptionBudget', 'awscheck-operator-b').spec).toMatchObject({
+      selector: { matchLabels: selectors[1] },
+    });
+  });
+
+  it('keeps the single Deployment’s name, Lease and selector labels as without shards', () => {
+    const deployment = find(defaults, 'Deployment', 'awscheck-operator') as unknown as Workload;
+
+    expect(deployment.spec.selector.matchLabels['awscheck.io/shard']).toBeUndefined();
+    expect(envOf(deployment).AWSCHECK_SHARD_SELECTOR).toBeUndefined();
+    expect(envOf(deployment).AWSCHECK_LEASE_NAME).toBe('awscheck-operator');
   });
 });
 

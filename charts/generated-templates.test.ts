@@ -216,6 +216,8 @@ describe('the operator’s and the portal’s environment', () => {
       checkerResources: { cpu: '200m', cpuLimit: '2', memory: '512Mi' },
       revalidateMs: 7_200_000,
       jobHistory: 5,
+      kubeClient: { qps: 12.5, burst: 40 },
+      shardSelector: 'awscheck.io/tenant,tier notin (legacy)',
       logLevel: 'debug',
     });
   });

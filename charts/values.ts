@@ -164,6 +164,53 @@ const UpdateStrategy = z
     'Deployment strategy: by default a new replica is ready before an old one stops (the Lease moves to a standby)',
   );
 
+const KubeClient = z
+  .strictObject({
+    qps: z
+      .number()
+      .positive()
+      .max(10_000)
+      .default(OPERATOR_DEFAULTS.kubeClient.qps)
+      .describe(
+        env(
+          'AWSCHECK_KUBE_QPS',
+          'Requests per second each replica sends the apiserver on average, watches excepted',
+        ),
+      ),
+    burst: z
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(OPERATOR_DEFAULTS.kubeClient.burst)
+      .describe(env('AWSCHECK_KUBE_BURST', 'Requests it may send at once above that rate')),
+  })
+  .prefault({})
+  .describe(
+    'Client-side rate limit toward the apiserver; keep each shard’s within the share the apiserver’s priority and fairness gives the ServiceAccount',
+  );
+
+// A shard's name goes into its Deployment's and Lease's names and a label value.
+const shardName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label')
+  .max(30);
+
+const Shard = z.strictObject({
+  name: shardName.describe(
+    'The shard’s name: its Deployment is <chart>-<name>, its Lease <leaderElection.leaseName>-<name>',
+  ),
+  selector: z
+    .string()
+    .min(1)
+    .describe(env('AWSCHECK_SHARD_SELECTOR', 'Label selector on the namespaces the shard serves')),
+  replicas: z
+    .int()
+    .min(1)
+    .max(10)
+    .optional()
+    .describe('Replicas of this shard; unset: operator.replicas'),
+});
+
 const Operator = z
   .strictObject({
     replicas: z
@@ -192,6 +239,22 @@ const Operator = z
     httpPort: port
       .default(OPERATOR_DEFAULTS.httpPort)
       .describe(env('AWSCHECK_HTTP_PORT', 'Port of /healthz, /readyz and /metrics')),
+    kubeClient: KubeClient,
+    shardSelector: z
+      .string()
+      .default('')
+      .describe(
+        env(
+          'AWSCHECK_SHARD_SELECTOR',
+          'Label selector on the namespaces the one operator Deployment serves; empty: every namespace. Not with shards',
+        ),
+      ),
+    shards: z
+      .array(Shard)
+      .default([])
+      .describe(
+        'Shards of one release, each {name, selector, replicas}: a Deployment <chart>-<name>, a Lease <leaseName>-<name> and a PodDisruptionBudget per shard, sharing the ServiceAccount, RBAC and fence; replicas defaults to operator.replicas. The selectors must split the namespaces, the last catching the rest (e.g. shard=a, shard=b, shard notin (a,b)). Empty: one Deployment',
+      ),
     leaderElection: LeaderElection,
     platformIdentity: PlatformIdentity,
     resources: Resources.describe('Resources of the operator container'),

@@ -102,3 +102,44 @@ imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end -}}
+
+{{/*
+The operator's Deployments, as a YAML list (fromYamlArray): one serving every namespace, or
+with operator.shardSelector the namespaces it selects, named as ever; or one per entry of
+operator.shards, each with its own name, Lease, selector and replicas. Each has name,
+lease, selector, replicas and shard (empty: not one of several).
+*/}}
+{{- define "awscheck-operator.operatorDeployments" -}}
+{{- $operator := .Values.operator -}}
+{{- $name := include "awscheck-operator.name" . -}}
+{{- $leaseName := $operator.leaderElection.leaseName -}}
+{{- if not $operator.shards -}}
+- {{ dict "name" $name "lease" $leaseName "selector" $operator.shardSelector "replicas" (int $operator.replicas) "shard" "" | toJson }}
+{{- else -}}
+{{- if $operator.shardSelector -}}
+{{- fail "operator.shardSelector and operator.shards exclude each other: with shards, each shard names its own selector" -}}
+{{- end -}}
+{{- $seen := dict -}}
+{{- range $operator.shards -}}
+{{- if hasKey $seen .name -}}
+{{- fail (printf "operator.shards: the name %q is used twice; each shard needs its own Deployment and Lease" .name) -}}
+{{- end -}}
+{{- $_ := set $seen .name true }}
+- {{ dict "name" (printf "%s-%s" $name .name) "lease" (printf "%s-%s" $leaseName .name) "selector" .selector "replicas" (int (default $operator.replicas .replicas)) "shard" .name | toJson }}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Selector labels of one operator Deployment: include with (list . $deployment). A shard's
+pods also carry awscheck.io/shard, so Deployments never select each other's pods, while
+the metrics Service (the component's labels) selects every shard's.
+*/}}
+{{- define "awscheck-operator.operatorSelectorLabels" -}}
+{{- $root := index . 0 -}}
+{{- $deployment := index . 1 -}}
+{{ include "awscheck-operator.selectorLabels" (list $root "operator") }}
+{{- if $deployment.shard }}
+awscheck.io/shard: {{ $deployment.shard }}
+{{- end }}
+{{- end -}}
