@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { isThrottlingError } from '@smithy/core/retry';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +58,10 @@ describe('callLimits', () => {
 
 // The throttling answers of each wire protocol (test/support/fault-proxy.ts THROTTLING):
 // the rate limiter slows down only on what the SDK judges a throttle.
+// The SDK's SdkError type does not admit its own exceptions under
+// exactOptionalPropertyTypes; the function reads only name, status and traits.
+const isThrottling = isThrottlingError as (error: Error) => boolean;
+
 const THROTTLES: readonly { code: string; status: number }[] = [
   { code: 'RequestLimitExceeded', status: 503 },
   { code: 'Throttling', status: 400 },
@@ -70,12 +74,14 @@ describe('throttling answers', () => {
   it.each(THROTTLES)(
     '$code ($status) slows the adaptive rate limiter and is ServiceLimitExceeded',
     ({ code, status }) => {
-      const error = Object.assign(new Error(code), {
+      const error = new DynamoDBServiceException({
         name: code,
+        message: code,
+        $fault: 'client',
         $metadata: { httpStatusCode: status },
       });
 
-      expect(isThrottlingError(error)).toBe(true);
+      expect(isThrottling(error)).toBe(true);
       expect(ERROR_NAME_CATEGORIES[code]).toBe('ServiceLimitExceeded');
     },
   );

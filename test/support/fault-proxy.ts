@@ -2,6 +2,9 @@
 // 127.0.0.1 and, for the requests a rule matches, answers with an AWS error in that
 // service's real wire format (EC2 query XML, query XML, JSON 1.0/1.1, REST-JSON,
 // REST-XML) or holds the request back, so the SDK's own parsing and retries are exercised.
+// It counts the requests it holds at once (`peakInFlight`), so a bound on the client's
+// calls in flight can be seen from outside, and answers each service's own throttling
+// error (THROTTLING) for the client's adaptive retry to slow down on.
 // With `paging`, it also pages the listings moto answers in one page whatever the page size
 // (PAGED_LISTINGS), as AWS's API pages them: the request's own limit, AWS's default and
 // maximum page size, and AWS's token names in and out.
@@ -38,10 +41,41 @@ export const PROTOCOLS: Readonly<Record<string, Protocol>> = {
   cloudfront: 'rest-xml',
 };
 
-/** ErrorFault answers with an AWS error; DelayFault holds the request before forwarding it. */
-export type Fault =
-  | { readonly status: number; readonly code: string; readonly message?: string }
-  | { readonly delayMs: number };
+/** ErrorFault answers with an AWS error. */
+export interface ErrorFault {
+  readonly status: number;
+  readonly code: string;
+  readonly message?: string;
+}
+
+/** Fault is an ErrorFault, or a DelayFault that holds the request before forwarding it. */
+export type Fault = ErrorFault | { readonly delayMs: number };
+
+// How each wire protocol's services answer a throttled call, as their API references
+// document it: EC2's RequestLimitExceeded (503), the query services' Throttling (400),
+// the JSON services' ThrottlingException (400), the REST-JSON services'
+// TooManyRequestsException (429), S3's SlowDown (503).
+const PROTOCOL_THROTTLING: Readonly<Record<Protocol, ErrorFault>> = {
+  ec2: { status: 503, code: 'RequestLimitExceeded', message: 'Request limit exceeded.' },
+  query: { status: 400, code: 'Throttling', message: 'Rate exceeded' },
+  'json-1.0': { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' },
+  'json-1.1': { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' },
+  'rest-json': { status: 429, code: 'TooManyRequestsException', message: 'Rate exceeded' },
+  'rest-xml': { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
+};
+
+// Services whose throttling answer differs from their protocol's.
+const SERVICE_THROTTLING: Readonly<Record<string, ErrorFault>> = {
+  'cognito-idp': { status: 400, code: 'TooManyRequestsException', message: 'Rate exceeded' },
+  cloudfront: { status: 400, code: 'Throttling', message: 'Rate exceeded' },
+};
+
+/** throttlingFault is the throttling error `service` (a signing name) answers with. */
+export function throttlingFault(service: string): ErrorFault {
+  const protocol = PROTOCOLS[service];
+  if (!protocol) throw new Error(`fault proxy: no wire protocol known for ${service}`);
+  return SERVICE_THROTTLING[service] ?? PROTOCOL_THROTTLING[protocol];
+}
 
 /** FaultRule picks requests by signing service, region and operation, and faults them. */
 export interface FaultRule {
@@ -64,6 +98,10 @@ export interface ProxiedRequest {
   readonly method: string;
   readonly path: string;
   faulted: boolean;
+  /** The retry mode the SDK reports in its user agent (feature E standard, F adaptive). */
+  readonly retryMode: 'standard' | 'adaptive' | undefined;
+  /** Requests the proxy held at once when this one arrived, itself included. */
+  inFlightOnArrival: number;
   /** The client went away before the answer was complete (the SDK aborted the call). */
   aborted: boolean;
   /** Which page of a listing the proxy served itself (1-based), in paging mode. */
@@ -76,6 +114,11 @@ export interface ProxiedRequest {
 export interface FaultProxy {
   readonly url: string;
   readonly requests: ProxiedRequest[];
+  /**
+   * The most requests held at once since the start or the last clear: a request is held
+   * from its arrival until the proxy starts to answer it.
+   */
+  readonly peakInFlight: number;
   inject(rule: FaultRule): void;
   /** seen settles when a request matching `where` has arrived (or already had). */
   seen(where: (request: ProxiedRequest) => boolean): Promise<void>;
@@ -154,6 +197,17 @@ function operationOf(req: IncomingMessage, body: Buffer): string | undefined {
   return form.get('Action') ?? query.get('Action') ?? undefined;
 }
 
+// The SDK's user agent lists its features as `m/A,B,…`; E is standard retry, F adaptive.
+const UA_FEATURES = /(?:^|\s)m\/([\w,+-]+)/;
+
+function retryModeOf(req: IncomingMessage): ProxiedRequest['retryMode'] {
+  const agent = `${req.headers['user-agent'] ?? ''} ${String(req.headers['x-amz-user-agent'] ?? '')}`;
+  const features = (UA_FEATURES.exec(agent)?.[1] ?? '').split(',');
+  if (features.includes('F')) return 'adaptive';
+  if (features.includes('E')) return 'standard';
+  return undefined;
+}
+
 function describeRequest(req: IncomingMessage, body: Buffer): ProxiedRequest {
   const scope = CREDENTIAL_SCOPE.exec(req.headers.authorization ?? '');
   const service = scope?.[2] ?? 'unknown';
@@ -164,8 +218,38 @@ function describeRequest(req: IncomingMessage, body: Buffer): ProxiedRequest {
     method: req.method ?? 'GET',
     path: req.url ?? '/',
     faulted: false,
+    retryMode: retryModeOf(req),
+    inFlightOnArrival: 0,
     aborted: false,
   };
+}
+
+/**
+ * InFlight counts the requests the proxy holds. A request stops counting when the proxy
+ * starts its answer (every answer starts with writeHead) or the client goes away, so a
+ * client that sends its next call only after an answer began is never counted twice.
+ */
+class InFlight {
+  current = 0;
+  peak = 0;
+
+  hold(res: ServerResponse): number {
+    this.current += 1;
+    this.peak = Math.max(this.peak, this.current);
+    let held = true;
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      this.current -= 1;
+    };
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.writeHead = (...args: unknown[]) => {
+      release();
+      return writeHead(...args);
+    };
+    res.on('close', release);
+    return this.current;
+  }
 }
 
 function matches(rule: FaultRule, seen: ProxiedRequest): boolean {
@@ -717,10 +801,13 @@ export async function startFaultProxy(
   const requests: ProxiedRequest[] = [];
   const waiters: { where: (request: ProxiedRequest) => boolean; resolve: () => void }[] = [];
   let counter = 0;
+  let inFlight = new InFlight();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const holding = inFlight.hold(res);
     const body = await readBody(req);
     const seen = describeRequest(req, body);
+    seen.inFlightOnArrival = holding;
     requests.push(seen);
     res.on('close', () => {
       if (!res.writableFinished) seen.aborted = true;
@@ -752,6 +839,9 @@ export async function startFaultProxy(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get peakInFlight() {
+      return inFlight.peak;
+    },
     inject: (rule) => {
       rules.unshift({ rule, used: 0 });
     },
@@ -766,6 +856,7 @@ export async function startFaultProxy(
       rules.length = 0;
       waiters.length = 0;
       requests.length = 0;
+      inFlight = new InFlight();
     },
     close: async () => {
       server.closeAllConnections();
