@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ensureBinaries } from '../env/binaries.ts';
 import { startApiServer, startEtcd, type ApiServerInput } from '../env/control-plane.ts';
 import type { TestEnvInfo } from '../env/environment.ts';
+import { httpsGet } from '../env/http.ts';
 import { writeKubeconfig } from '../env/kubeconfig.ts';
 import {
   createPki,
@@ -38,6 +39,11 @@ export interface DedicatedControlPlane {
   revision(): Promise<number>;
   /** compact compacts etcd's history up to its current revision and returns that revision. */
   compact(): Promise<number>;
+  /**
+   * requests counts the requests the kube-apiserver served for a resource and verb since it
+   * last started (apiserver_request_total, summed over codes, scopes and clients).
+   */
+  requests(resource: string, verb: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -116,12 +122,34 @@ export async function startDedicatedControlPlane(
         });
         return revision;
       },
+      requests: async (resource, verb) => {
+        const metrics = await httpsGet(`${first.url}/metrics`, {
+          caCert: pki.ca.cert,
+          client: admin,
+        });
+        if (metrics.status !== 200)
+          throw new Error(`apiserver /metrics answered ${metrics.status}`);
+        return requestCount(metrics.body, resource, verb);
+      },
       stop: () => stopAll(context),
     };
   } catch (error) {
     await stopAll(context);
     throw error;
   }
+}
+
+// requestCount sums apiserver_request_total over the series of one resource and verb.
+function requestCount(metrics: string, resource: string, verb: string): number {
+  return metrics
+    .split('\n')
+    .filter(
+      (line) =>
+        line.startsWith('apiserver_request_total{') &&
+        line.includes(`resource="${resource}"`) &&
+        line.includes(`verb="${verb}"`),
+    )
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
 async function stopAll(context: ServerContext): Promise<void> {
