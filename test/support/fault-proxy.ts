@@ -88,6 +88,11 @@ export interface FaultRule {
   readonly times?: number;
   /** Answer only once this settles, e.g. once another request has arrived (see `seen`). */
   readonly after?: () => Promise<void>;
+  /**
+   * Fault only the requests this accepts when they arrive, e.g. those beyond a request
+   * rate (a token bucket, as AWS throttles); the others pass the rule by.
+   */
+  readonly when?: (request: ProxiedRequest) => boolean;
 }
 
 /** ProxiedRequest is what the proxy saw of one request and did with it. */
@@ -812,7 +817,12 @@ export async function startFaultProxy(
     res.on('close', () => {
       if (!res.writableFinished) seen.aborted = true;
     });
-    const active = rules.find((r) => matches(r.rule, seen) && (r.rule.times ?? Infinity) > r.used);
+    const active = rules.find(
+      (r) =>
+        matches(r.rule, seen) &&
+        (r.rule.times ?? Infinity) > r.used &&
+        (r.rule.when?.(seen) ?? true),
+    );
     for (const waiter of waiters.filter((w) => w.where(seen))) waiter.resolve();
     if (active) active.used += 1;
     await active?.rule.after?.();
