@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Caches } from './caches.ts';
 import { Metrics } from './metrics.ts';
 import { enqueueAll, route, type Routes } from './routing.ts';
-import type { Informer } from './runtime/informer.ts';
+import type { Informer, InformerEvent } from './runtime/informer.ts';
 import { WorkQueue } from './runtime/workqueue.ts';
 
 // fixed is an informer over a fixed list of objects.
@@ -25,6 +25,30 @@ const check = (name: string, ref: string): KubernetesObject & { spec: object } =
   metadata: { name, namespace: 'team-a' },
   spec: { credentialRef: { name: ref }, service: 'sts', type: 'HealthCheck' },
 });
+
+// withRun is a check whose status records a run of Job `job`; `reason` is its Ready reason.
+function withRun(
+  object: KubernetesObject & { spec: object },
+  job: string,
+  reason = 'Scheduled',
+): KubernetesObject {
+  const lastRun = {
+    jobName: job,
+    startTime: '2024-06-01T00:00:00Z',
+    completionTime: '2024-06-01T00:01:00Z',
+    outcome: 'Succeeded',
+    message: 'all healthy',
+  };
+  const ready = {
+    type: 'Ready',
+    status: 'True',
+    observedGeneration: 1,
+    lastTransitionTime: '2024-06-01T00:00:00Z',
+    reason,
+    message: reason,
+  };
+  return { ...object, status: { lastRun, conditions: [ready] } } as KubernetesObject;
+}
 
 function routes(): Routes {
   const caches = {
@@ -112,11 +136,38 @@ describe('route', () => {
     expect(await drain(r.credentials)).toEqual(credentials);
   });
 
-  it('a check routes to itself and to its credential ref', async () => {
+  it('a check without a recorded run routes to itself only', async () => {
     const r = routes();
     route(r, 'checks', 'update', check('web', 'prod'));
     expect(await drain(r.checks)).toEqual(['team-a/web']);
-    expect(await drain(r.credentials)).toEqual(['team-a/prod']);
+    expect(await drain(r.credentials)).toEqual([]);
+  });
+
+  it('a check routes to its credential ref only when the run the ref reads changed', async () => {
+    const r = routes();
+    const steps: [string, InformerEvent, KubernetesObject, string[]][] = [
+      ['its first recorded run', 'add', withRun(check('web', 'prod'), 'web-1'), ['team-a/prod']],
+      [
+        'a status write keeping that run',
+        'update',
+        withRun(check('web', 'prod'), 'web-1', 'x'),
+        [],
+      ],
+      ['the next run', 'update', withRun(check('web', 'prod'), 'web-2'), ['team-a/prod']],
+      [
+        'moving to another ref: both',
+        'update',
+        withRun(check('web', 'dev'), 'web-2'),
+        ['team-a/dev', 'team-a/prod'],
+      ],
+      ['its deletion', 'delete', withRun(check('web', 'dev'), 'web-2'), ['team-a/dev']],
+      ['its return without a run', 'add', check('web', 'dev'), []],
+    ];
+    for (const [step, event, object, credentials] of steps) {
+      route(r, 'checks', event, object);
+      await drain(r.checks);
+      expect(await drain(r.credentials), step).toEqual(credentials);
+    }
   });
 
   it('a changed plan catalog routes every object of every tenant namespace, and no other', async () => {

@@ -81,9 +81,10 @@ function ownerName(
   return object.metadata?.annotations?.[annotation] ?? object.metadata?.labels?.[label];
 }
 
-// A check's run is evidence about its credentials, so its credential ref is looked at too.
-// A deleted check moves every younger check of its namespace up in the plan's count, and
-// its series go by its name, whether or not its last spec was valid.
+// A check's run is evidence about its credentials, so its credential ref is looked at when
+// that evidence changes (see refEvidence). A deleted check moves every younger check of its
+// namespace up in the plan's count, and its series go by its name, whether or not its last
+// spec was valid.
 function routeCheck(routes: Routes, event: InformerEvent, object: KubernetesObject): void {
   routes.checks.add(keyOf(object));
   if (event === 'delete') {
@@ -91,10 +92,67 @@ function routeCheck(routes: Routes, event: InformerEvent, object: KubernetesObje
       routes.checks.add(keyOf(check));
     forgetCheck(routes, object);
   }
+  routeEvidence(routes, event, object);
+}
+
+// routeEvidence routes the credential refs whose evidence from this check changed: the one
+// it used and the one it uses, when they differ or its run did.
+function routeEvidence(routes: Routes, event: InformerEvent, object: KubernetesObject): void {
+  const now = event === 'delete' ? undefined : refEvidence(object);
+  const before = remember(evidenceSeen(routes.caches), keyOf(object), now);
+  if (sameEvidence(before, now)) return;
+  const namespace = object.metadata?.namespace ?? '';
+  for (const evidence of [before, now]) {
+    if (evidence !== undefined) routes.credentials.add(`${namespace}/${evidence.ref}`);
+  }
+}
+
+// remember keeps a check's evidence (none: forgets it) and says what it was before.
+function remember(
+  seen: Map<string, RefEvidence>,
+  key: string,
+  now: RefEvidence | undefined,
+): RefEvidence | undefined {
+  const before = seen.get(key);
+  if (now === undefined) seen.delete(key);
+  else seen.set(key, now);
+  return before;
+}
+
+function sameEvidence(a: RefEvidence | undefined, b: RefEvidence | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.ref === b.ref && a.run === b.run;
+}
+
+/** RefEvidence is what a credential ref reads of one check: which ref, and its latest run. */
+interface RefEvidence {
+  readonly ref: string;
+  /** The latest run's identity (Job, times, outcome, reason); a run is recorded once. */
+  readonly run: string;
+}
+
+// Per cache set (one per manager), the evidence each check last gave its credential ref.
+// It holds one entry per check with a recorded run, dropped when the check goes.
+const evidenceByCaches = new WeakMap<Caches, Map<string, RefEvidence>>();
+
+function evidenceSeen(caches: Caches): Map<string, RefEvidence> {
+  let seen = evidenceByCaches.get(caches);
+  if (seen === undefined) {
+    seen = new Map();
+    evidenceByCaches.set(caches, seen);
+  }
+  return seen;
+}
+
+// refEvidence: a check without a valid spec or without a recorded run tells its ref nothing
+// (the ref's reconcile reads only the runs of the checks that use it).
+function refEvidence(object: KubernetesObject): RefEvidence | undefined {
   const parsed = readAwsCheck(object);
-  if (!parsed.ok) return;
-  const { namespace } = parsed.value.metadata;
-  routes.credentials.add(`${namespace}/${parsed.value.spec.credentialRef.name}`);
+  const lastRun = parsed.ok ? parsed.value.status?.lastRun : undefined;
+  if (!parsed.ok || lastRun === undefined) return undefined;
+  const { jobName, startTime, completionTime, outcome, reason } = lastRun;
+  const run = [jobName, startTime, completionTime, outcome, reason].join('\n');
+  return { ref: parsed.value.spec.credentialRef.name, run };
 }
 
 function forgetCheck(routes: Routes, object: KubernetesObject): void {

@@ -66,6 +66,17 @@ describe('parseAwsCheck and parseAwsCredentialRef', () => {
     expect(parsed.ok && parsed.value.spec.service).toBe(VALID_CHECK_SPEC.service);
   });
 
+  it('parse one object once, and a new object (a watch event) anew', () => {
+    const object = objectOf('AwsCheck', 'x', 'y', { spec: VALID_CHECK_SPEC });
+    const first = readAwsCheck(object);
+    expect(readAwsCheck(object)).toBe(first);
+    const next = { ...object, spec: { ...VALID_CHECK_SPEC, service: 's3' } };
+    expect(readAwsCheck(next)).not.toBe(first);
+    expect(readAwsCheck(next).ok && readAwsCheck(next)).toMatchObject({
+      value: { spec: { service: 's3' } },
+    });
+  });
+
   it('still reject a bad spec whose status is unreadable too', () => {
     const object = objectOf('AwsCheck', 'x', 'y', { spec: { ...VALID_CHECK_SPEC, type: 'x' } });
     const parsed = readAwsCheck({ ...object, status: { lastRun: 5 } });

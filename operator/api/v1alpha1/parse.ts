@@ -55,10 +55,31 @@ export function parseAwsCheck(input: unknown): Parsed<AwsCheck> {
   return parseWith(AwsCheck, input);
 }
 
-/** readAwsCheck is parseAwsCheck for the controllers: a status it cannot read counts as none. */
-export function readAwsCheck(input: unknown): Parsed<AwsCheck> {
-  return withoutUnreadableStatus(AwsCheck, input);
+/**
+ * memoized reads each object once: a cached object is never changed in place (a watch event
+ * brings a new object), so its parse is kept as long as the object lives, and an object
+ * replaced or deleted frees its parse with it. The parsed value is shared by every reader,
+ * who must not change it.
+ */
+function memoized<T>(read: (input: unknown) => Parsed<T>): (input: unknown) => Parsed<T> {
+  const parses = new WeakMap<object, Parsed<T>>();
+  return (input) => {
+    if (typeof input !== 'object' || input === null) return read(input);
+    const known = parses.get(input);
+    if (known !== undefined) return known;
+    const parsed = read(input);
+    parses.set(input, parsed);
+    return parsed;
+  };
 }
+
+/**
+ * readAwsCheck is parseAwsCheck for the controllers: a status it cannot read counts as none.
+ * An object is parsed once (see memoized): it must not be changed after it was read.
+ */
+export const readAwsCheck: (input: unknown) => Parsed<AwsCheck> = memoized((input) =>
+  withoutUnreadableStatus(AwsCheck, input),
+);
 
 /** parseAwsCheckSpec parses only an AwsCheck's spec; paths in the message start at the spec. */
 export function parseAwsCheckSpec(input: unknown): Parsed<AwsCheckSpec> {
@@ -70,10 +91,10 @@ export function parseAwsCredentialRef(input: unknown): Parsed<AwsCredentialRef> 
   return parseWith(AwsCredentialRef, input);
 }
 
-/** readAwsCredentialRef is readAwsCheck for credential refs. */
-export function readAwsCredentialRef(input: unknown): Parsed<AwsCredentialRef> {
-  return withoutUnreadableStatus(AwsCredentialRef, input);
-}
+/** readAwsCredentialRef is readAwsCheck for credential refs, parsed once per object too. */
+export const readAwsCredentialRef: (input: unknown) => Parsed<AwsCredentialRef> = memoized(
+  (input) => withoutUnreadableStatus(AwsCredentialRef, input),
+);
 
 /** parseAwsCredentialRefSpec parses only an AwsCredentialRef's spec. */
 export function parseAwsCredentialRefSpec(input: unknown): Parsed<AwsCredentialRefSpec> {
