@@ -45,6 +45,8 @@ export interface RunResultsOptions {
   readonly namespaces: number;
   /** The run-now asks are spread evenly over this many seconds. */
   readonly startSeconds: number;
+  /** At most this many runs asked for and not yet ended (the machine's bound, not the operator's). */
+  readonly maxInFlight: number;
   /** How long after the last ask every result must be in status. */
   readonly timeoutSeconds: number;
   readonly operatorEnv: Readonly<Record<string, string>>;
@@ -172,7 +174,12 @@ async function measureRuns(
   const apiBefore = await scrapeRequests(http);
   const runsBefore = metricSum(await operatorMetrics(operator), 'awscheck_runs_total');
   const firstAsk = performance.now();
-  await ask(http, [...tracks.values()], { token, seconds: options.startSeconds });
+  await ask(http, [...tracks.values()], {
+    token,
+    seconds: options.startSeconds,
+    maxInFlight: options.maxInFlight,
+    timeoutMs: options.timeoutSeconds * 1000,
+  });
   const askedSeconds = (performance.now() - firstAsk) / 1000;
   say(`asked for ${tracks.size} runs in ${askedSeconds.toFixed(1)} s; waiting for the results`);
   await seen.allRecorded(options.timeoutSeconds * 1000);
@@ -316,17 +323,34 @@ function isTerminated(pod: KubeObject): boolean {
   return status?.containerStatuses?.some((c) => c.state?.terminated !== undefined) ?? false;
 }
 
-// ask sets the run-now annotation on every check, the asks spread evenly over `seconds`.
+interface Asking {
+  readonly token: string;
+  readonly seconds: number;
+  readonly maxInFlight: number;
+  /** When to stop waiting for runs to end and fail. */
+  readonly timeoutMs: number;
+}
+
+// ask sets the run-now annotation on every check, the asks spread evenly over `seconds`,
+// holding an ask back while `maxInFlight` asked runs have no terminated Pod yet: the pod
+// runner starts every Pod at once, and a host process per Pod must not exhaust the machine.
 async function ask(
   http: KubeHttp,
   tracks: RunTrack[],
-  { token, seconds }: { token: string; seconds: number },
+  { token, seconds, maxInFlight, timeoutMs }: Asking,
 ): Promise<void> {
   const started = performance.now();
   const gapMs = (seconds * 1000) / tracks.length;
+  const inFlight = (): number =>
+    tracks.filter((t) => t.askedAt !== undefined && t.podTerminatedAt === undefined).length;
   await inBatches(tracks, 64, async (track, i) => {
     const wait = started + i * gapMs - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    while (inFlight() >= maxInFlight) {
+      if (performance.now() - started > seconds * 1000 + timeoutMs)
+        throw new Error(`${inFlight()} asked runs have not ended after ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const [namespace, name] = track.key.split('/');
     track.askedAt = performance.now();
     await http.sendOk({
@@ -399,7 +423,7 @@ export function formatRunResults(report: RunResultsReport): string {
   const row = (name: string, l: Latency): string =>
     `| ${name} | ${l.count} | ${l.p50.toFixed(0)} | ${l.p99.toFixed(0)} | ${l.max.toFixed(0)} |`;
   return [
-    `\nrun results at scale: ${options.checks} checks in ${options.namespaces} namespaces, one run-now each, asked over ${report.askedSeconds.toFixed(1)} s; operator env ${JSON.stringify({ ...PRODUCTION_ENV, ...options.operatorEnv })}`,
+    `\nrun results at scale: ${options.checks} checks in ${options.namespaces} namespaces, one run-now each, asked over ${report.askedSeconds.toFixed(1)} s (at most ${options.maxInFlight} runs in flight); operator env ${JSON.stringify({ ...PRODUCTION_ENV, ...options.operatorEnv })}`,
     `the last checker exited ${report.lastExitSeconds.toFixed(1)} s after the first ask, the last result was in status at ${report.lastStatusSeconds.toFixed(1)} s; ${report.podsTerminated} Pods seen terminated; outcomes ${JSON.stringify(report.outcomes)}`,
     '| latency to the status write | runs | p50 ms | p99 ms | max ms |',
     '| --- | ---: | ---: | ---: | ---: |',

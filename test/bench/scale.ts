@@ -357,7 +357,7 @@ async function phase(
 
 const verdict = (met: boolean): string => (met ? 'target met' : 'TARGET MISSED');
 
-/** operatorRequests counts the requests that did work: no watches, no Lease renewals. */
+/** workRequests counts the requests that did work: no watches, no Lease renewals. */
 export function workRequests(rows: readonly RequestRow[]): number {
   return rows
     .filter((r) => !LONG_RUNNING.has(r.verb) && r.resource !== 'leases')
