@@ -23,6 +23,8 @@ export interface WatchEnd {
   readonly durationMs: number;
   /** When the informer starts again (list or watch). */
   readonly retryInMs: number;
+  /** What ended a watch cut short: the apiserver's error or the network's. */
+  readonly cause?: string;
 }
 
 /** InformerOptions describe one watched collection. */
@@ -92,10 +94,17 @@ export function startInformer<T extends KubernetesObject>(
 }
 
 // WatchOutcome is how one watch ended, with the last resourceVersion it saw.
-type WatchOutcome = { readonly end: 'closed' | 'expired'; readonly routine: boolean };
+interface WatchOutcome {
+  readonly end: 'closed' | 'expired';
+  readonly routine: boolean;
+  readonly cause?: string;
+}
 
 // ExpiredError: the resourceVersion is gone (410), so the collection must be listed again.
 class ExpiredError extends Error {}
+
+// WatchFailedError: the apiserver ended the watch with an error of its own (not 410).
+class WatchFailedError extends Error {}
 
 class InformerLoop<T extends KubernetesObject> {
   /** The cache: namespace ('' for cluster-scoped objects) → name → object. */
@@ -155,6 +164,7 @@ class InformerLoop<T extends KubernetesObject> {
         routine: outcome.routine,
         durationMs,
         retryInMs,
+        ...(outcome.cause === undefined ? {} : { cause: outcome.cause }),
       });
     if (outcome.end === 'expired') this.#resourceVersion = undefined;
     if (outcome.end === 'expired' || outcome.routine) {
@@ -217,10 +227,13 @@ class InformerLoop<T extends KubernetesObject> {
     try {
       await this.#follow(response.body as ReadableStream<Uint8Array> | null, signal);
     } catch (error) {
+      if (this.#isStopped() || error instanceof WatchFailedError || error instanceof SyntaxError) {
+        throw error;
+      }
       if (error instanceof ExpiredError) return { end: 'expired', routine: false };
-      if (watchdog.aborted && !this.#stopped.signal.aborted)
-        return { end: 'closed', routine: false };
-      throw error;
+      // An established watch cut short (the connection dropped, the watchdog fired) is
+      // closed, not failed: it resumes from the last resourceVersion it saw.
+      return { end: 'closed', routine: false, cause: causeOf(error, watchdog) };
     }
     // The apiserver ends a watch at the timeout it was given; anything sooner is not routine.
     return { end: 'closed', routine: Date.now() - started >= timeoutSeconds * 900 };
@@ -246,7 +259,7 @@ class InformerLoop<T extends KubernetesObject> {
     const { type, object } = event;
     if (type === 'ERROR') {
       if (object.code === 410) throw new ExpiredError(JSON.stringify(object));
-      throw new Error(`watch ${this.#options.path} failed: ${line}`);
+      throw new WatchFailedError(`watch ${this.#options.path} failed: ${line}`);
     }
     const resourceVersion = object.metadata?.resourceVersion;
     if (resourceVersion !== undefined) this.#resourceVersion = resourceVersion;
@@ -304,4 +317,12 @@ class InformerLoop<T extends KubernetesObject> {
 
 function keyOf(object: KubernetesObject): string {
   return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+}
+
+// causeOf says what cut a watch short, the innermost cause first (undici's "terminated"
+// wraps the socket's "other side closed").
+function causeOf(error: unknown, watchdog: AbortSignal): string {
+  if (watchdog.aborted) return 'no end from the apiserver past the watch timeout';
+  const inner = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  return inner instanceof Error ? `${inner.name}: ${inner.message}` : String(inner);
 }
