@@ -167,6 +167,31 @@ describe('work, in a shard', () => {
     await advance(5_000);
 
     expect(seen).toEqual(['a/one']);
+    expect(queue.depth).toBe(0);
+    queue.shutDown();
+    await worker;
+  });
+
+  it('forgets the failures of a key whose namespace left during a failed reconcile', async () => {
+    const owned = new Set(['a']);
+    let calls = 0;
+    const { queue, advance, worker, left } = harness(
+      async () => {
+        calls += 1;
+        owned.delete('a');
+        await Promise.resolve();
+        throw new Error('apiserver said no');
+      },
+      { owns: (namespace) => owned.has(namespace) },
+    );
+
+    queue.add('a/one');
+    await advance(0);
+    expect(queue.failures('a/one')).toBe(0);
+    expect(left).toEqual(['a/one']);
+    await advance(60_000);
+
+    expect(calls).toBe(1);
     queue.shutDown();
     await worker;
   });

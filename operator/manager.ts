@@ -275,8 +275,11 @@ export async function work(controller: Controller, context: ControllerContext): 
   const { queue } = controller;
   for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
     if (queue.owns(key)) await reconcileKey(controller, context, key);
-    else queue.forget(key);
-    if (!queue.owns(key)) queue.leave(key);
+    // Not this shard's (any more): no failure count kept, nothing of it published.
+    if (!queue.owns(key)) {
+      queue.forget(key);
+      queue.leave(key);
+    }
     queue.done(key);
   }
 }
