@@ -27,7 +27,10 @@ import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import { retryAfterMs, type TokenBucket } from './rate-limit.ts';
 
-/** DEFAULT_CONNECTIONS bounds the pool: the operator's seven watches each hold one. */
+/**
+ * DEFAULT_CONNECTIONS bounds the pool. Over HTTP/2 one connection carries everything; over
+ * HTTP/1.1 (a proxy in between) each of the operator's seven watches holds one.
+ */
 export const DEFAULT_CONNECTIONS = 32;
 /** DEFAULT_MAX_RETRIES bounds how often one request is retried after 429. */
 export const DEFAULT_MAX_RETRIES = 3;
@@ -128,7 +131,10 @@ function makeDispatcher(config: KubeConfig, connections: number): Dispatcher {
     );
   }
   const tls = tlsOptions(cluster, config.getCurrentUser());
+  // HTTP/2 when the apiserver offers it (it does): every request and watch is a stream on
+  // one connection, as client-go's are; `connections` bounds HTTP/1.1 connections otherwise.
   const pool = {
+    allowH2: true,
     connections,
     keepAliveTimeout: 60_000,
     keepAliveMaxTimeout: 60_000,
