@@ -5,8 +5,9 @@ import { awscheckRules } from './rules.ts';
 
 // metricNamesIn lists the awscheck_ metric names an expression reads (histogram series
 // named by their base metric).
+// Names in `by (...)` are labels (awscheck_io_shard, from the pod label awscheck.io/shard).
 function metricNamesIn(expr: string): string[] {
-  const names = expr.match(/\bawscheck_[a-z_]+/g) ?? [];
+  const names = expr.replace(/\bby \([^)]*\)/g, '').match(/\bawscheck_[a-z_]+/g) ?? [];
   return names.map((name) => name.replace(/_(bucket|sum|count)$/, ''));
 }
 

@@ -167,6 +167,28 @@ const CASES: readonly AlertCase[] = [
     firing: [{ severity: 'critical' }],
   },
   {
+    what: 'shard a leading, shard b standing by only',
+    alert: 'AwsCheckOperatorNoLeader',
+    series: {
+      'awscheck_leader{instance="a1",awscheck_io_shard="a"}': '1x10',
+      'awscheck_leader{instance="b1",awscheck_io_shard="b"}': '0x10',
+      'awscheck_leader{instance="b2",awscheck_io_shard="b"}': '0x10',
+    },
+    at: '3m',
+    firing: [{ severity: 'critical', awscheck_io_shard: 'b' }],
+  },
+  {
+    what: 'both shards leading',
+    alert: 'AwsCheckOperatorNoLeader',
+    series: {
+      'awscheck_leader{instance="a1",awscheck_io_shard="a"}': '1x10',
+      'awscheck_leader{instance="b1",awscheck_io_shard="b"}': '0x10',
+      'awscheck_leader{instance="b2",awscheck_io_shard="b"}': '1x10',
+    },
+    at: '3m',
+    firing: [],
+  },
+  {
     what: 'one replica leading, one standing by',
     alert: 'AwsCheckOperatorNoLeader',
     series: { 'awscheck_leader{instance="a"}': '1x10', 'awscheck_leader{instance="b"}': '0x10' },

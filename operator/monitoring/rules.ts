@@ -84,13 +84,16 @@ const CHECK_ALERTS: readonly AlertRule[] = [
 const OPERATOR_ALERTS: readonly AlertRule[] = [
   {
     alert: 'AwsCheckOperatorNoLeader',
-    expr: '(sum(awscheck_leader) or vector(0)) < 1',
+    // Per shard: the chart's ServiceMonitor labels each series with its pod's shard
+    // (awscheck_io_shard; absent without shards, one group), so one shard without a
+    // leader fires although another leads. absent(): no replica of any shard is scraped.
+    expr: 'sum by (awscheck_io_shard) (awscheck_leader) < 1 or absent(awscheck_leader)',
     for: '2m',
     labels: { severity: 'critical' },
     annotations: {
       summary: 'No awscheck operator replica is leading',
       description:
-        'No replica of the awscheck operator has held the leader Lease for 2 minutes (or none is scraped): no check is reconciled, no run is recorded.',
+        'No replica of the awscheck operator (shard "{{ $labels.awscheck_io_shard }}"; empty without shards) has held the leader Lease for 2 minutes (or none is scraped): no check of its namespaces is reconciled, no run is recorded.',
       runbook:
         'kubectl -n <operator namespace> get pods,lease: a replica crash-looping or unable to renew the Lease (apiserver unreachable, RBAC on leases) shows in its logs; kubectl -n <operator namespace> logs deploy/awscheck-operator.',
     },
