@@ -118,4 +118,13 @@ describe('loadConfig', () => {
       /AWSCHECK_CHECKER_IMAGE[\s\S]*AWSCHECK_WORKERS|AWSCHECK_WORKERS[\s\S]*AWSCHECK_CHECKER_IMAGE/,
     );
   });
+  it('refuses a shard selector that is not a label selector, naming the variable', () => {
+    const env = { AWSCHECK_CHECKER_IMAGE: 'img', AWSCHECK_NAMESPACE: 'ops' };
+    expect(() => loadConfig({ ...env, AWSCHECK_SHARD_SELECTOR: 'shard in a' })).toThrow(
+      /invalid operator configuration:\nAWSCHECK_SHARD_SELECTOR "shard in a" is not a label selector/,
+    );
+    expect(loadConfig({ ...env, AWSCHECK_SHARD_SELECTOR: 'shard in (a,b)' }).shardSelector).toBe(
+      'shard in (a,b)',
+    );
+  });
 });

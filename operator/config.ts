@@ -2,6 +2,7 @@
 // start-up. A bad value stops the operator with a message naming the variable.
 import { z } from 'zod';
 import { positiveQuantity as quantity } from './quantity.ts';
+import { parseSelector, SelectorError } from './shard.ts';
 
 const seconds = z.coerce.number().int().positive();
 /** A period a timer waits for: Node's timers hold at most 2^31 − 1 ms, so at most a week. */
@@ -114,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig
       `invalid operator configuration:\nleader election needs AWSCHECK_LEASE_RETRY_SECONDS (${retry}) < AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS (${renew}) < AWSCHECK_LEASE_DURATION_SECONDS (${c.AWSCHECK_LEASE_DURATION_SECONDS}): a leader retries its renewal several times before its deadline, and gives up before another replica may take the Lease`,
     );
   }
+  if (c.AWSCHECK_SHARD_SELECTOR !== undefined) checkSelector(c.AWSCHECK_SHARD_SELECTOR);
   return {
     checkerImage: c.AWSCHECK_CHECKER_IMAGE,
     imagePullPolicy: c.AWSCHECK_IMAGE_PULL_POLICY,
@@ -144,4 +146,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig
     shardSelector: c.AWSCHECK_SHARD_SELECTOR,
     logLevel: c.AWSCHECK_LOG_LEVEL,
   };
+}
+
+// checkSelector refuses a shard selector that is not a label selector, with the others.
+function checkSelector(selector: string): void {
+  try {
+    parseSelector(selector);
+  } catch (error) {
+    if (!(error instanceof SelectorError)) throw error;
+    throw new Error(`invalid operator configuration:\n${error.message}`, { cause: error });
+  }
 }
