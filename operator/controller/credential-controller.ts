@@ -90,16 +90,23 @@ function gatherCredential(context: ControllerContext, ref: AwsCredentialRef): Cr
   };
 }
 
-// checkRunsUsing: the latest run of every AwsCheck in the namespace that uses this ref.
+// checkRunsUsing: the latest run of every AwsCheck in the namespace that uses this ref. Only
+// the checks naming the ref are read (each object is parsed once, see readAwsCheck).
 function checkRunsUsing(
   context: ControllerContext,
   namespace: string,
   refName: string,
 ): CredentialFacts['checkRuns'] {
   return context.caches.checks.list(namespace).flatMap((raw) => {
+    if (credentialRefName(raw) !== refName) return [];
     const parsed = readAwsCheck(raw);
     if (!parsed.ok || parsed.value.spec.credentialRef.name !== refName) return [];
     const lastRun = parsed.value.status?.lastRun;
     return lastRun === undefined ? [] : [{ check: parsed.value.metadata.name, lastRun }];
   });
+}
+
+// credentialRefName: the ref a cached check names, read without parsing it.
+function credentialRefName(raw: object): unknown {
+  return (raw as { spec?: { credentialRef?: { name?: unknown } } }).spec?.credentialRef?.name;
 }

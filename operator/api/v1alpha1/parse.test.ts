@@ -13,6 +13,7 @@ import {
   parseAwsCheckSpec,
   parseAwsCredentialRef,
   readAwsCheck,
+  withoutNullFields,
   type Parsed,
 } from './parse.ts';
 
@@ -64,6 +65,14 @@ describe('parseAwsCheck and parseAwsCredentialRef', () => {
     expect(parseAwsCheck({ ...object, status: oldStatus }).ok).toBe(false);
     expect(parsed.ok && parsed.value.status).toBeUndefined();
     expect(parsed.ok && parsed.value.spec.service).toBe(VALID_CHECK_SPEC.service);
+  });
+
+  it('drop null fields at any depth, keep null items, and copy nothing without them', () => {
+    expect(withoutNullFields({ a: null, b: { c: null, d: [null, { e: null }] } })).toEqual({
+      b: { d: [null, {}] },
+    });
+    const clean = { a: 1, b: { c: [1, { d: 'x' }] } };
+    expect(withoutNullFields(clean)).toBe(clean);
   });
 
   it('parse one object once, and a new object (a watch event) anew', () => {

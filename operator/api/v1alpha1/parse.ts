@@ -12,6 +12,7 @@ export type Parsed<T> =
  * prunes them before validation; null items of a list are kept (the apiserver rejects them).
  */
 export function withoutNullFields(input: unknown): unknown {
+  if (!hasNullField(input)) return input;
   if (Array.isArray(input)) return input.map(withoutNullFields);
   if (typeof input !== 'object' || input === null) return input;
   return Object.fromEntries(
@@ -19,6 +20,14 @@ export function withoutNullFields(input: unknown): unknown {
       .filter(([, value]) => value !== null)
       .map(([key, value]) => [key, withoutNullFields(value)]),
   );
+}
+
+// hasNullField: whether any object field at any depth is null; most objects have none, and
+// then need no copy.
+function hasNullField(input: unknown): boolean {
+  if (Array.isArray(input)) return input.some(hasNullField);
+  if (typeof input !== 'object' || input === null) return false;
+  return Object.values(input).some((value) => value === null || hasNullField(value));
 }
 
 /**
