@@ -51,6 +51,18 @@ export async function startBenchOperator(
   return startOperator(env, setup, name, { ...PRODUCTION_ENV, ...extra });
 }
 
+/**
+ * exitedEarly fails when the operator exits before the benchmark stops it, with the end of
+ * its log: the environment's run directory, and the log with it, is removed at the end.
+ */
+export async function exitedEarly(operator: RunningOperator): Promise<never> {
+  const { code } = await operator.exited;
+  const log = await readFile(operator.process.logFile, 'utf8').catch(String);
+  throw new Error(
+    `the operator exited with ${String(code)}; the end of its log:\n${log.slice(-4000)}`,
+  );
+}
+
 /** metricSum sums every series of one metric in a Prometheus text answer. */
 export function metricSum(text: string, name: string, labelFilter?: RegExp): number {
   let sum = 0;

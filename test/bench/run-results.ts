@@ -29,6 +29,7 @@ import {
 } from './kube-http.ts';
 import {
   CHECKER_IMAGE,
+  exitedEarly,
   metricSum,
   operatorMetrics,
   processStats,
@@ -134,7 +135,7 @@ export async function runResults(options: RunResultsOptions): Promise<RunResults
     const converged = await watchConvergence(http, options.checks);
     const operator = await startBenchOperator(env, setup, 'runs-a', options.operatorEnv);
     try {
-      await converged.done;
+      await Promise.race([converged.done, exitedEarly(operator)]);
       converged.stop();
       say('every check is Ready; asking for the runs');
       return await measureRuns(env, http, { options, checks: seeded.checks, operator });

@@ -35,6 +35,7 @@ import { say } from './environment.ts';
 import { follow, inBatches, kubeHttp, type KubeHttp, type KubeObject } from './kube-http.ts';
 import {
   CHECKER_IMAGE,
+  exitedEarly,
   metricSum,
   operatorMetrics,
   processStats,
@@ -332,11 +333,6 @@ async function steadyState(
   } finally {
     await operator.stop();
   }
-}
-
-async function exitedEarly(operator: RunningOperator): Promise<never> {
-  const { code } = await operator.exited;
-  throw new Error(`the operator exited with ${String(code)}; see ${operator.process.logFile}`);
 }
 
 async function phase(
