@@ -15,6 +15,7 @@ import { externalIdFor } from '../plans/tenancy.ts';
 import { planCheck, refusedStatus, type CheckFacts, type CheckPlan } from './check-plan.ts';
 import { splitKey, type ControllerContext, type ReconcileResult } from './context.ts';
 import { withMountFailures } from './mount-failures.ts';
+import { cronJobName } from './names.ts';
 import { isControlledBy } from './ownership.ts';
 import { RefusedError, refusalOf, type Refusal } from './refusal.ts';
 import { checkPlanGate } from './plan-facts.ts';
@@ -107,10 +108,14 @@ function newestPod(pods: readonly V1Pod[], job: V1Job): V1Pod | undefined {
     .sort((a, b) => created(b) - created(a))[0];
 }
 
+// ownCronJob: the CronJob this check controls, looked up by the name it gives it (one cache
+// read), else among every CronJob of the namespace (one named otherwise, by an earlier
+// version of the operator).
 function ownCronJob(context: ControllerContext, check: AwsCheck): V1CronJob | undefined {
-  return context.caches.cronJobs
-    .list(check.metadata.namespace)
-    .find((cronJob) => isControlledBy(cronJob, check.metadata.uid));
+  const { namespace, name, uid } = check.metadata;
+  const named = context.caches.cronJobs.get(cronJobName(name), namespace);
+  if (named !== undefined && isControlledBy(named, uid)) return named;
+  return context.caches.cronJobs.list(namespace).find((cronJob) => isControlledBy(cronJob, uid));
 }
 
 interface Observed {
