@@ -3,7 +3,8 @@
 // at most `maxInFlight` HTTP attempts on the wire at once, over every client of the run
 // (all services, all regions, the STS calls that renew its session), and one adaptive
 // retry strategy, so a throttle seen by one client slows every other client of the run.
-import { AdaptiveRetryStrategy } from '@smithy/core/retry';
+import { createRequire } from 'node:module';
+import type * as SmithyRetry from '@smithy/core/retry';
 import type { RetryStrategyV2 } from '@smithy/types';
 import pLimit, { type LimitFunction } from 'p-limit';
 
@@ -42,6 +43,11 @@ export interface CallLimitOptions {
  * the strategy's shared retry quota, reaches the run as the throttling error itself.
  */
 export function callLimits(options: CallLimitOptions): CallLimits {
+  // Required when first needed, as the clients require it (the same CommonJS module):
+  // loading it costs about 65 ms, which a command refused before any call never pays.
+  const { AdaptiveRetryStrategy } = createRequire(import.meta.url)(
+    '@smithy/core/retry',
+  ) as typeof SmithyRetry;
   return {
     maxAttempts: options.maxAttempts,
     inFlight: pLimit(options.maxInFlight),
