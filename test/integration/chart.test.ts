@@ -8,6 +8,7 @@ import { installCrds } from '../support/crds.ts';
 import { eventually } from '../support/eventually.ts';
 import {
   ALL_ON_VALUES,
+  SHARDS_VALUES,
   kubectlApply,
   prometheusOperatorCrds,
   renderChart,
@@ -73,6 +74,7 @@ describe('the chart on the real apiserver', () => {
   it.each<[string, Omit<RenderOptions, 'namespace'>]>([
     ['the defaults', {}],
     ['every option on', { valuesFiles: [ALL_ON_VALUES] }],
+    ['three shards', { valuesFiles: [SHARDS_VALUES] }],
   ])(
     'accepts every object rendered with %s in a server-side dry run, without a warning',
     async (_, options) => {

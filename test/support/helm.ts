@@ -20,6 +20,9 @@ export const CHART = repoPath('charts/awscheck-operator');
 /** ALL_ON_VALUES turns every option of the chart on. */
 export const ALL_ON_VALUES = repoPath('charts/awscheck-operator/ci/all-on-values.yaml');
 
+/** SHARDS_VALUES renders the operator as three shards of one release. */
+export const SHARDS_VALUES = repoPath('charts/awscheck-operator/ci/shards-values.yaml');
+
 const progress = (line: string): void => {
   console.error(`helm: ${line}`);
 };
