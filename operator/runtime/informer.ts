@@ -190,16 +190,13 @@ class InformerLoop<T extends KubernetesObject> {
     if (resourceVersion === undefined) {
       throw new Error(`the list of ${this.#options.path} has no resourceVersion to watch from`);
     }
-    const before = this.cache;
     const seen = new Set<string>();
     for (const item of list.items) {
       const object = this.#shape(item);
       seen.add(keyOf(object));
       this.#upsert(object);
     }
-    for (const object of [...before.values()].flatMap((names) => [...names.values()])) {
-      if (!seen.has(keyOf(object))) this.#remove(object);
-    }
+    for (const object of this.objects()) if (!seen.has(keyOf(object))) this.#remove(object);
     this.#resourceVersion = resourceVersion;
     this.#failures = 0;
     if (!this.isSynced) {
@@ -218,7 +215,10 @@ class InformerLoop<T extends KubernetesObject> {
       headers: { Accept: 'application/json', 'User-Agent': 'awscheck-operator' },
       signal,
     });
-    if (response.status === 410) return { end: 'expired', routine: false };
+    if (response.status === 410) {
+      await response.arrayBuffer();
+      return { end: 'expired', routine: false };
+    }
     if (response.status !== 200) {
       throw new Error(
         `watch ${this.#options.path} answered ${response.status}: ${await response.text()}`,
