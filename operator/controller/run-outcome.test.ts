@@ -462,6 +462,27 @@ describe('runOutcome', () => {
     });
   });
 
+  it('records a finished run at once when the apiserver says its Pod is gone', () => {
+    const theJob = job([done('Complete')], {
+      completionTime: FINISHED,
+      activeDeadlineSeconds: 330,
+    });
+    expect(judgeRun({ job: theJob, pod: undefined, podGone: true }, FINISHED)).toMatchObject({
+      state: 'Finished',
+      run: {
+        outcome: 'Failed',
+        reason: 'RunAborted',
+        message: `the run's Pod was deleted before its result was read (Job Complete), without a result`,
+      },
+    });
+  });
+
+  it('keeps a run whose Pod is gone but whose Job runs on as Running', () => {
+    expect(judgeRun({ job: job([]), pod: undefined, podGone: true }, FINISHED)).toEqual({
+      state: 'Running',
+    });
+  });
+
   it('waits the whole settle time though the run ended just before its deadline', () => {
     const theJob = job([done('Complete')], { completionTime: FINISHED, activeDeadlineSeconds: 43 });
     const verdict = judgeRun({ job: theJob, pod: undefined }, FINISHED);

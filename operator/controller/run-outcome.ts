@@ -55,6 +55,12 @@ export interface RunObservation {
    * time the run is over its Pod may no longer show why.
    */
   readonly reportedBlock?: string;
+  /**
+   * podGone: the apiserver itself (not the cache, which may lag) answered that the Job has
+   * no Pod left (runs.ts confirmPodsGone). A finished Job's Pod is never made again, so its
+   * end will never be seen: the run is recorded at once instead of after the settle time.
+   */
+  readonly podGone?: boolean;
 }
 
 /** RunVerdict is where a run stands. */
@@ -79,8 +85,8 @@ export function jobFinished(job: V1Job): 'Complete' | 'Failed' | undefined {
  * queued run (the namespace's run queue starts it): never Blocked, never past a deadline.
  */
 export function judgeRun(observed: RunObservation, now: Date): RunVerdict {
-  const { job, pod, reportedBlock } = observed;
-  const container = checkerContainer(pod);
+  const { job, reportedBlock } = observed;
+  const container = checkerContainer(observed.pod);
   const finished = jobFinished(job);
   const setupError = setupErrorOf(container, observed.mountFailure);
   if (finished === undefined) return unfinished(observed, container, setupError);
@@ -91,8 +97,20 @@ export function judgeRun(observed: RunObservation, now: Date): RunVerdict {
     const why = setupError ?? reportedBlock ?? neverStarted(container);
     return { state: 'Finished', run: deadlineRun(job, why) };
   }
+  return unseenEnd(observed, finished, setupError, now);
+}
+
+// unseenEnd: a finished run whose checker's end is not seen waits for it until the settle
+// bound, unless the apiserver said its Pod is gone; then it is recorded without a result.
+function unseenEnd(
+  { job, pod, podGone }: RunObservation,
+  finished: 'Complete' | 'Failed',
+  setupError: string | undefined,
+  now: Date,
+): RunVerdict {
   const untilMs = settleBound(job);
-  if (now.getTime() < untilMs) return { state: 'Settling', untilMs };
+  const gone = pod === undefined && podGone === true;
+  if (now.getTime() < untilMs && !gone) return { state: 'Settling', untilMs };
   const why = setupError ?? endUnseen(pod, finished);
   return { state: 'Finished', run: failed(job, 'RunAborted', `${why}, without a result`) };
 }

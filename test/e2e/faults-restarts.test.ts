@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
 import { GROUP, VERSION } from '../../operator/api/v1alpha1/common.ts';
 import { generationJobName, runNowJobName } from '../../operator/controller/names.ts';
+import { confirmPodsGone } from '../../operator/controller/runs.ts';
 import { conditionOf, CustomObjects } from '../support/awscheck.ts';
 import { eventually } from '../support/eventually.ts';
 import { kubeClients } from '../support/kube.ts';
@@ -196,33 +197,44 @@ describe('a replica SIGKILLed in the middle of a burst', () => {
     readonly job: string;
   }
 
+  // finishedUnrecorded finds a run whose Job succeeded and whose check has recorded nothing.
+  async function finishedUnrecorded(
+    namespaces: readonly string[],
+  ): Promise<{ namespace: string; check: string; job: V1Job } | undefined> {
+    for (const namespace of namespaces) {
+      const unrecorded = (await checksIn(namespace)).filter((c) => !c.status?.lastRun);
+      const jobs = (await admin.batch.listNamespacedJob({ namespace })).items;
+      for (const check of unrecorded) {
+        const job = controlledBy(jobs, [check.metadata.uid]).find((j) => j.status?.succeeded === 1);
+        if (job !== undefined) return { namespace, check: check.metadata.name, job };
+      }
+    }
+    return undefined;
+  }
+
   // losePod waits for a run that finished unrecorded and deletes its Pod.
   async function losePod(namespaces: readonly string[]): Promise<LostRun> {
-    const lost = await eventually('a run to finish unrecorded', async () => {
-      for (const namespace of namespaces) {
-        const unrecorded = (await checksIn(namespace)).filter((c) => !c.status?.lastRun);
-        const jobs = (await admin.batch.listNamespacedJob({ namespace })).items;
-        for (const check of unrecorded) {
-          const job = controlledBy(jobs, [check.metadata.uid]).find(
-            (j) => j.status?.succeeded === 1,
-          );
-          if (job !== undefined) return { namespace, check: check.metadata.name, job };
-        }
-      }
-      return undefined;
-    });
-    const { namespace } = lost;
+    const lost = await eventually('a run to finish unrecorded', () =>
+      finishedUnrecorded(namespaces),
+    );
+    const { namespace, job } = lost;
+    const jobName = job.metadata?.name ?? '';
     const ofJob = async (): Promise<V1Pod[]> =>
-      controlledBy((await admin.core.listNamespacedPod({ namespace })).items, [
-        lost.job.metadata?.uid,
-      ]);
-    const pods = await ofJob();
-    expect(pods).toHaveLength(1);
-    await admin.core.deleteNamespacedPod({ name: pods[0]?.metadata?.name ?? '', namespace });
+      controlledBy((await admin.core.listNamespacedPod({ namespace })).items, [job.metadata?.uid]);
+    const [pod, ...more] = await ofJob();
+    expect(pod).toBeDefined();
+    expect(more).toEqual([]);
+    // The apiserver's answer the operator can ask for (runs.ts confirmPodsGone), before
+    // and after: a Pod not in a cache is not yet a Pod gone.
+    const unseen = [{ job, pod: undefined }];
+    expect((await confirmPodsGone(admin.core, unseen))[0]?.podGone).toBeUndefined();
+    await admin.core.deleteNamespacedPod({ name: pod?.metadata?.name ?? '', namespace });
     await eventually('the Pod to be gone', async () =>
       (await ofJob()).length === 0 ? true : undefined,
     );
-    return { namespace, check: lost.check, job: lost.job.metadata?.name ?? '' };
+    expect((await confirmPodsGone(admin.core, unseen))[0]?.podGone).toBe(true);
+    expect((await confirmPodsGone(admin.core, unseen, [jobName]))[0]?.podGone).toBeUndefined();
+    return { namespace, check: lost.check, job: jobName };
   }
 
   // convergedBurst waits for a namespace's burst to converge, then judges its children.
