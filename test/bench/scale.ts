@@ -75,6 +75,8 @@ export interface OperatorPhase {
   readonly stats: ProcessStats;
   readonly reconciles: number;
   readonly watchRestarts: number;
+  /** Why the phase ended early (the operator exited), with how far it got. */
+  readonly failure?: string;
 }
 
 /** ScaleReport is one run of the benchmark. */
@@ -83,7 +85,8 @@ export interface ScaleReport {
   readonly seedSeconds: number;
   readonly floor: readonly FloorRun[];
   readonly convergence: OperatorPhase;
-  readonly steady: OperatorPhase;
+  /** Measured only after a convergence. */
+  readonly steady: OperatorPhase | undefined;
 }
 
 /** PlannedCheck is one check with the CronJob and status the operator's plan gives it. */
@@ -122,7 +125,8 @@ export async function scale(options: ScaleOptions): Promise<ScaleReport> {
       await resetFloor(http, seeded, planned);
     }
     const convergence = await converge(env, http, setup, options);
-    const steady = await steadyState(env, http, setup, options);
+    const steady =
+      convergence.failure === undefined ? await steadyState(env, http, setup, options) : undefined;
     return { options, seedSeconds, floor, convergence, steady };
   } finally {
     http.close();
@@ -190,6 +194,7 @@ async function writeFloor(
       });
     });
     const seconds = (performance.now() - started) / 1000;
+    say(`write floor at ${concurrency} in flight: ${seconds.toFixed(2)} s`);
     return { concurrency, seconds, requests: planned.length * 2 };
   } finally {
     http.close();
@@ -219,6 +224,7 @@ async function resetFloor(http: KubeHttp, seeded: Seeded, planned: PlannedCheck[
 /** Converged settles when every check has converged; `stop` ends its watches. */
 export interface Converged {
   readonly done: Promise<number>;
+  progress(): { ready: number; cronJobs: number };
   stop(): void;
 }
 
@@ -262,6 +268,7 @@ export async function watchConvergence(http: KubeHttp, checks: number): Promise<
   );
   return {
     done,
+    progress: () => ({ ready: ready.size, cronJobs: cronJobs.size }),
     stop: () => {
       stopChecks();
       stopCronJobs();
@@ -279,7 +286,9 @@ function isReady(object: KubeObject): boolean {
   );
 }
 
-// converge starts the operator on the reset cluster and times it to convergence.
+// converge starts the operator on the reset cluster and times it to convergence. An
+// operator that exits first is a result, not an error: the phase says so, with how far it
+// got, the requests so far, the end of its log and its last sampled RSS and CPU.
 async function converge(
   env: TestEnvInfo,
   http: KubeHttp,
@@ -292,16 +301,49 @@ async function converge(
     say('convergence: starting the operator');
     const started = performance.now();
     const operator = await startBenchOperator(env, setup, 'scale-a', options.operatorEnv);
+    const sampler = sampleStats(operator.process.pid);
     try {
       const at = await Promise.race([watch.done, exitedEarly(operator)]);
       const after = await scrapeRequests(http);
       return await phase(operator, (at - started) / 1000, requestsBetween(before, after));
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('the operator exited'))
+        throw error;
+      const seconds = (performance.now() - started) / 1000;
+      const { ready, cronJobs } = watch.progress();
+      say(`convergence failed after ${seconds.toFixed(0)} s: ${ready} Ready, ${cronJobs} CronJobs`);
+      return {
+        seconds,
+        requests: requestsBetween(before, await scrapeRequests(http)),
+        stats: sampler.last(),
+        reconciles: NaN,
+        watchRestarts: NaN,
+        failure: `${ready} of ${options.checks} checks Ready and ${cronJobs} CronJobs when ${error.message}`,
+      };
     } finally {
+      sampler.stop();
       await operator.stop();
     }
   } finally {
     watch.stop();
   }
+}
+
+// sampleStats reads a process's stats every second, so a process that dies leaves them.
+function sampleStats(pid: number): { last(): ProcessStats; stop(): void } {
+  let last: ProcessStats = { peakRssMiB: NaN, cpuSeconds: NaN };
+  const timer = setInterval(() => {
+    processStats(pid).then(
+      (stats) => (last = stats),
+      () => undefined, // the process is gone: keep the last sample
+    );
+  }, 1000);
+  return {
+    last: () => last,
+    stop: () => {
+      clearInterval(timer);
+    },
+  };
 }
 
 // steadyState restarts the operator with a short resync and counts what it writes while
@@ -362,7 +404,7 @@ export function workRequests(rows: readonly RequestRow[]): number {
 
 /** formatScale prints the report as the other benchmarks print theirs. */
 export function formatScale(report: ScaleReport): string {
-  const { options, floor, convergence, steady } = report;
+  const { options, floor, convergence } = report;
   const best = floor.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const lines: string[] = [
     `\nconvergence at scale: ${options.checks} AwsChecks in ${options.namespaces} namespaces (seeded in ${report.seedSeconds.toFixed(0)} s); operator env ${JSON.stringify({ ...PRODUCTION_ENV, ...options.operatorEnv })}`,
@@ -375,31 +417,40 @@ export function formatScale(report: ScaleReport): string {
     '',
     `apiserver requests during convergence (${convergence.seconds.toFixed(1)} s, includes kube-controller-manager and the apiserver's own):`,
     formatRequests(convergence.requests),
-    '',
-    `writes at the apiserver in steady state (${steady.seconds.toFixed(0)} s after a restart with AWSCHECK_RESYNC_SECONDS=${options.steadyResyncSeconds}; ${steady.reconciles} reconciles, ${steady.watchRestarts} watch restarts):`,
-    formatRequests(steady.requests.filter((r) => WRITE_VERBS.has(r.verb))),
   ];
   const ratio = convergence.seconds / best.seconds;
+  const converged = convergence.failure === undefined;
   const perCheck = workRequests(convergence.requests) / options.checks;
-  const steadyWrites = steady.requests
-    .filter((r) => WRITE_VERBS.has(r.verb) && r.resource !== 'leases')
-    .reduce((sum, r) => sum + r.count, 0);
-  const peak = Math.max(convergence.stats.peakRssMiB, steady.stats.peakRssMiB);
+  const rss = convergence.stats.peakRssMiB;
   lines.push(
     '',
+    ...(converged ? [] : [`CONVERGENCE FAILED: ${convergence.failure ?? ''}`]),
     '| measure | value | target |',
     '| --- | ---: | --- |',
-    `| convergence / best floor | ${convergence.seconds.toFixed(1)} s / ${best.seconds.toFixed(1)} s = ${ratio.toFixed(2)}× | ≤ 1.5×: ${verdict(ratio <= 1.5)} |`,
+    `| convergence / best floor | ${converged ? '' : 'not converged after '}${convergence.seconds.toFixed(1)} s / ${best.seconds.toFixed(1)} s = ${ratio.toFixed(2)}× | ≤ 1.5×: ${verdict(converged && ratio <= 1.5)} |`,
     `| apiserver requests per check (no watches, no leases) | ${perCheck.toFixed(2)} | — |`,
-    `| operator peak RSS, converging | ${convergence.stats.peakRssMiB.toFixed(0)} MiB | < 200 MiB: ${verdict(convergence.stats.peakRssMiB < 200)} |`,
-    `| operator peak RSS, restarted onto converged checks | ${steady.stats.peakRssMiB.toFixed(0)} MiB | < 200 MiB: ${verdict(steady.stats.peakRssMiB < 200)} |`,
+    `| operator peak RSS, converging | ${rss.toFixed(0)} MiB | < 200 MiB: ${verdict(rss < 200)} |`,
     `| operator CPU, converging | ${convergence.stats.cpuSeconds.toFixed(1)} s | — |`,
-    `| operator CPU, steady (restart + resyncs) | ${steady.stats.cpuSeconds.toFixed(1)} s | — |`,
-    `| writes in steady state besides leases | ${steadyWrites} | 0: ${verdict(steadyWrites === 0)} |`,
-    `| watch restarts (convergence, steady) | ${convergence.watchRestarts}, ${steady.watchRestarts} | logged and counted |`,
+    `| watch restarts, converging | ${convergence.watchRestarts} | logged and counted |`,
   );
-  lines.push(`peak RSS overall ${peak.toFixed(0)} MiB`);
+  if (report.steady !== undefined) lines.push(...steadyLines(options, report.steady));
   return lines.join('\n');
+}
+
+function steadyLines(options: ScaleOptions, steady: OperatorPhase): string[] {
+  const writes = steady.requests.filter((r) => WRITE_VERBS.has(r.verb));
+  const besidesLeases = writes
+    .filter((r) => r.resource !== 'leases')
+    .reduce((sum, r) => sum + r.count, 0);
+  return [
+    `| operator peak RSS, restarted onto converged checks | ${steady.stats.peakRssMiB.toFixed(0)} MiB | < 200 MiB: ${verdict(steady.stats.peakRssMiB < 200)} |`,
+    `| operator CPU, steady (restart + resyncs) | ${steady.stats.cpuSeconds.toFixed(1)} s | — |`,
+    `| writes in steady state besides leases | ${besidesLeases} | 0: ${verdict(besidesLeases === 0)} |`,
+    `| watch restarts, steady | ${steady.watchRestarts} | logged and counted |`,
+    '',
+    `writes at the apiserver in steady state (${steady.seconds.toFixed(0)} s after a restart with AWSCHECK_RESYNC_SECONDS=${options.steadyResyncSeconds}; ${steady.reconciles} reconciles):`,
+    formatRequests(writes),
+  ];
 }
 
 if (import.meta.main) {
