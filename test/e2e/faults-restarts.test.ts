@@ -28,8 +28,17 @@ const objects = new CustomObjects(env.kubeconfig);
 const custom = admin.config.makeApiClient(CustomObjectsApi);
 // The bound: a standby leads within 20 s of the leader's death.
 const TAKEOVER_BOUND_MS = 20_000;
+// The product's default Lease timings for the burst: its replica must not lose the Lease to
+// a loaded machine before it is killed (requests time out after half the renew deadline).
+const DEFAULT_LEASE = {
+  AWSCHECK_LEASE_DURATION_SECONDS: '15',
+  AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: '10',
+  AWSCHECK_LEASE_RETRY_SECONDS: '2',
+};
 let setup: OperatorSetup;
 const running: RunningOperator[] = [];
+// Namespaces a test made, deleted after it so the next test's replicas start from quiet.
+const namespacesMade: string[] = [];
 
 beforeAll(async () => {
   setup = await installOperator(env);
@@ -37,12 +46,22 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((operator) => operator.stop()));
+  await Promise.all(namespacesMade.splice(0).map((name) => admin.core.deleteNamespace({ name })));
 });
 
-async function start(name: string): Promise<RunningOperator> {
-  const operator = await startOperator(env, setup, name);
+async function start(
+  name: string,
+  extra: Readonly<Record<string, string>> = {},
+): Promise<RunningOperator> {
+  const operator = await startOperator(env, setup, name, extra);
   running.push(operator);
   return operator;
+}
+
+async function tenant(prefix: string): Promise<string> {
+  const namespace = await createTenant(admin, objects, { prefix });
+  namespacesMade.push(namespace);
+  return namespace;
 }
 
 /** kill ends a replica as a node failure or the OOM killer does, and waits for its end. */
@@ -145,10 +164,8 @@ describe('a replica SIGKILLed in the middle of a burst', () => {
   const RUNNING = 3;
 
   it('is restarted and converges: one CronJob per check, one Job per run, every result recorded once, a run whose Pod was deleted unread as RunAborted', async () => {
-    const namespaces = await Promise.all(
-      Array.from({ length: NAMESPACES }, () => createTenant(admin, objects, { prefix: 'burst' })),
-    );
-    const first = await start('replica-a');
+    const namespaces = await Promise.all(Array.from({ length: NAMESPACES }, () => tenant('burst')));
+    const first = await start('replica-a', DEFAULT_LEASE);
     const wanted = namespaces.flatMap((namespace) =>
       Array.from({ length: PER_NAMESPACE }, (_, i) => ({
         namespace,
@@ -166,16 +183,20 @@ describe('a replica SIGKILLed in the middle of a burst', () => {
     // Killed once it is well into the burst: some CronJobs made, some runs started.
     const progress = await explained(
       [first],
-      eventually('the burst to be under way', async () => {
-        const [cronJobs, jobs] = await Promise.all([
-          admin.batch.listCronJobForAllNamespaces({ labelSelector: 'awscheck.io/check' }),
-          admin.batch.listJobForAllNamespaces({ labelSelector: 'awscheck.io/check' }),
-        ]);
-        const ours = (items: readonly { metadata?: { namespace?: string } }[]): number =>
-          items.filter((item) => namespaces.includes(item.metadata?.namespace ?? '')).length;
-        const made = { cronJobs: ours(cronJobs.items), jobs: ours(jobs.items) };
-        return made.cronJobs >= 20 && made.jobs >= 1 ? made : undefined;
-      }),
+      eventually(
+        'the burst to be under way',
+        async () => {
+          const [cronJobs, jobs] = await Promise.all([
+            admin.batch.listCronJobForAllNamespaces({ labelSelector: 'awscheck.io/check' }),
+            admin.batch.listJobForAllNamespaces({ labelSelector: 'awscheck.io/check' }),
+          ]);
+          const ours = (items: readonly { metadata?: { namespace?: string } }[]): number =>
+            items.filter((item) => namespaces.includes(item.metadata?.namespace ?? '')).length;
+          const made = { cronJobs: ours(cronJobs.items), jobs: ours(jobs.items) };
+          return made.cronJobs >= 20 && made.jobs >= 1 ? made : undefined;
+        },
+        60_000,
+      ),
     );
     await kill(first);
     expect(progress.cronJobs).toBeLessThan(wanted.length);
@@ -184,7 +205,7 @@ describe('a replica SIGKILLed in the middle of a burst', () => {
     const lost = await losePod(namespaces);
     await applied;
 
-    const second = await start('replica-b');
+    const second = await start('replica-b', DEFAULT_LEASE);
     for (const namespace of namespaces) {
       await explained([second], convergedBurst(namespace, PER_NAMESPACE, RUNNING, lost));
     }
@@ -310,18 +331,22 @@ describe('the leader SIGKILLed with runs pending', () => {
       return leading.filter(Boolean).length === 1 ? (leading[0] ? a : b) : undefined;
     });
     const standby = leader === a ? b : a;
-    const namespace = await createTenant(admin, objects, { prefix: 'pending' });
+    const namespace = await tenant('pending');
     const names = ['p-0', 'p-1', 'p-2', 'p-3', 'p-4', 'p-5'];
     for (const name of names) {
       await objects.create('awschecks', namespace, checkBody(name, { firstRun: 'OnSchedule' }));
     }
     await explained(
       [leader],
-      eventually('every check Ready', async () => {
-        const all = await checksIn(namespace);
-        const ready = all.filter((c) => conditionOf(c, 'Ready')?.status === 'True');
-        return ready.length === names.length ? true : undefined;
-      }),
+      eventually(
+        'every check Ready',
+        async () => {
+          const all = await checksIn(namespace);
+          const ready = all.filter((c) => conditionOf(c, 'Ready')?.status === 'True');
+          return ready.length === names.length ? true : undefined;
+        },
+        60_000,
+      ),
     );
 
     // Every check asks for a run; the leader dies as soon as the first is under way, so
