@@ -138,7 +138,10 @@ export async function runResults(options: RunResultsOptions): Promise<RunResults
       await Promise.race([converged.done, exitedEarly(operator)]);
       converged.stop();
       say('every check is Ready; asking for the runs');
-      return await measureRuns(env, http, { options, checks: seeded.checks, operator });
+      return await Promise.race([
+        measureRuns(env, http, { options, checks: seeded.checks, operator }),
+        exitedEarly(operator),
+      ]);
     } finally {
       await operator.stop();
     }
@@ -348,8 +351,13 @@ async function ask(
     const wait = started + i * gapMs - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     while (inFlight() >= maxInFlight) {
-      if (performance.now() - started > seconds * 1000 + timeoutMs)
-        throw new Error(`${inFlight()} asked runs have not ended after ${timeoutMs / 1000} s`);
+      if (performance.now() - started > seconds * 1000 + timeoutMs) {
+        const asked = tracks.filter((t) => t.askedAt !== undefined);
+        const podded = asked.filter((t) => t.podName !== undefined).length;
+        throw new Error(
+          `${inFlight()} asked runs have not ended after ${timeoutMs / 1000} s: ${asked.length} asked, ${podded} with a Pod seen, ${asked.length - inFlight()} Pods terminated`,
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const [namespace, name] = track.key.split('/');
