@@ -305,7 +305,11 @@ async function converge(
     try {
       const at = await Promise.race([watch.done, exitedEarly(operator)]);
       const after = await scrapeRequests(http);
-      return await phase(operator, (at - started) / 1000, requestsBetween(before, after));
+      const measured = await phase(operator, (at - started) / 1000, requestsBetween(before, after));
+      say(
+        `converged in ${measured.seconds.toFixed(1)} s, ${(workRequests(measured.requests) / options.checks).toFixed(2)} requests per check, peak RSS ${measured.stats.peakRssMiB.toFixed(0)} MiB, CPU ${measured.stats.cpuSeconds.toFixed(1)} s`,
+      );
+      return measured;
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('the operator exited'))
         throw error;
@@ -363,6 +367,7 @@ async function steadyState(
     ...options.operatorEnv,
     AWSCHECK_RESYNC_SECONDS: String(options.steadyResyncSeconds),
   });
+  const sampler = sampleStats(operator.process.pid);
   try {
     const remaining = options.steadySeconds * 1000 - (performance.now() - started);
     await Promise.race([
@@ -372,7 +377,20 @@ async function steadyState(
     const after = await scrapeRequests(http);
     const seconds = (performance.now() - started) / 1000;
     return await phase(operator, seconds, requestsBetween(before, after));
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('the operator exited')) throw error;
+    const seconds = (performance.now() - started) / 1000;
+    say(`steady state ended after ${seconds.toFixed(0)} s: ${error.message}`);
+    return {
+      seconds,
+      requests: requestsBetween(before, await scrapeRequests(http)),
+      stats: sampler.last(),
+      reconciles: NaN,
+      watchRestarts: NaN,
+      failure: error.message.split('\n')[0] ?? error.message,
+    };
   } finally {
+    sampler.stop();
     await operator.stop();
   }
 }
@@ -442,10 +460,13 @@ function steadyLines(options: ScaleOptions, steady: OperatorPhase): string[] {
   const besidesLeases = writes
     .filter((r) => r.resource !== 'leases')
     .reduce((sum, r) => sum + r.count, 0);
+  const failed =
+    steady.failure === undefined ? [] : [`| steady state ENDED EARLY | ${steady.failure} | |`];
   return [
+    ...failed,
     `| operator peak RSS, restarted onto converged checks | ${steady.stats.peakRssMiB.toFixed(0)} MiB | < 200 MiB: ${verdict(steady.stats.peakRssMiB < 200)} |`,
     `| operator CPU, steady (restart + resyncs) | ${steady.stats.cpuSeconds.toFixed(1)} s | — |`,
-    `| writes in steady state besides leases | ${besidesLeases} | 0: ${verdict(besidesLeases === 0)} |`,
+    `| writes in steady state besides leases | ${besidesLeases} | 0: ${verdict(besidesLeases === 0 && steady.failure === undefined)} |`,
     `| watch restarts, steady | ${steady.watchRestarts} | logged and counted |`,
     '',
     `writes at the apiserver in steady state (${steady.seconds.toFixed(0)} s after a restart with AWSCHECK_RESYNC_SECONDS=${options.steadyResyncSeconds}; ${steady.reconciles} reconciles):`,
