@@ -35,6 +35,14 @@ const DEFAULT_LEASE = {
   AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: '10',
   AWSCHECK_LEASE_RETRY_SECONDS: '2',
 };
+// The takeover test's Lease: short enough that a standby leads well within the 20 s bound
+// (at most the duration plus a retry after the kill), roomy enough that a loaded machine
+// (requests time out after 4 s) does not end a replica before the kill.
+const TAKEOVER_LEASE = {
+  AWSCHECK_LEASE_DURATION_SECONDS: '12',
+  AWSCHECK_LEASE_RENEW_DEADLINE_SECONDS: '8',
+  AWSCHECK_LEASE_RETRY_SECONDS: '2',
+};
 let setup: OperatorSetup;
 const running: RunningOperator[] = [];
 // Namespaces a test made, deleted after it so the next test's replicas start from quiet.
@@ -324,8 +332,8 @@ describe('a replica SIGKILLed in the middle of a burst', () => {
 
 describe('the leader SIGKILLed with runs pending', () => {
   it('the standby leads within 20 s and records every pending run once', async () => {
-    const a = await start('replica-a');
-    const b = await start('replica-b');
+    const a = await start('replica-a', TAKEOVER_LEASE);
+    const b = await start('replica-b', TAKEOVER_LEASE);
     const leader = await eventually('one leader', async () => {
       const leading = await Promise.all([a.isLeader(), b.isLeader()]);
       return leading.filter(Boolean).length === 1 ? (leading[0] ? a : b) : undefined;
