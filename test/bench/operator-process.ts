@@ -2,6 +2,7 @@
 // production settings (not the suite's fast ones), its peak RSS and CPU read from /proc,
 // and sums of its own metrics.
 import { readFile } from 'node:fs/promises';
+import { OPERATOR_NODE_FLAGS } from '../../operator/node-flags.ts';
 import type { TestEnvInfo } from '../env/environment.ts';
 import { startOperator, type OperatorSetup, type RunningOperator } from '../support/operator.ts';
 
@@ -41,14 +42,18 @@ export async function processStats(pid: number): Promise<ProcessStats> {
   return { peakRssMiB: Number(hwm) / 1024, cpuSeconds: ticks / CLOCK_TICKS };
 }
 
-/** startBenchOperator starts a replica with PRODUCTION_ENV and `extra` on top. */
+/**
+ * startBenchOperator starts a replica with PRODUCTION_ENV and `extra` on top, under the Node
+ * flags the image runs it with (OPERATOR_NODE_FLAGS, as NODE_OPTIONS).
+ */
 export async function startBenchOperator(
   env: TestEnvInfo,
   setup: OperatorSetup,
   name: string,
   extra: Readonly<Record<string, string>>,
 ): Promise<RunningOperator> {
-  return startOperator(env, setup, name, { ...PRODUCTION_ENV, ...extra });
+  const nodeOptions = { NODE_OPTIONS: OPERATOR_NODE_FLAGS.join(' ') };
+  return startOperator(env, setup, name, { ...PRODUCTION_ENV, ...nodeOptions, ...extra });
 }
 
 /**

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../operator/config.ts';
+import { OPERATOR_NODE_FLAGS } from '../../operator/node-flags.ts';
 import {
   CHECKER_COMMAND,
   CHECKER_ENTRY,
@@ -127,7 +128,7 @@ describe('image config', () => {
   it('runs as the non-root numeric user 65532 in /app, the operator by default', () => {
     expect(config.User).toBe('65532:65532');
     expect(config.WorkingDir).toBe('/app');
-    expect(config.Cmd).toEqual(['node', 'dist/operator/main.js']);
+    expect(config.Cmd).toEqual(['node', ...OPERATOR_NODE_FLAGS, 'dist/operator/main.js']);
     expect(config.Env).toContain('NODE_ENV=production');
   });
 
