@@ -20,7 +20,7 @@ import { isControlledBy } from './ownership.ts';
 import { RefusedError, refusalOf, type Refusal } from './refusal.ts';
 import { checkPlanGate } from './plan-facts.ts';
 import type { RunObservation } from './run-outcome.ts';
-import { deleteRun, startRun } from './runs.ts';
+import { confirmPodsGone, deleteRun, startRun } from './runs.ts';
 import { containsDesired } from './drift.ts';
 import { writeInvalid, writeStatusIfChanged, type RawObject } from './status.ts';
 
@@ -68,9 +68,23 @@ async function gatherCheck(
     credential,
     externalId: externalIdOf(context, namespace),
     plan: checkPlanGate(context, check, usable),
-    runs: await withMountFailures(context.clients.core, runsOf(context, namespace, owners)),
+    runs: await observeRuns(context, check, owners),
     now: context.clock.now(),
   };
+}
+
+// observeRuns: the check's runs from the caches, with what only the apiserver can say: a
+// finished run's Pod deleted before its result was read (so it is recorded at once), and
+// the kubelet's mount failures of a run waiting to start.
+async function observeRuns(
+  context: ControllerContext,
+  check: AwsCheck,
+  owners: readonly (string | undefined)[],
+): Promise<RunObservation[]> {
+  const { core } = context.clients;
+  const cached = runsOf(context, check.metadata.namespace, owners);
+  const confirmed = await confirmPodsGone(core, cached, check.status?.recordedRuns);
+  return withMountFailures(core, confirmed);
 }
 
 /**
