@@ -1,5 +1,6 @@
-// The operator's view of the cluster: one informer per kind it reads. Children are
-// label-selected, so the caches hold only what the operator made.
+// The operator's view of the cluster: one informer per kind it reads. Jobs and Pods are
+// label-selected, so those caches hold only what the operator made; CronJobs are all
+// cached (see below).
 import type {
   KubernetesListObject,
   KubernetesObject,
@@ -98,39 +99,45 @@ export function startCaches(
         onWatchEnd(kind, end);
       },
     });
-  const listCustom =
-    (plural: string) => async (): Promise<KubernetesListObject<KubernetesObject>> =>
-      (await custom.listClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural,
-      })) as KubernetesListObject<KubernetesObject>;
+  const listCustom = (plural: string) => (page: Page) =>
+    custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural, ...page }) as Promise<
+      KubernetesListObject<KubernetesObject>
+    >;
   const selector = MANAGED_SELECTOR;
   const catalogSelector = `metadata.name=${CATALOG_CONFIGMAP}`;
   const caches: Caches = {
-    checks: start('checks', `/apis/${GROUP}/${VERSION}/awschecks`, listCustom('awschecks')),
+    checks: start(
+      'checks',
+      `/apis/${GROUP}/${VERSION}/awschecks`,
+      paged('checks', listCustom('awschecks')),
+    ),
     credentials: start(
       'credentials',
       `/apis/${GROUP}/${VERSION}/awscredentialrefs`,
-      listCustom('awscredentialrefs'),
+      paged('credentials', listCustom('awscredentialrefs')),
     ),
-    namespaces: start('namespaces', '/api/v1/namespaces', () => core.listNamespace()),
+    namespaces: start(
+      'namespaces',
+      '/api/v1/namespaces',
+      paged('namespaces', (page) => core.listNamespace(page)),
+    ),
+    // Every CronJob, not only ours: a check refuses to take over a CronJob of its CronJob's
+    // name that is not its own, judged from this cache rather than a GET per new check.
     cronJobs: start(
       'cronJobs',
       '/apis/batch/v1/cronjobs',
-      () => batch.listCronJobForAllNamespaces({ labelSelector: selector }),
-      { labelSelector: selector },
+      paged('cronJobs', (page) => batch.listCronJobForAllNamespaces(page)),
     ),
     jobs: start(
       'jobs',
       '/apis/batch/v1/jobs',
-      () => batch.listJobForAllNamespaces({ labelSelector: selector }),
+      paged('jobs', (page) => batch.listJobForAllNamespaces({ labelSelector: selector, ...page })),
       { labelSelector: selector },
     ),
     pods: start(
       'pods',
       '/api/v1/pods',
-      () => core.listPodForAllNamespaces({ labelSelector: selector }),
+      paged('pods', (page) => core.listPodForAllNamespaces({ labelSelector: selector, ...page })),
       { labelSelector: selector },
     ),
     catalog: start(
@@ -152,6 +159,42 @@ export function startCaches(
 
 // shaped is the cache's shape typed for its informer: it keeps every field of T the
 // operator reads and drops only the others, so what remains is still read as a T.
+/** LIST_PAGE_SIZE is how many objects one page of a cache's list holds (client-go's 500). */
+export const LIST_PAGE_SIZE = 500;
+
+/** Page asks for one page of a list. */
+interface Page {
+  readonly limit: number;
+  readonly _continue?: string;
+}
+
+/**
+ * paged lists a collection page by page, shaping each page as it arrives, so a relist of
+ * thousands of objects never holds them all whole at once. Every page is of the first
+ * page's snapshot; the list carries its resourceVersion, where the watch resumes.
+ */
+export function paged<T extends KubernetesObject>(
+  kind: CacheKind,
+  page: (page: Page) => Promise<KubernetesListObject<T>>,
+): () => Promise<KubernetesListObject<T>> {
+  const shape = shaped<T>(kind);
+  return async () => {
+    const items: T[] = [];
+    let next: string | undefined;
+    let resourceVersion: string | undefined;
+    do {
+      const answer = await page({ limit: LIST_PAGE_SIZE, ...(next && { _continue: next }) });
+      for (const item of answer.items) items.push(shape(item));
+      resourceVersion ??= answer.metadata?.resourceVersion;
+      next = answer.metadata?._continue;
+    } while (next);
+    // Without it the watch could not resume where the list ended.
+    if (resourceVersion === undefined)
+      throw new Error(`the apiserver's list of ${kind} carries no resourceVersion`);
+    return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion }, items };
+  };
+}
+
 function shaped<T extends KubernetesObject>(kind: CacheKind): (object: T) => T {
   const shape = shapeFor(kind);
   return (object) => shape(object) as T;

@@ -249,28 +249,19 @@ async function syncCronJob(
     return;
   }
   if (observed !== undefined && containsDesired(observed, desired)) return;
-  if (observed === undefined) await refuseTakeover(context, check, desired);
+  if (observed === undefined) refuseTakeover(context, check, desired);
   await apply(context.clients, desired);
 }
 
 // refuseTakeover: applying would take over a CronJob of our name that is not ours (an
 // earlier incarnation of the check awaiting garbage collection, or anyone's), and with it
-// that CronJob's runs. It is refused until that CronJob is gone.
-async function refuseTakeover(
-  context: ControllerContext,
-  check: AwsCheck,
-  desired: V1CronJob,
-): Promise<void> {
+// that CronJob's runs. It is refused until that CronJob is gone. The CronJob cache holds
+// every CronJob of the cluster, so this costs no request.
+function refuseTakeover(context: ControllerContext, check: AwsCheck, desired: V1CronJob): void {
   const name = desired.metadata?.name ?? '';
   const { namespace, uid } = check.metadata;
-  let existing: V1CronJob;
-  try {
-    existing = await context.clients.batch.readNamespacedCronJob({ name, namespace });
-  } catch (error) {
-    if (isStatus(error, 404)) return;
-    throw error;
-  }
-  if (isControlledBy(existing, uid)) return;
+  const existing = context.caches.cronJobs.get(name, namespace);
+  if (existing === undefined || isControlledBy(existing, uid)) return;
   throw new RefusedError(
     `CronJob ${name} already exists in namespace ${namespace} and is not controlled by this check (an earlier check of this name not yet garbage-collected, or someone else's); it is created once that one is gone`,
   );

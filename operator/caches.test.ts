@@ -1,0 +1,51 @@
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { LIST_PAGE_SIZE, paged } from './caches.ts';
+
+const object = (name: string): KubernetesObject => ({
+  metadata: {
+    name,
+    namespace: 'team',
+    managedFields: [{ manager: 'kubectl', operation: 'Apply' }],
+  },
+});
+
+describe('paged', () => {
+  it('lists every page of one snapshot, each shaped, resuming the watch at its resourceVersion', async () => {
+    const asked: { limit: number; _continue?: string }[] = [];
+    const pages: Record<string, KubernetesListObject<KubernetesObject>> = {
+      first: { metadata: { resourceVersion: '42', _continue: 'b' }, items: [object('a')] },
+      b: { metadata: { resourceVersion: '42', _continue: 'c' }, items: [object('b')] },
+      c: { metadata: { resourceVersion: '42' }, items: [object('c')] },
+    };
+    const list = paged('checks', async (page) => {
+      asked.push(page);
+      return Promise.resolve(
+        pages[page._continue ?? 'first'] as KubernetesListObject<KubernetesObject>,
+      );
+    });
+
+    const listed = await list();
+
+    expect(asked).toEqual([
+      { limit: LIST_PAGE_SIZE },
+      { limit: LIST_PAGE_SIZE, _continue: 'b' },
+      { limit: LIST_PAGE_SIZE, _continue: 'c' },
+    ]);
+    expect(listed.items.map((item) => item.metadata?.name)).toEqual(['a', 'b', 'c']);
+    expect(listed.items.every((item) => item.metadata?.managedFields === undefined)).toBe(true);
+    expect(listed.metadata.resourceVersion).toBe('42');
+  });
+
+  it('fails a list without a resourceVersion, where no watch could resume', async () => {
+    const list = paged('checks', async () =>
+      Promise.resolve({
+        metadata: {},
+        items: [],
+      } as unknown as KubernetesListObject<KubernetesObject>),
+    );
+    await expect(list()).rejects.toThrow(
+      "the apiserver's list of checks carries no resourceVersion",
+    );
+  });
+});
