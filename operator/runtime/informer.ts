@@ -67,6 +67,17 @@ export interface Informer<T extends KubernetesObject> {
 export const MIN_WATCH_TIMEOUT_SECONDS = 300;
 /** WATCHDOG_GRACE_MS: a watch still open this long past its timeout is a dead connection. */
 export const WATCHDOG_GRACE_MS = 30_000;
+/** BACKOFF_RESET_MS: a watch that ran this long healthy forgets earlier failures (client-go: 2 min). */
+export const BACKOFF_RESET_MS = 120_000;
+
+/**
+ * failuresBefore is the failure count a watch that ran `durationMs` and then closed early
+ * backs off from: a watch that ran long enough was a success, so the count starts over
+ * (otherwise drops hours apart would each wait the capped backoff).
+ */
+export function failuresBefore(failures: number, durationMs: number): number {
+  return durationMs >= BACKOFF_RESET_MS ? 0 : failures;
+}
 
 /**
  * startInformer lists then watches a collection into a cache until `stop`. `source` is
@@ -172,6 +183,7 @@ class InformerLoop<T extends KubernetesObject> {
       report(0);
       return;
     }
+    this.#failures = failuresBefore(this.#failures, durationMs);
     await this.#backOff(report);
   }
 
