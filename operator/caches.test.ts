@@ -34,7 +34,7 @@ describe('paged', () => {
     ]);
     expect(listed.items.map((item) => item.metadata?.name)).toEqual(['a', 'b', 'c']);
     expect(listed.items.every((item) => item.metadata?.managedFields === undefined)).toBe(true);
-    expect(listed.metadata.resourceVersion).toBe('42');
+    expect(listed.metadata?.resourceVersion).toBe('42');
   });
 
   it('fails a list without a resourceVersion, where no watch could resume', async () => {
