@@ -107,15 +107,16 @@ export class KubeTransport {
     await this.dispatcher.destroy();
   }
 
-  /** authentication lets client-node's generated clients authenticate through us. */
+  /**
+   * authentication is what client-node's generated clients apply before sending: nothing,
+   * because every request they send goes through `fetch` (pooledHttpLibrary), which adds
+   * the credentials once. Applying them here too would read the kubeconfig's TLS files and
+   * run its token plugin twice per request.
+   */
   authentication(): SecurityAuthentication {
     return {
       getName: () => 'awscheck pooled kubeconfig authentication',
-      applySecurityAuthentication: async (context) => {
-        for (const [name, value] of Object.entries(await this.credentials())) {
-          context.setHeaderParam(name, value);
-        }
-      },
+      applySecurityAuthentication: async () => Promise.resolve(),
     };
   }
 }
