@@ -157,8 +157,6 @@ export function startCaches(
   };
 }
 
-// shaped is the cache's shape typed for its informer: it keeps every field of T the
-// operator reads and drops only the others, so what remains is still read as a T.
 /** LIST_PAGE_SIZE is how many objects one page of a cache's list holds (client-go's 500). */
 export const LIST_PAGE_SIZE = 500;
 
@@ -195,6 +193,8 @@ export function paged<T extends KubernetesObject>(
   };
 }
 
+// shaped is the cache's shape typed for its informer: it keeps every field of T the
+// operator reads and drops only the others, so what remains is still read as a T.
 function shaped<T extends KubernetesObject>(kind: CacheKind): (object: T) => T {
   const shape = shapeFor(kind);
   return (object) => shape(object) as T;
