@@ -99,10 +99,25 @@ export function startCaches(
         onWatchEnd(kind, end);
       },
     });
-  const listCustom = (plural: string) => (page: Page) =>
-    custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural, ...page }) as Promise<
-      KubernetesListObject<KubernetesObject>
-    >;
+  // Custom objects come back as plain JSON, whose list metadata names the next page
+  // `continue`; the typed lists and `paged` call it `_continue`.
+  const listCustom =
+    (plural: string) =>
+    async (page: Page): Promise<KubernetesListObject<KubernetesObject>> => {
+      const list = (await custom.listClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural,
+        ...page,
+      })) as KubernetesListObject<KubernetesObject> & { metadata?: { continue?: string } };
+      const next = list.metadata?.continue;
+      if (!next) return list;
+      const resourceVersion = list.metadata?.resourceVersion;
+      return {
+        ...list,
+        metadata: { _continue: next, ...(resourceVersion && { resourceVersion }) },
+      };
+    };
   const selector = MANAGED_SELECTOR;
   const catalogSelector = `metadata.name=${CATALOG_CONFIGMAP}`;
   const caches: Caches = {
