@@ -23,7 +23,7 @@ describe('loadConfig', () => {
       platformIdentity: undefined,
       checkerResources: { cpu: '100m', cpuLimit: '1', memory: '256Mi' },
       jobHistory: 3,
-      kubeClient: { qps: 200, burst: 400 },
+      kubeClient: { qps: 500, burst: 1000 },
       shardSelector: undefined,
       revalidateMs: 3_600_000,
       logLevel: 'info',

@@ -40,8 +40,8 @@ const ConfigSchema = z.object({
   AWSCHECK_CHECKER_MEMORY: quantity.default('256Mi'),
   AWSCHECK_JOB_HISTORY: z.coerce.number().int().min(1).max(20).default(3),
   AWSCHECK_REVALIDATE_SECONDS: period.default(3600),
-  AWSCHECK_KUBE_QPS: z.coerce.number().positive().max(10_000).default(200),
-  AWSCHECK_KUBE_BURST: z.coerce.number().int().min(1).max(10_000).default(400),
+  AWSCHECK_KUBE_QPS: z.coerce.number().positive().max(10_000).default(500),
+  AWSCHECK_KUBE_BURST: z.coerce.number().int().min(1).max(10_000).default(1000),
   AWSCHECK_SHARD_SELECTOR: z.string().min(1).optional(),
   AWSCHECK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
