@@ -117,6 +117,10 @@ class ExpiredError extends Error {}
 // WatchFailedError: the apiserver ended the watch with an error of its own (not 410).
 class WatchFailedError extends Error {}
 
+// HandlerError: onEvent threw. It is the informer's failure, reported through onError,
+// never taken for a connection the network closed.
+class HandlerError extends Error {}
+
 class InformerLoop<T extends KubernetesObject> {
   /** The cache: namespace ('' for cluster-scoped objects) → name → object. */
   readonly cache = new Map<string, Map<string, T>>();
@@ -239,9 +243,11 @@ class InformerLoop<T extends KubernetesObject> {
     try {
       await this.#follow(response.body as ReadableStream<Uint8Array> | null, signal);
     } catch (error) {
-      if (this.#isStopped() || error instanceof WatchFailedError || error instanceof SyntaxError) {
-        throw error;
-      }
+      const failed =
+        error instanceof WatchFailedError ||
+        error instanceof SyntaxError ||
+        error instanceof HandlerError;
+      if (this.#isStopped() || failed) throw error;
       if (error instanceof ExpiredError) return { end: 'expired', routine: false };
       // An established watch cut short (the connection dropped, the watchdog fired) is
       // closed, not failed: it resumes from the last resourceVersion it saw.
@@ -288,9 +294,9 @@ class InformerLoop<T extends KubernetesObject> {
     if (!names) this.cache.set(namespace, (names = new Map<string, T>()));
     const previous = names.get(name);
     names.set(name, object);
-    if (previous === undefined) this.#options.onEvent('add', object);
+    if (previous === undefined) this.#emit('add', object);
     else if (previous.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
-      this.#options.onEvent('update', object);
+      this.#emit('update', object);
     }
   }
 
@@ -299,7 +305,18 @@ class InformerLoop<T extends KubernetesObject> {
     const names = this.cache.get(namespace);
     if (!names?.delete(object.metadata?.name ?? '')) return;
     if (names.size === 0) this.cache.delete(namespace);
-    this.#options.onEvent('delete', object);
+    this.#emit('delete', object);
+  }
+
+  #emit(event: InformerEvent, object: T): void {
+    try {
+      this.#options.onEvent(event, object);
+    } catch (error) {
+      const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new HandlerError(`the ${event} handler of ${this.#options.path} failed: ${why}`, {
+        cause: error,
+      });
+    }
   }
 
   #shape(object: T): T {
