@@ -2,7 +2,6 @@
 // label-selected, so those caches hold only what the operator made; CronJobs are all
 // cached (see below).
 import type {
-  KubernetesListObject,
   KubernetesObject,
   V1ConfigMap,
   V1CronJob,
@@ -12,7 +11,7 @@ import type {
 } from '@kubernetes/client-node';
 import { GROUP, VERSION } from './api/v1alpha1/common.ts';
 import { shapeFor } from './cache-shape.ts';
-import type { KubeClients } from './kube.ts';
+import type { KubeClients, KubeList } from './kube.ts';
 import { describe, type Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { CATALOG_CONFIGMAP } from './plans/catalog.ts';
@@ -21,6 +20,7 @@ import {
   startInformer,
   type Informer,
   type InformerEvent,
+  type ListAnswer,
   type WatchEnd,
 } from './runtime/informer.ts';
 
@@ -81,7 +81,7 @@ export function startCaches(
   const start = <T extends KubernetesObject>(
     kind: CacheKind,
     path: string,
-    list: () => Promise<KubernetesListObject<T>>,
+    list: () => Promise<ListAnswer<T>>,
     selectors: { labelSelector?: string; fieldSelector?: string } = {},
   ): Informer<T> =>
     startInformer<T>(transport, {
@@ -99,25 +99,8 @@ export function startCaches(
         onWatchEnd(kind, end);
       },
     });
-  // Custom objects come back as plain JSON, whose list metadata names the next page
-  // `continue`; the typed lists and `paged` call it `_continue`.
-  const listCustom =
-    (plural: string) =>
-    async (page: Page): Promise<KubernetesListObject<KubernetesObject>> => {
-      const list = (await custom.listClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural,
-        ...page,
-      })) as KubernetesListObject<KubernetesObject> & { metadata?: { continue?: string } };
-      const next = list.metadata?.continue;
-      if (!next) return list;
-      const resourceVersion = list.metadata?.resourceVersion;
-      return {
-        ...list,
-        metadata: { _continue: next, ...(resourceVersion && { resourceVersion }) },
-      };
-    };
+  const listCustom = (plural: string) => async (page: Page) =>
+    custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural, ...page });
   const selector = MANAGED_SELECTOR;
   const catalogSelector = `metadata.name=${CATALOG_CONFIGMAP}`;
   const caches: Caches = {
@@ -178,7 +161,7 @@ export const LIST_PAGE_SIZE = 500;
 /** Page asks for one page of a list. */
 interface Page {
   readonly limit: number;
-  readonly _continue?: string;
+  readonly continue?: string;
 }
 
 /**
@@ -188,18 +171,18 @@ interface Page {
  */
 export function paged<T extends KubernetesObject>(
   kind: CacheKind,
-  page: (page: Page) => Promise<KubernetesListObject<T>>,
-): () => Promise<KubernetesListObject<T>> {
+  page: (page: Page) => Promise<KubeList<T>>,
+): () => Promise<ListAnswer<T>> {
   const shape = shaped<T>(kind);
   return async () => {
     const items: T[] = [];
     let next: string | undefined;
     let resourceVersion: string | undefined;
     do {
-      const answer = await page({ limit: LIST_PAGE_SIZE, ...(next && { _continue: next }) });
+      const answer = await page({ limit: LIST_PAGE_SIZE, ...(next && { continue: next }) });
       for (const item of answer.items) items.push(shape(item));
       resourceVersion ??= answer.metadata?.resourceVersion;
-      next = answer.metadata?._continue;
+      next = answer.metadata?.continue;
     } while (next);
     // Without it the watch could not resume where the list ended.
     if (resourceVersion === undefined)

@@ -1,7 +1,6 @@
 // Events about our objects. Each Event's name derives from what it reports (a run's Job),
 // so a restarted operator that reports the same run again creates nothing new.
-import type { CoreV1Api } from '@kubernetes/client-node';
-import { isStatus } from './kube.ts';
+import { isStatus, type CoreApi } from './kube.ts';
 import { FIELD_MANAGER } from './labels.ts';
 import { shortHash } from './controller/names.ts';
 
@@ -25,7 +24,7 @@ export interface EventInput {
 
 /** recordEvent creates the Event once; recording it again is a no-op. */
 export async function recordEvent(
-  core: CoreV1Api,
+  core: Pick<CoreApi, 'createNamespacedEvent'>,
   subject: EventSubject,
   event: EventInput,
   now: Date,

@@ -58,7 +58,7 @@ describe('makeClients', () => {
       clients.core.listNamespace(),
       clients.batch.listJobForAllNamespaces(),
       clients.custom.listClusterCustomObject({ group: 'g', version: 'v', plural: 'p' }),
-      clients.objects.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }),
+      clients.batch.readNamespacedJob({ name: 'j', namespace: 'n' }),
     ];
     const started = Date.now();
 

@@ -6,18 +6,17 @@
 // process exits 0. A replica that loses the Lease stops its workers and exits 1, so the
 // Deployment restarts it as a standby; it never lingers, not leading.
 import type { Server } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
 import { loadConfig } from './config.ts';
 import { makeClients } from './kube.ts';
 import { createLogger, describe } from './log.ts';
 import { requestTimeoutMs, startManager } from './manager.ts';
 import { Metrics } from './metrics.ts';
+import { loadKubeIdentity } from './runtime/kube-identity.ts';
 import { startServer } from './server.ts';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
-const kubeConfig = new KubeConfig();
-kubeConfig.loadFromDefault();
+const identity = loadKubeIdentity();
 const metrics = new Metrics();
 // On loss the workers have until a standby may take over (lease duration − renew
 // deadline) to stop; past that the process ends whatever is still in flight.
@@ -25,7 +24,7 @@ const lostBoundMs = Math.max(1_000, config.lease.durationMs - config.lease.renew
 // A graceful stop drains the workers (each request is bounded) and releases the Lease.
 const stopBoundMs = config.lease.durationMs + config.lease.renewDeadlineMs;
 // One connection pool for every request and watch, under the client-side rate limit.
-const clients = makeClients(kubeConfig, {
+const clients = makeClients(identity, {
   requestTimeoutMs: requestTimeoutMs(config),
   rateLimit: config.kubeClient,
   metrics,

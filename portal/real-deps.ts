@@ -3,7 +3,7 @@
 // redacts cookies and authorization headers, and the wall clock.
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { makeClients } from '../operator/kube.ts';
+import { makeTypedClients } from '../operator/kube-typed.ts';
 import { pino, type Logger } from 'pino';
 import { createStripeClient } from './billing/stripe.ts';
 import { configMapCatalog } from './catalog-source.ts';
@@ -21,7 +21,7 @@ export function portalLogger(level: string): Logger {
 
 /** portalKube is the portal's apiserver clients of a kubeconfig, every call bounded. */
 export function portalKube(kubeConfig: KubeConfig, requestTimeoutMs: number): PortalKube {
-  const { core, custom } = makeClients(kubeConfig, { requestTimeoutMs });
+  const { core, custom } = makeTypedClients(kubeConfig, { requestTimeoutMs });
   return { config: kubeConfig, core, custom, requestTimeoutMs };
 }
 

@@ -1,15 +1,9 @@
 // The AwsCheck controller: gather from the caches, plan (pure), write what differs.
-import {
-  PatchStrategy,
-  setHeaderOptions,
-  type V1CronJob,
-  type V1Job,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import type { V1CronJob, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { AwsCheck } from '../api/v1alpha1/awscheck.ts';
 import { readAwsCheck, readAwsCredentialRef } from '../api/v1alpha1/parse.ts';
 import { recordEvent } from '../events.ts';
-import { apply, isStatus } from '../kube.ts';
+import { applyCronJob, isStatus } from '../kube.ts';
 import { FIELD_MANAGER } from '../labels.ts';
 import { externalIdFor } from '../plans/tenancy.ts';
 import { planCheck, refusedStatus, type CheckFacts, type CheckPlan } from './check-plan.ts';
@@ -250,7 +244,7 @@ async function syncCronJob(
   }
   if (observed !== undefined && containsDesired(observed, desired)) return;
   if (observed === undefined) refuseTakeover(context, check, desired);
-  await apply(context.clients, desired);
+  await applyCronJob(context.clients, desired);
 }
 
 // refuseTakeover: applying would take over a CronJob of our name that is not ours (an
@@ -274,10 +268,13 @@ async function suspendCronJob(
 ): Promise<void> {
   const name = cronJob.metadata?.name ?? '';
   try {
-    await context.clients.batch.patchNamespacedCronJob(
-      { name, namespace, body: { spec: { suspend: true } }, fieldManager: FIELD_MANAGER },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await context.clients.batch.patchNamespacedCronJob({
+      name,
+      namespace,
+      body: { spec: { suspend: true } },
+      patchType: 'merge',
+      fieldManager: FIELD_MANAGER,
+    });
   } catch (error) {
     if (!isStatus(error, 404)) throw error;
   }

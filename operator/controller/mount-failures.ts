@@ -3,7 +3,8 @@
 // reason FailedMount. The operator watches no Events: it lists one Pod's FailedMount Events
 // on demand, by field selector, while that Pod's checker waits to be created, and keeps
 // only the newest Event's message (it names the volume and the Secret, never data).
-import type { CoreV1Api, CoreV1Event, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
+import type { CoreApi } from '../kube.ts';
 import { waitsInContainerCreating, type RunObservation } from './run-outcome.ts';
 
 /** FAILED_MOUNT is the kubelet's Event reason for a volume it could not set up. */
@@ -17,7 +18,7 @@ const MAX_MOUNT_FAILURE = 1024;
  * FailedMount message of its Pod, when there is one. Other runs cost no request.
  */
 export async function withMountFailures(
-  core: CoreV1Api,
+  core: Pick<CoreApi, 'listNamespacedEvent'>,
   runs: readonly RunObservation[],
 ): Promise<RunObservation[]> {
   return Promise.all(
@@ -32,7 +33,7 @@ export async function withMountFailures(
 // mountFailureOf lists the Pod's FailedMount Events, selected by the Pod's UID so an Event
 // about an earlier Pod of the same name never counts.
 async function mountFailureOf(
-  core: CoreV1Api,
+  core: Pick<CoreApi, 'listNamespacedEvent'>,
   pod: V1Pod | undefined,
 ): Promise<string | undefined> {
   const uid = pod?.metadata?.uid;

@@ -4,7 +4,7 @@
 // tight loop; the resync looks again, so a fixed spec or cluster heals the object.
 // One 403 is not final: a ResourceQuota's "exceeded quota" (Jobs, Pods, CPU or memory,
 // whichever the quota names) frees itself as runs end, so it is retried with backoff.
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException } from '../runtime/kube-rest.ts';
 
 /** REFUSAL_CODES are the HTTP statuses that say the request itself will not succeed. */
 const REFUSAL_CODES = new Set([400, 403, 422]);

@@ -6,7 +6,7 @@
 // DeadlineExceeded for the wait. The key is the namespace: the work queue never hands one
 // key to two workers, so one namespace is admitted in one place at a time, and what this
 // process resumed but the cache does not show yet still counts.
-import { PatchStrategy, setHeaderOptions, type V1Job } from '@kubernetes/client-node';
+import type { V1Job } from '@kubernetes/client-node';
 import { isStatus } from '../kube.ts';
 import { FIELD_MANAGER } from '../labels.ts';
 import type { ControllerContext, ReconcileResult } from './context.ts';
@@ -121,15 +121,13 @@ async function resumeJob(
   job: QueuedJob,
 ): Promise<boolean> {
   try {
-    await context.clients.batch.patchNamespacedJob(
-      {
-        name: job.name,
-        namespace,
-        body: { metadata: { uid: job.uid }, spec: { suspend: false } },
-        fieldManager: FIELD_MANAGER,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await context.clients.batch.patchNamespacedJob({
+      name: job.name,
+      namespace,
+      body: { metadata: { uid: job.uid }, spec: { suspend: false } },
+      patchType: 'merge',
+      fieldManager: FIELD_MANAGER,
+    });
     return true;
   } catch (error) {
     if (isStatus(error, 404) || isStatus(error, 409)) return false;

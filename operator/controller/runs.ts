@@ -1,7 +1,7 @@
 // Starting and removing runs. A run's Job name is deterministic, so starting it again is
 // harmless; an existing Job of that name is the same run only when this owner controls it.
-import type { CoreV1Api, V1Job } from '@kubernetes/client-node';
-import { isStatus } from '../kube.ts';
+import type { V1Job } from '@kubernetes/client-node';
+import { isStatus, type CoreApi } from '../kube.ts';
 import { FIELD_MANAGER } from '../labels.ts';
 import type { ControllerContext } from './context.ts';
 import { isControlledBy } from './ownership.ts';
@@ -65,7 +65,7 @@ export async function deleteRun(
  * Runs with a cached Pod, unfinished runs and recorded runs cost no request.
  */
 export async function confirmPodsGone(
-  core: CoreV1Api,
+  core: Pick<CoreApi, 'listNamespacedPod'>,
   runs: readonly RunObservation[],
   recordedRuns: readonly string[] = [],
 ): Promise<RunObservation[]> {

@@ -1,7 +1,8 @@
 // Writing status: only when it changed, and for objects the schema refuses, a status that
 // says so (InvalidConfiguration) instead of an exception.
 import { isDeepStrictEqual } from 'node:util';
-import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { ApiException } from '../runtime/kube-rest.ts';
 import { replaceStatus } from '../kube.ts';
 import { apiMessage, type Refusal } from './refusal.ts';
 import type { ControllerContext } from './context.ts';

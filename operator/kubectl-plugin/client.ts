@@ -1,7 +1,7 @@
 // The connection, made as kubectl makes it: --kubeconfig or $KUBECONFIG or ~/.kube/config,
 // --context or the current one, -n or the context's namespace or "default".
 import { KubeConfig, type CoreV1Api, type CustomObjectsApi } from '@kubernetes/client-node';
-import { makeClients } from '../kube.ts';
+import { makeTypedClients } from '../kube-typed.ts';
 import type { Connection } from './args.ts';
 import { PluginError } from './errors.ts';
 
@@ -29,7 +29,7 @@ export function connect(connection: Connection): PluginClients {
     );
   }
   const context = config.getContextObject(config.getCurrentContext());
-  const clients = makeClients(config, { requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  const clients = makeTypedClients(config, { requestTimeoutMs: REQUEST_TIMEOUT_MS });
   return {
     objects: clients.custom,
     core: clients.core,

@@ -4,17 +4,7 @@
 // the apiserver pays a handshake per request. Here the kubeconfig's TLS material is read
 // once into one Agent with a bounded number of connections, and only the credentials that
 // can rotate (tokens, exec and auth-provider plugins) are applied per request.
-import {
-  bufferFromFileOrString,
-  wrapHttpLibrary,
-  ResponseContext,
-  type HttpLibrary,
-  type Cluster,
-  type KubeConfig,
-  type RequestContext,
-  type SecurityAuthentication,
-  type User,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import {
   Agent,
   ProxyAgent,
@@ -25,6 +15,7 @@ import {
 } from 'undici';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
+import { identityFromKubeConfig, type KubeIdentity } from './kube-identity.ts';
 import { retryAfterMs, type TokenBucket } from './rate-limit.ts';
 
 /**
@@ -62,15 +53,14 @@ export interface FetchInit {
 export class KubeTransport {
   readonly server: string;
   readonly dispatcher: Dispatcher;
-  readonly #config: KubeConfig;
+  readonly #identity: KubeIdentity;
 
-  constructor(config: KubeConfig, options: PoolOptions = {}) {
-    const cluster = config.getCurrentCluster();
-    if (!cluster)
-      throw new Error('the kubeconfig names no current cluster: set its current-context');
-    this.server = cluster.server.replace(/\/+$/, '');
-    this.#config = config;
-    this.dispatcher = makeDispatcher(config, options.connections ?? DEFAULT_CONNECTIONS);
+  /** A client-node KubeConfig is taken for the identity it holds (tools and tests). */
+  constructor(source: KubeIdentity | KubeConfig, options: PoolOptions = {}) {
+    const identity = isKubeConfig(source) ? identityFromKubeConfig(source) : source;
+    this.server = identity.server;
+    this.#identity = identity;
+    this.dispatcher = makeDispatcher(identity, options.connections ?? DEFAULT_CONNECTIONS);
   }
 
   /**
@@ -78,16 +68,7 @@ export class KubeTransport {
    * because tokens rotate (a projected service-account token, an exec plugin's token).
    */
   async credentials(): Promise<Record<string, string>> {
-    const options: { headers?: Record<string, unknown>; auth?: string } = {};
-    await this.#config.applyToHTTPSOptions(options);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(options.headers ?? {})) {
-      headers[name] = String(value);
-    }
-    if (options.auth !== undefined) {
-      headers.Authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
-    }
-    return headers;
+    return this.#identity.credentials();
   }
 
   /** fetch sends one request over the pool; `url` is absolute or a path on the server. */
@@ -106,32 +87,21 @@ export class KubeTransport {
   async close(): Promise<void> {
     await this.dispatcher.destroy();
   }
-
-  /**
-   * authentication is what client-node's generated clients apply before sending: nothing,
-   * because every request they send goes through `fetch` (pooledHttpLibrary), which adds
-   * the credentials once. Applying them here too would read the kubeconfig's TLS files and
-   * run its token plugin twice per request.
-   */
-  authentication(): SecurityAuthentication {
-    return {
-      getName: () => 'awscheck pooled kubeconfig authentication',
-      applySecurityAuthentication: async () => Promise.resolve(),
-    };
-  }
 }
 
-// makeDispatcher builds the pool with the kubeconfig's TLS material, read once, through
+function isKubeConfig(source: KubeIdentity | KubeConfig): source is KubeConfig {
+  return 'getCurrentCluster' in source;
+}
+
+// makeDispatcher builds the pool with the identity's TLS material, read once, through
 // the HTTP(S) proxy the cluster names, if any.
-function makeDispatcher(config: KubeConfig, connections: number): Dispatcher {
-  const cluster = config.getCurrentCluster();
-  if (!cluster) throw new Error('the kubeconfig names no current cluster: set its current-context');
-  if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify) {
+function makeDispatcher(identity: KubeIdentity, connections: number): Dispatcher {
+  if (identity.server.startsWith('http:') && identity.tls.rejectUnauthorized !== false) {
     throw new Error(
-      `the apiserver ${cluster.server} is plain HTTP: allowed only with insecure-skip-tls-verify`,
+      `the apiserver ${identity.server} is plain HTTP: allowed only with insecure-skip-tls-verify`,
     );
   }
-  const tls = tlsOptions(cluster, config.getCurrentUser());
+  const tls: buildConnector.BuildOptions = { ...identity.tls };
   // HTTP/2 when the apiserver offers it (it does): every request and watch is a stream on
   // one connection, as client-go's are; `connections` bounds HTTP/1.1 connections otherwise.
   const pool = {
@@ -143,7 +113,7 @@ function makeDispatcher(config: KubeConfig, connections: number): Dispatcher {
   };
   // TCP keep-alive probes after 30 s idle, as client-go: cloud load balancers drop at 60 s.
   const keepAlive = { keepAlive: true, keepAliveInitialDelay: 30_000 };
-  const proxy = cluster.proxyUrl;
+  const proxy = identity.proxyUrl;
   if (proxy === undefined) return new Agent({ ...pool, connect: { ...tls, ...keepAlive } });
   if (proxy.startsWith('socks')) {
     throw new Error(
@@ -151,24 +121,6 @@ function makeDispatcher(config: KubeConfig, connections: number): Dispatcher {
     );
   }
   return new ProxyAgent({ ...pool, uri: proxy, requestTls: tls, connect: keepAlive });
-}
-
-// tlsOptions is the kubeconfig's TLS material for its current cluster and user.
-function tlsOptions(cluster: Cluster, user: User | null): buildConnector.BuildOptions {
-  const tls: buildConnector.BuildOptions = {};
-  const ca = bufferFromFileOrString(cluster.caFile, cluster.caData);
-  if (ca) tls.ca = ca;
-  if (user) Object.assign(tls, clientCertificate(user));
-  if (cluster.skipTLSVerify) tls.rejectUnauthorized = false;
-  if (cluster.tlsServerName !== undefined) tls.servername = cluster.tlsServerName;
-  return tls;
-}
-
-// clientCertificate is the user's client certificate and key, where it has them.
-function clientCertificate(user: User): { cert?: Buffer; key?: Buffer } {
-  const cert = bufferFromFileOrString(user.certFile, user.certData);
-  const key = bufferFromFileOrString(user.keyFile, user.keyData);
-  return { ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 
 /** RequestObservers hear what the policy did to requests. */
@@ -191,57 +143,43 @@ export interface RequestPolicy {
 }
 
 /**
- * pooledHttpLibrary sends client-node's requests over the transport: each waits for a
- * token of the rate limit, and a 429 is retried after the Retry-After the apiserver asked
- * for (with jitter), at most `maxRetries` times, each retry taking a token again; after
- * that the 429 is the answer. The request's own signal (its timeout) bounds every wait.
+ * sendWithPolicy sends one request over the transport: it waits for a token of the rate
+ * limit, and a 429 is retried after the Retry-After the apiserver asked for (with jitter),
+ * at most `maxRetries` times, each retry taking a token again; after that the 429 is the
+ * answer. The request's own signal (its timeout) bounds every wait.
  */
-export function pooledHttpLibrary(transport: KubeTransport, policy: RequestPolicy): HttpLibrary {
+export async function sendWithPolicy(
+  transport: KubeTransport,
+  policy: RequestPolicy,
+  url: string,
+  init: FetchInit,
+): Promise<Response> {
+  const maxRetries = policy.maxRetries ?? DEFAULT_MAX_RETRIES;
+  for (let attempt = 0; ; attempt += 1) {
+    await takeToken(policy, init.signal);
+    const response = await transport.fetch(url, init);
+    if (response.status !== 429 || attempt >= maxRetries) return response;
+    // The refused answer is read to its end so its connection goes back to the pool.
+    await response.arrayBuffer();
+    policy.observers?.retried();
+    await waitToRetry(policy, response, init.signal);
+  }
+}
+
+// takeToken waits for the rate limit, if any, and reports the wait.
+async function takeToken(policy: RequestPolicy, signal: AbortSignal | undefined): Promise<void> {
+  const waitedMs = (await policy.limiter?.acquire(signal)) ?? 0;
+  if (waitedMs > 0) policy.observers?.waited(waitedMs / 1000);
+}
+
+// waitToRetry waits the Retry-After the apiserver asked for, with jitter.
+async function waitToRetry(
+  policy: RequestPolicy,
+  response: Response,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const clock = policy.clock ?? systemClock;
   const random = policy.random ?? Math.random;
-  const maxRetries = policy.maxRetries ?? DEFAULT_MAX_RETRIES;
-  const send = async (request: RequestContext): Promise<ResponseContext> => {
-    const signal = request.getSignal();
-    const init = requestInit(request);
-    for (let attempt = 0; ; attempt += 1) {
-      const waitedMs = (await policy.limiter?.acquire(signal)) ?? 0;
-      if (waitedMs > 0) policy.observers?.waited(waitedMs / 1000);
-      const response = await transport.fetch(request.getUrl(), init);
-      if (response.status !== 429 || attempt >= maxRetries) return responseContext(response);
-      // The refused answer is read to its end so its connection goes back to the pool.
-      await response.arrayBuffer();
-      policy.observers?.retried();
-      const retryAfter = response.headers.get('retry-after') ?? undefined;
-      await clock.sleep(retryAfterMs(retryAfter, random()), signal);
-    }
-  };
-  return wrapHttpLibrary({ send });
-}
-
-// requestInit is client-node's request as the transport sends it; its clients send JSON text.
-function requestInit(request: RequestContext): FetchInit {
-  const body = request.getBody();
-  const signal = request.getSignal();
-  if (body !== undefined && typeof body !== 'string' && !(body instanceof URLSearchParams)) {
-    throw new Error(`multipart request bodies are not supported (${request.getUrl()})`);
-  }
-  return {
-    method: request.getHttpMethod(),
-    headers: request.getHeaders(),
-    ...(body === undefined ? {} : { body }),
-    ...(signal === undefined ? {} : { signal }),
-  };
-}
-
-// responseContext is client-node's view of a fetch answer, as its own fetch library builds it.
-function responseContext(response: Response): ResponseContext {
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
-  return new ResponseContext(response.status, headers, {
-    text: () => response.text(),
-    binary: async () => Buffer.from(await response.arrayBuffer()),
-    stream: () => response.body as ReadableStream<Uint8Array> | null,
-  });
+  const retryAfter = response.headers.get('retry-after') ?? undefined;
+  await clock.sleep(retryAfterMs(retryAfter, random()), signal);
 }

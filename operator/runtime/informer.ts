@@ -3,7 +3,7 @@
 // resourceVersion seen, relist when the apiserver says that version is gone (410), and
 // back off (capped, exponential) after failures. Watches go over the identity's shared
 // connection pool, and every end of one is reported with its reason.
-import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import { KubeTransport } from './http-pool.ts';
@@ -27,11 +27,17 @@ export interface WatchEnd {
   readonly cause?: string;
 }
 
+/** ListAnswer is what an informer's list gives: its objects and the version to watch from. */
+export interface ListAnswer<T> {
+  readonly metadata?: { readonly resourceVersion?: string | undefined } | undefined;
+  readonly items: T[];
+}
+
 /** InformerOptions describe one watched collection. */
 export interface InformerOptions<T extends KubernetesObject> {
   /** API path of the collection, e.g. `/apis/batch/v1/jobs` (all namespaces). */
   readonly path: string;
-  readonly list: () => Promise<KubernetesListObject<T>>;
+  readonly list: () => Promise<ListAnswer<T>>;
   /** Only objects with these labels are cached: the operator watches only its own children. */
   readonly labelSelector?: string;
   /** Only objects matching these fields are cached (e.g. `metadata.name=awscheck-plans`). */

@@ -1,25 +1,22 @@
-import {
-  CoordinationV1Api,
-  HttpMethod,
-  ResponseContext,
-  ServerConfiguration,
-  createConfiguration,
-  wrapHttpLibrary,
-  type RequestContext,
-  type V1Lease,
-} from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { LeaderElector, type ElectionEnd } from './leader-election.ts';
+import { ApiException } from './kube-rest.ts';
+import {
+  LeaderElector,
+  type ElectionEnd,
+  type LeaseApi,
+  type LeaseCallOptions,
+} from './leader-election.ts';
 import { manualClock } from './testing.ts';
 
 const NAMESPACE = 'awscheck-system';
 const NAME = 'awscheck-operator';
 
 /**
- * FakeLeases stands in for the apiserver's Lease endpoints beneath client-node's real
- * CoordinationV1Api: it keeps one Lease with resourceVersion checks (409 on a stale
- * write) and can freeze, as a SIGSTOPped apiserver does: requests then hang until their
- * signal aborts them, or forever when `ignoreSignals` is set.
+ * FakeLeases stands in for the apiserver's Lease endpoints: it keeps one Lease with
+ * resourceVersion checks (409 on a stale write), answers as the apiserver does (a stored
+ * copy, through JSON), and can freeze, as a SIGSTOPped apiserver does: requests then hang
+ * until their signal aborts them, or forever when `ignoreSignals` is set.
  */
 class FakeLeases {
   lease: V1Lease | undefined;
@@ -28,42 +25,42 @@ class FakeLeases {
   readonly signals: AbortSignal[] = [];
   #version = 0;
 
-  api(): CoordinationV1Api {
-    const httpApi = wrapHttpLibrary({ send: async (request) => this.#send(request) });
-    return new CoordinationV1Api(
-      createConfiguration({ baseServer: new ServerConfiguration('https://fake', {}), httpApi }),
-    );
+  api(): LeaseApi {
+    return {
+      readNamespacedLease: async (_params, options) =>
+        this.#answer(options, () => {
+          if (this.lease === undefined) throw refusal(404, 'NotFound');
+          return this.lease;
+        }),
+      createNamespacedLease: async ({ body }, options) =>
+        this.#answer(options, () => this.#write(body, true)),
+      replaceNamespacedLease: async ({ body }, options) =>
+        this.#answer(options, () => this.#write(body, false)),
+    };
   }
 
   get holder(): string | undefined {
     return this.lease?.spec?.holderIdentity;
   }
 
-  async #send(request: RequestContext): Promise<ResponseContext> {
-    const signal = request.getSignal();
+  async #answer(options: LeaseCallOptions | undefined, act: () => V1Lease): Promise<V1Lease> {
+    const signal = options?.signal;
     if (signal) this.signals.push(signal);
     if (this.frozen) return this.#hang(signal);
-    const method = request.getHttpMethod();
-    if (method === HttpMethod.GET) {
-      return this.lease ? reply(200, this.lease) : reply(404, status('NotFound', 404));
-    }
-    return this.#write(method, request.getBody());
+    return Promise.resolve(JSON.parse(JSON.stringify(act())) as V1Lease);
   }
 
-  // write stores a created (POST) or replaced (PUT) Lease, refusing a stale one.
-  #write(method: HttpMethod, text: unknown): ResponseContext {
-    const body = JSON.parse(typeof text === 'string' ? text : '{}') as V1Lease;
-    const stale =
-      method === HttpMethod.POST
-        ? this.lease !== undefined
-        : body.metadata?.resourceVersion !== this.#rv();
-    if (stale) return reply(409, status('Conflict', 409));
+  // write stores a created or replaced Lease, refusing a stale one.
+  #write(sent: V1Lease, create: boolean): V1Lease {
+    const body = JSON.parse(JSON.stringify(sent)) as V1Lease;
+    const stale = create ? this.lease !== undefined : body.metadata?.resourceVersion !== this.#rv();
+    if (stale) throw refusal(409, 'Conflict');
     this.#version += 1;
     this.lease = {
       ...body,
       metadata: { name: body.metadata?.name ?? NAME, resourceVersion: this.#rv() },
     };
-    return reply(method === HttpMethod.POST ? 201 : 200, this.lease);
+    return this.lease;
   }
 
   #rv(): string {
@@ -80,21 +77,15 @@ class FakeLeases {
   }
 }
 
-function reply(status: number, body: object): ResponseContext {
-  const text = JSON.stringify(body);
-  return new ResponseContext(
-    status,
-    { 'content-type': 'application/json' },
-    {
-      text: async () => Promise.resolve(text),
-      binary: async () => Promise.resolve(Buffer.from(text)),
-      stream: () => null,
-    },
-  );
-}
-
-function status(reason: string, code: number): object {
-  return { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, code };
+function refusal(code: number, reason: string): ApiException<string> {
+  const body = JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    reason,
+    code,
+  });
+  return new ApiException(code, reason, body, {});
 }
 
 const TIMING = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };

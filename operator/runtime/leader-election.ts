@@ -1,18 +1,34 @@
-import {
-  ApiException,
-  V1MicroTime,
-  type ConfigurationOptions,
-  type CoordinationV1Api,
-  Observable,
-  type ObservableMiddleware,
-  type V1Lease,
-} from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
+import { ApiException } from './kube-rest.ts';
+// The small module of the MicroTime class alone: it renders six fractional digits.
+import { V1MicroTime } from '@kubernetes/client-node/dist/types.js';
+
+/** Per-request options: the signal that aborts it. */
+export interface LeaseCallOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** LeaseApi is the three Lease requests of an election (kube.ts CoordinationApi). */
+export interface LeaseApi {
+  readNamespacedLease(
+    params: { name: string; namespace: string },
+    options?: LeaseCallOptions,
+  ): Promise<V1Lease>;
+  createNamespacedLease(
+    params: { namespace: string; body: V1Lease },
+    options?: LeaseCallOptions,
+  ): Promise<V1Lease>;
+  replaceNamespacedLease(
+    params: { name: string; namespace: string; body: V1Lease },
+    options?: LeaseCallOptions,
+  ): Promise<V1Lease>;
+}
 
 /** LeaderElectionOptions name the Lease and the timing of the election. */
 export interface LeaderElectionOptions {
-  readonly api: CoordinationV1Api;
+  readonly api: LeaseApi;
   readonly namespace: string;
   readonly name: string;
   /** identity is unique per replica: the pod name plus a random suffix. */
@@ -140,7 +156,7 @@ export class LeaderElector {
    */
   async #bounded<T>(
     timeoutMs: number,
-    requests: (options: ConfigurationOptions) => Promise<T>,
+    requests: (options: LeaseCallOptions) => Promise<T>,
   ): Promise<T> {
     const abort = new AbortController();
     const timedOut = new Error(`lease request timed out after ${timeoutMs}ms`);
@@ -160,7 +176,7 @@ export class LeaderElector {
     await this.#clock.sleep(this.#options.retryPeriodMs, signal).catch(() => undefined);
   }
 
-  async #tryAcquireOrRenew(options: ConfigurationOptions): Promise<boolean> {
+  async #tryAcquireOrRenew(options: LeaseCallOptions): Promise<boolean> {
     const lease = await this.#read(options);
     if (lease === undefined) return await this.#create(options);
     if (!this.#mayTake(lease)) return false;
@@ -203,7 +219,7 @@ export class LeaderElector {
     };
   }
 
-  async #read(options: ConfigurationOptions): Promise<V1Lease | undefined> {
+  async #read(options: LeaseCallOptions): Promise<V1Lease | undefined> {
     const { api, namespace, name } = this.#options;
     try {
       return await api.readNamespacedLease({ name, namespace }, options);
@@ -213,7 +229,7 @@ export class LeaderElector {
     }
   }
 
-  async #create(options: ConfigurationOptions): Promise<boolean> {
+  async #create(options: LeaseCallOptions): Promise<boolean> {
     const { api, namespace, name } = this.#options;
     const claimed = this.#claimed({
       metadata: { name, namespace },
@@ -225,7 +241,7 @@ export class LeaderElector {
 
   // write replaces the Lease with the resourceVersion read, so two replicas racing for it
   // cannot both win: the loser gets 409 Conflict.
-  async #write(lease: V1Lease, options: ConfigurationOptions): Promise<void> {
+  async #write(lease: V1Lease, options: LeaseCallOptions): Promise<void> {
     const { api, namespace, name } = this.#options;
     await api.replaceNamespacedLease({ name, namespace, body: lease }, options);
   }
@@ -239,14 +255,6 @@ function timeText(time: unknown): string {
 
 // withSignal is per-call options that abort the request when `signal` fires, beside any
 // timeout the client already sets.
-function withSignal(signal: AbortSignal): ConfigurationOptions {
-  const middleware: ObservableMiddleware = {
-    pre: (context) => {
-      const current = context.getSignal();
-      context.setSignal(current ? AbortSignal.any([current, signal]) : signal);
-      return new Observable(Promise.resolve(context));
-    },
-    post: (response) => new Observable(Promise.resolve(response)),
-  };
-  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
+function withSignal(signal: AbortSignal): LeaseCallOptions {
+  return { signal };
 }

@@ -9,7 +9,7 @@ import {
   type V1Namespace,
   type V1ResourceQuota,
 } from '@kubernetes/client-node';
-import { makeClients } from '../../operator/kube.ts';
+import { makeTypedClients } from '../../operator/kube-typed.ts';
 import { TENANT_LABEL } from '../../operator/plans/tenancy.ts';
 import type { PortalKube } from '../deps.ts';
 import { PORTAL_FIELD_MANAGER, QUOTA_NAME } from './plan.ts';
@@ -55,7 +55,7 @@ export function provisionClient(
   options: ProvisionClientOptions = {},
 ): ProvisionClient {
   const requestTimeoutMs = options.requestTimeoutMs ?? kube.requestTimeoutMs;
-  const { core, objects } = makeClients(kube.config, { requestTimeoutMs });
+  const { core, objects } = makeTypedClients(kube.config, { requestTimeoutMs });
   return {
     readNamespace: async (name) => orUndefined(core.readNamespace({ name })),
     createNamespace: async (body) =>

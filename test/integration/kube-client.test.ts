@@ -12,7 +12,8 @@ import {
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCaches } from '../../operator/caches.ts';
-import { apply, isStatus, makeClients, type KubeClients } from '../../operator/kube.ts';
+import { isStatus, makeClients, type KubeClients } from '../../operator/kube.ts';
+import { apply, makeTypedClients, type TypedClients } from '../../operator/kube-typed.ts';
 import { createLogger } from '../../operator/log.ts';
 import { Metrics } from '../../operator/metrics.ts';
 import {
@@ -43,8 +44,8 @@ afterAll(async () => {
 });
 
 // proxiedClients are the operator's clients for the admin, through the counting proxy.
-function proxiedClients(connections?: number): KubeClients {
-  const clients = makeClients(throughProxy(env.kubeconfig, proxy), {
+function proxiedClients(connections?: number): TypedClients {
+  const clients = makeTypedClients(throughProxy(env.kubeconfig, proxy), {
     requestTimeoutMs: 20_000,
     ...(connections === undefined ? {} : { connections }),
   });
@@ -52,9 +53,16 @@ function proxiedClients(connections?: number): KubeClients {
   return clients;
 }
 
+// proxiedOperatorClients are the operator's own clients for the admin, through the proxy.
+function proxiedOperatorClients(): KubeClients {
+  const clients = makeClients(throughProxy(env.kubeconfig, proxy), { requestTimeoutMs: 20_000 });
+  cleanups.push(() => clients.transport.close());
+  return clients;
+}
+
 // configMaps starts an informer on one namespace's ConfigMaps over the clients' pool.
 function configMaps(
-  clients: KubeClients,
+  clients: TypedClients,
   namespace: string,
   options: Partial<InformerOptions<V1ConfigMap>> = {},
 ): Informer<V1ConfigMap> {
@@ -102,7 +110,7 @@ describe('the operator transport', () => {
       await Promise.all(
         batch.map((name) => clients.core.readNamespacedConfigMap({ name, namespace })),
       );
-      await Promise.all(batch.map((name) => apply(clients, body(name))));
+      await Promise.all(batch.map((name) => apply(clients, body(name), 'kube-client-test')));
     }
 
     await eventually('every ConfigMap as applied in the watched cache', () =>
@@ -163,7 +171,7 @@ describe('the operator transport', () => {
     await plane.compact();
     const config = new KubeConfig();
     config.loadFromFile(plane.env.kubeconfig);
-    const clients = makeClients(config);
+    const clients = makeTypedClients(config);
     cleanups.push(() => clients.transport.close());
     const ends: WatchEnd[] = [];
     let lists = 0;
@@ -203,7 +211,10 @@ describe('the operator transport', () => {
       }),
     );
     const metrics = new Metrics();
-    const started = startCaches(proxiedClients(), namespace, () => undefined, { log, metrics });
+    const started = startCaches(proxiedOperatorClients(), namespace, () => undefined, {
+      log,
+      metrics,
+    });
     cleanups.push(() => started.stop());
     await started.synced;
 
@@ -295,14 +306,14 @@ describe('the operator transport', () => {
     userConfig.loadFromFile(await mintKubeconfig(env, user));
     const metrics = new Metrics();
     const maxRetries = 5;
-    const throttled = makeClients(userConfig, {
+    const throttled = makeTypedClients(userConfig, {
       requestTimeoutMs: 60_000,
       metrics,
       maxRetries,
       connections: 64,
     });
     cleanups.push(() => throttled.transport.close());
-    const apiserver = makeClients(adminConfig);
+    const apiserver = makeTypedClients(adminConfig);
     cleanups.push(() => apiserver.transport.close());
     const level = async (): Promise<{ dispatched: number; rejected: number }> => {
       const text = await (await apiserver.transport.fetch('/metrics')).text();
