@@ -651,6 +651,28 @@ describe('planCheck: a run is recorded once it is really over', () => {
     expect(again.jobs).toEqual([]);
   });
 
+  it('keeps a run whose Pod was confirmed gone counted once, though its Pod is not asked about again', () => {
+    // Completed 30 s before NOW: within the settle bound, the cache's missing Pod alone
+    // would wait; the apiserver's answer (podGone) records it at once.
+    const done = finishedRun('web-8', '2024-06-01T12:29:00Z', { seconds: 30 });
+    const gone = { job: done.job, pod: undefined, podGone: true };
+    const aborted = planCheck(facts(check({ firstRun: 'OnSchedule' }), [gone]), config);
+    expect(aborted.status.lastRun).toMatchObject({ jobName: 'web-8', reason: 'RunAborted' });
+    expect(aborted.status.recordedRuns).toEqual(['web-8']);
+    expect(aborted.events.map((event) => event.reason)).toEqual(['RunAborted']);
+    // The next look does not ask the apiserver about a recorded run: it looks unsettled.
+    // It stays counted, records nothing again and holds back no later run.
+    const later = finishedRun('web-9', '2024-06-01T12:29:20Z', { seconds: 30 });
+    const unasked = { job: done.job, pod: undefined };
+    const next = planCheck(
+      facts(check({ firstRun: 'OnSchedule' }, { status: aborted.status }), [unasked, later]),
+      config,
+    );
+    expect(next.status.recordedRuns).toEqual(['web-8', 'web-9']);
+    expect(next.status.lastRun).toMatchObject({ jobName: 'web-9', outcome: 'Succeeded' });
+    expect(next.events.map((event) => event.key)).toEqual(['web-9']);
+  });
+
   it('records a Job that finished without a Pod end after the settle bound as RunAborted', () => {
     const done = finishedRun('web-8', '2024-06-01T12:00:00Z', { seconds: 60 });
     const plan = planCheck(

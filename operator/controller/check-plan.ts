@@ -306,7 +306,11 @@ export function foldRuns(current: AwsCheckStatus, judged: readonly JudgedRun[]):
     verdict.state === 'Finished' ? [verdict.run] : [],
   );
   const recorded = recordedSet(current, finished);
+  // A counted run stays counted while its Job exists, whatever its Pod shows later (a Pod
+  // confirmed gone is not asked about again, and then looks unsettled): it holds nothing
+  // back and is never counted a second time.
   const settling = judged
+    .filter(({ observed }) => !recorded.has(jobNameOf(observed)))
     .map(({ observed, verdict }) =>
       verdict.state === 'Settling' ? settlingKey(observed) : undefined,
     )
@@ -322,7 +326,7 @@ export function foldRuns(current: AwsCheckStatus, judged: readonly JudgedRun[]):
     if (replaces(run, status.lastRun)) status = withLastRun(status, run);
   }
   return {
-    status: withRecordedRuns(status, recordedRunsOf(recorded, finished)),
+    status: withRecordedRuns(status, recordedRunsOf(recorded, judged)),
     events: fresh.map(runEvent),
   };
 }
@@ -338,14 +342,22 @@ function recordedSet(current: AwsCheckStatus, finished: readonly LastRun[]): Set
 }
 
 // recordedRunsOf keeps the names of counted Jobs that still exist (a deleted Job never comes
-// back), the newest first when there are more than the status holds.
-function recordedRunsOf(recorded: ReadonlySet<string>, finished: readonly LastRun[]): string[] {
-  return finished
-    .filter((run) => recorded.has(run.jobName))
-    .sort((a, b) => compareKeys(keyOf(b), keyOf(a)))
+// back), finished or not as they look now, the newest first when there are more than the
+// status holds.
+function recordedRunsOf(recorded: ReadonlySet<string>, judged: readonly JudgedRun[]): string[] {
+  return judged
+    .map(({ observed, verdict }) =>
+      verdict.state === 'Finished' ? keyOf(verdict.run) : settlingKey(observed),
+    )
+    .filter(([, jobName]) => recorded.has(jobName))
+    .sort((a, b) => compareKeys(b, a))
     .slice(0, MAX_RECORDED_RUNS)
-    .map((run) => run.jobName)
+    .map(([, jobName]) => jobName)
     .sort();
+}
+
+function jobNameOf({ job }: RunObservation): string {
+  return job.metadata?.name ?? '';
 }
 
 // withRecordedRuns sets the list once a run was counted, empty when none of those Jobs
