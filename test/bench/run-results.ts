@@ -34,6 +34,7 @@ import {
   operatorMetrics,
   processStats,
   PRODUCTION_ENV,
+  buildOperator,
   startBenchOperator,
   type ProcessStats,
 } from './operator-process.ts';
@@ -111,7 +112,7 @@ export async function runResults(options: RunResultsOptions): Promise<RunResults
   const env = await startTestEnvironment({ tiedToParent: true, progress: say });
   const http = await kubeHttp(env.kubeconfig, 64);
   try {
-    const setup = await installOperator(env);
+    const setup = { ...(await installOperator(env)), program: await buildOperator() };
     const config = loadConfig({
       AWSCHECK_CHECKER_IMAGE: CHECKER_IMAGE,
       AWSCHECK_NAMESPACE: setup.namespace,

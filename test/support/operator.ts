@@ -42,6 +42,11 @@ export interface OperatorSetup {
   readonly user: string;
   readonly kubeconfig: string;
   readonly leaseName: string;
+  /**
+   * The entry point its replicas run: the source under Node's type stripping by default,
+   * or the compiled dist/operator/main.js the image runs (the benchmarks).
+   */
+  readonly program?: string;
 }
 
 /**
@@ -153,7 +158,7 @@ export async function startOperator(
   const running = startProcess({
     name,
     command: process.execPath,
-    args: [repoPath('operator/main.ts')],
+    args: [setup.program ?? repoPath('operator/main.ts')],
     logFile: join(env.runDir, `${setup.namespace}-${name}.log`),
     tiedToParent: true,
     env: {
