@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image, three entrypoints, all `node` on PATH and /app as working directory:
-#   operator (default)  node --max-semi-space-size=4 --max-old-space-size=160 dist/operator/main.js
+#   operator (default)  node --max-semi-space-size=4 --max-old-space-size=112 dist/operator/main.js
 #   checker             node --max-semi-space-size=1 --optimize-for-size /app/dist/operator/checker/cli.js
 #                       (the operator's CHECKER_COMMAND; its pods name nothing else)
 #   portal              node dist/portal/main.js
@@ -61,4 +61,4 @@ USER 65532:65532
 # No entrypoint: the official node image's docker-entrypoint.sh is dropped, so the image
 # does not depend on it and a pod's `command` (the checker's) or CMD is run as written.
 ENTRYPOINT []
-CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=160", "dist/operator/main.js"]
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=112", "dist/operator/main.js"]

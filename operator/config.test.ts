@@ -12,7 +12,7 @@ describe('loadConfig', () => {
       podName: 'awscheck-operator',
       httpPort: 8080,
       httpHost: '0.0.0.0',
-      workers: 16,
+      workers: 32,
       resyncMs: 300_000,
       lease: {
         name: 'awscheck-operator',

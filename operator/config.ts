@@ -23,7 +23,7 @@ const ConfigSchema = z.object({
   POD_NAME: z.string().min(1).default('awscheck-operator'),
   AWSCHECK_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   AWSCHECK_HTTP_HOST: z.string().default('0.0.0.0'),
-  AWSCHECK_WORKERS: z.coerce.number().int().min(1).max(64).default(16),
+  AWSCHECK_WORKERS: z.coerce.number().int().min(1).max(64).default(32),
   AWSCHECK_RESYNC_SECONDS: period.default(300),
   AWSCHECK_LEASE_NAME: z.string().min(1).default('awscheck-operator'),
   AWSCHECK_LEASE_DURATION_SECONDS: seconds.default(15),
