@@ -1,9 +1,9 @@
 // One keep-alive connection pool for every request an identity makes to the apiserver,
 // watches included. client-node 2.0.1 builds a new undici Agent, so a new TLS connection
 // with a client certificate, for every request (KubeConfig.applySecurityAuthentication);
-// the apiserver pays a handshake per request. Here the kubeconfig's TLS material is read
-// once into one Agent with a bounded number of connections, and only the credentials that
-// can rotate (tokens, exec and auth-provider plugins) are applied per request.
+// the apiserver pays a handshake per request. Here the identity's TLS material
+// (kube-identity.ts) is read once into one Agent with a bounded number of connections, and
+// only the credentials that can rotate (tokens) are applied per request.
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
   Agent,
