@@ -10,7 +10,7 @@
 //   npm run bench -- scale --checks 5000 --namespaces 500 [--steady-seconds 300]
 //        [--floor-concurrency 8,32,64] [--operator-env AWSCHECK_KUBE_QPS=500,AWSCHECK_WORKERS=16]
 //   npm run bench -- run-results --checks 1000 --namespaces 100 [--start-seconds 60]
-//        [--max-in-flight 100] [--timeout-seconds 600]
+//        [--max-in-flight 100] [--timeout-seconds 600] [--canned-checker]
 import { parseArgs } from 'node:util';
 import { coldStart } from './cold-start.ts';
 import { buildChecker } from './environment.ts';
@@ -39,6 +39,8 @@ const { values, positionals } = parseArgs({
     'start-seconds': { type: 'string', default: '60' },
     'timeout-seconds': { type: 'string', default: '600' },
     'max-in-flight': { type: 'string', default: '100' },
+    /** run-results: every checker run a canned success (test/env/pod-runner/canned-checker.ts). */
+    'canned-checker': { type: 'boolean', default: false },
     /** Environment for the operator under benchmark, on top of production settings. */
     'operator-env': { type: 'string', default: '' },
   },
@@ -139,6 +141,7 @@ if (wanted.includes('run-results')) {
     startSeconds: Number(values['start-seconds']),
     timeoutSeconds: Number(values['timeout-seconds']),
     maxInFlight: Number(values['max-in-flight']),
+    cannedChecker: values['canned-checker'],
     operatorEnv: parseEnvList(values['operator-env']),
   });
   console.log(formatRunResults(report));

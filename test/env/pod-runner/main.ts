@@ -5,6 +5,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { repoPath } from '../paths.ts';
+import { CANNED_CHECKER_ENV } from './canned-checker.ts';
 import { readImageUser } from './image-user.ts';
 import { PodRunner } from './runner.ts';
 import { CHECKER_ENTRY } from '../../../operator/controller/checker-pod.ts';
@@ -17,6 +18,7 @@ if (kubeconfig === undefined || workDir === undefined || awsEndpointUrl === unde
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromFile(kubeconfig);
 await mkdir(workDir, { recursive: true });
+const checker = repoPath('operator/checker/cli.ts');
 const runner = new PodRunner({
   kubeConfig,
   workDir,
@@ -25,7 +27,7 @@ const runner = new PodRunner({
   // checker's TypeScript as the image runs its build).
   programs: {
     node: process.execPath,
-    [CHECKER_ENTRY]: repoPath('operator/checker/cli.ts'),
+    [CHECKER_ENTRY]: checker,
     // A shell for tests of the runner itself.
     'testenv-sh': '/bin/sh',
   },
@@ -33,6 +35,7 @@ const runner = new PodRunner({
   // The programs stand for the checker image, so its USER is the user runAsNonRoot is
   // checked against (the runner checks it; it does not run the processes as that user).
   imageUser: await readImageUser(repoPath('Dockerfile')),
+  cannedChecker: process.env[CANNED_CHECKER_ENV] === '1' ? checker : undefined,
   log: (line) => {
     console.log(`${new Date().toISOString()} ${line}`);
   },
