@@ -4,12 +4,11 @@
 // provisioning, nor the resync loop, forever.
 import {
   ApiException,
-  PatchStrategy,
   type KubernetesObject,
   type V1Namespace,
   type V1ResourceQuota,
 } from '@kubernetes/client-node';
-import { makeTypedClients } from '../../operator/kube-typed.ts';
+import { apply, makeTypedClients } from '../../operator/kube-typed.ts';
 import { TENANT_LABEL } from '../../operator/plans/tenancy.ts';
 import type { PortalKube } from '../deps.ts';
 import { PORTAL_FIELD_MANAGER, QUOTA_NAME } from './plan.ts';
@@ -55,20 +54,13 @@ export function provisionClient(
   options: ProvisionClientOptions = {},
 ): ProvisionClient {
   const requestTimeoutMs = options.requestTimeoutMs ?? kube.requestTimeoutMs;
-  const { core, objects } = makeTypedClients(kube.config, { requestTimeoutMs });
+  const clients = makeTypedClients(kube.config, { requestTimeoutMs });
+  const { core, objects } = clients;
   return {
     readNamespace: async (name) => orUndefined(core.readNamespace({ name })),
     createNamespace: async (body) =>
       core.createNamespace({ body, fieldManager: PORTAL_FIELD_MANAGER }),
-    apply: async (object) =>
-      objects.patch(
-        object,
-        undefined,
-        undefined,
-        PORTAL_FIELD_MANAGER,
-        true,
-        PatchStrategy.ServerSideApply,
-      ),
+    apply: async (object) => apply(clients, object, PORTAL_FIELD_MANAGER),
     listTenantNamespaces: async () =>
       (await core.listNamespace({ labelSelector: TENANT_LABEL })).items,
     readQuota: async (namespace) =>
