@@ -138,6 +138,9 @@ export async function kubeHttp(kubeconfig: string, maxSockets: number): Promise<
   };
 }
 
+/** WatchRefused is a watch the apiserver answered with other than 200: reopening cannot mend it. */
+export class WatchRefused extends Error {}
+
 function watchStream(
   url: string,
   tls: { ca: Buffer; cert: Buffer; key: Buffer },
@@ -150,7 +153,7 @@ function watchStream(
   };
   const outgoing = request(url, { method: 'GET', agent: false, ...tls }, (res) => {
     if (res.statusCode !== 200) {
-      end(new Error(`watch ${url} answered ${String(res.statusCode)}`));
+      end(new WatchRefused(`watch ${url} answered ${String(res.statusCode)}`));
       res.resume();
       return;
     }
@@ -199,8 +202,10 @@ export async function inBatches<T, R>(
 /**
  * follow lists a collection (`path` may carry a query) and watches it from the list's
  * resourceVersion, calling `onObject` for every listed object and every event, with the
- * time it arrived. A watch that ends is reported to `onEnd`: a benchmark fails rather than
- * miss events.
+ * time it arrived. A watch the apiserver closes is reopened from the last resourceVersion
+ * it delivered (bookmarks included), as an informer does: that misses nothing. An ERROR
+ * event (410 Gone: the version was compacted away) would be a gap, so it goes to `onEnd`:
+ * a benchmark fails rather than miss events.
  */
 export async function follow(
   http: KubeHttp,
@@ -212,16 +217,39 @@ export async function follow(
   const now = performance.now();
   for (const item of list.items) onObject('ADDED', item, now);
   const joiner = path.includes('?') ? '&' : '?';
-  const rv = encodeURIComponent(list.metadata.resourceVersion);
-  return http.watch(
-    `${path}${joiner}watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`,
-    (event) => {
-      if (event.type === 'ERROR') {
-        onEnd(new Error(`watch ${path}: ${JSON.stringify(event.object)}`));
-        return;
-      }
-      if (event.type !== 'BOOKMARK') onObject(event.type, event.object, performance.now());
-    },
-    onEnd,
-  );
+  let resourceVersion = list.metadata.resourceVersion;
+  let stopped = false;
+  let stopCurrent: Stop = () => undefined;
+  const open = (): void => {
+    if (stopped) return;
+    const rv = encodeURIComponent(resourceVersion);
+    stopCurrent = http.watch(
+      `${path}${joiner}watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`,
+      (event) => {
+        if (event.type === 'ERROR') {
+          stopped = true;
+          stopCurrent();
+          onEnd(new Error(`watch ${path}: ${JSON.stringify(event.object)}`));
+          return;
+        }
+        resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
+        if (event.type !== 'BOOKMARK') onObject(event.type, event.object, performance.now());
+      },
+      (error) => {
+        if (stopped) return;
+        if (error instanceof WatchRefused) {
+          stopped = true;
+          onEnd(error);
+          return;
+        }
+        process.stderr.write(`bench: ${error.message}; reopening from ${resourceVersion}\n`);
+        setTimeout(open, 200);
+      },
+    );
+  };
+  open();
+  return () => {
+    stopped = true;
+    stopCurrent();
+  };
 }

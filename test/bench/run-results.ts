@@ -15,6 +15,7 @@ import type { AwsCheckStatus } from '../../operator/api/v1alpha1/awscheck.ts';
 import { loadConfig } from '../../operator/config.ts';
 import { runNowJobName } from '../../operator/controller/names.ts';
 import { MANAGED_BY, RUN_NOW_ANNOTATION } from '../../operator/labels.ts';
+import type { ControllerManagerSizing } from '../env/control-plane.ts';
 import { startTestEnvironment, stopTestEnvironment, type TestEnvInfo } from '../env/environment.ts';
 import { CANNED_CHECKER_ENV } from '../env/pod-runner/canned-checker.ts';
 import { installOperator } from '../support/operator.ts';
@@ -57,6 +58,8 @@ export interface RunResultsOptions {
    * the machine's cores go to the operator and the control plane, not checker processes.
    */
   readonly cannedChecker: boolean;
+  /** kube-controller-manager's sizing; kube's defaults when absent. */
+  readonly controllerManager?: ControllerManagerSizing;
   readonly operatorEnv: Readonly<Record<string, string>>;
 }
 
@@ -117,7 +120,11 @@ const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.meta
 export async function runResults(options: RunResultsOptions): Promise<RunResultsReport> {
   // The pod runner inherits the environment it is started with.
   if (options.cannedChecker) process.env[CANNED_CHECKER_ENV] = '1';
-  const env = await startTestEnvironment({ tiedToParent: true, progress: say });
+  const env = await startTestEnvironment({
+    tiedToParent: true,
+    progress: say,
+    ...(options.controllerManager && { controllerManager: options.controllerManager }),
+  });
   const http = await kubeHttp(env.kubeconfig, 64);
   try {
     const setup = { ...(await installOperator(env)), program: await buildOperator() };
@@ -441,7 +448,7 @@ export function formatRunResults(report: RunResultsReport): string {
   const row = (name: string, l: Latency): string =>
     `| ${name} | ${l.count} | ${l.p50.toFixed(0)} | ${l.p99.toFixed(0)} | ${l.max.toFixed(0)} |`;
   return [
-    `\nrun results at scale: ${options.checks} checks in ${options.namespaces} namespaces, one run-now each, asked over ${report.askedSeconds.toFixed(1)} s (at most ${options.maxInFlight} runs in flight)${options.cannedChecker ? '; every checker run CANNED (a success written by the pod runner, no checker process)' : ''}; operator env ${JSON.stringify({ ...PRODUCTION_ENV, ...options.operatorEnv })}`,
+    `\nrun results at scale: ${options.checks} checks in ${options.namespaces} namespaces, one run-now each, asked over ${report.askedSeconds.toFixed(1)} s (at most ${options.maxInFlight} runs in flight)${options.cannedChecker ? '; every checker run CANNED (a success written by the pod runner, no checker process)' : ''}; kube-controller-manager ${options.controllerManager ? `at ${String(options.controllerManager.qps)} QPS, ${String(options.controllerManager.jobSyncs)} Job syncs` : "at kube's defaults (20 QPS, 5 Job syncs)"}; operator env ${JSON.stringify({ ...PRODUCTION_ENV, ...options.operatorEnv })}`,
     `the last checker exited ${report.lastExitSeconds.toFixed(1)} s after the first ask, the last result was in status at ${report.lastStatusSeconds.toFixed(1)} s; ${report.podsTerminated} Pods seen terminated; outcomes ${JSON.stringify(report.outcomes)}`,
     '| latency to the status write | runs | p50 ms | p99 ms | max ms |',
     '| --- | ---: | ---: | ---: | ---: |',

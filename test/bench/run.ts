@@ -11,7 +11,9 @@
 //        [--floor-concurrency 8,32,64] [--operator-env AWSCHECK_KUBE_QPS=500,AWSCHECK_WORKERS=16]
 //   npm run bench -- run-results --checks 1000 --namespaces 100 [--start-seconds 60]
 //        [--max-in-flight 100] [--timeout-seconds 600] [--canned-checker]
+//        [--controller-manager-qps 200]   # kube-controller-manager's client QPS (kube: 20)
 import { parseArgs } from 'node:util';
+import type { ControllerManagerSizing } from '../env/control-plane.ts';
 import { coldStart } from './cold-start.ts';
 import { buildChecker } from './environment.ts';
 import { CONTENDERS, inventory, type InventoryReport } from './inventory.ts';
@@ -41,6 +43,11 @@ const { values, positionals } = parseArgs({
     'max-in-flight': { type: 'string', default: '100' },
     /** run-results: every checker run a canned success (test/env/pod-runner/canned-checker.ts). */
     'canned-checker': { type: 'boolean', default: false },
+    /**
+     * run-results: kube-controller-manager's --kube-api-qps (burst twice that, 20 Job syncs);
+     * kube's defaults (20 QPS, 5 Job syncs) when absent. It paces Pod → Job Complete.
+     */
+    'controller-manager-qps': { type: 'string' },
     /** Environment for the operator under benchmark, on top of production settings. */
     'operator-env': { type: 'string', default: '' },
   },
@@ -61,6 +68,16 @@ if (wanted.includes('cold-start')) {
   console.log(
     `cold start (median of ${cold.runs}): checker ${cold.checkerMs.toFixed(0)} ms, aws sts get-caller-identity ${cold.awsCliMs.toFixed(0)} ms, ratio ${cold.ratio.toFixed(2)} (target ≤ 0.50: ${verdict(cold.ratio <= 0.5)})`,
   );
+}
+
+function controllerManagerSizing(qps: string | undefined): {
+  controllerManager?: ControllerManagerSizing;
+} {
+  if (qps === undefined) return {};
+  const value = Number(qps);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`--controller-manager-qps must be a positive whole number, not ${qps}`);
+  return { controllerManager: { qps: value, burst: 2 * value, jobSyncs: 20 } };
 }
 
 function printInventory(report: InventoryReport): void {
@@ -142,6 +159,7 @@ if (wanted.includes('run-results')) {
     timeoutSeconds: Number(values['timeout-seconds']),
     maxInFlight: Number(values['max-in-flight']),
     cannedChecker: values['canned-checker'],
+    ...controllerManagerSizing(values['controller-manager-qps']),
     operatorEnv: parseEnvList(values['operator-env']),
   });
   console.log(formatRunResults(report));

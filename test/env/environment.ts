@@ -2,7 +2,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ensureBinaries, type Binaries, type Progress } from './binaries.ts';
-import { startApiServer, startControllerManager, startEtcd } from './control-plane.ts';
+import {
+  startApiServer,
+  startControllerManager,
+  startEtcd,
+  type ControllerManagerSizing,
+} from './control-plane.ts';
 import { TestEnvError } from './errors.ts';
 import { httpsGet } from './http.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
@@ -55,6 +60,8 @@ export interface StartOptions {
   readonly progress: Progress;
   /** Add the real node (node/node.ts); its options but tiedToParent and progress. */
   readonly node?: Omit<NodeOptions, 'tiedToParent' | 'progress'>;
+  /** kube-controller-manager's client and Job sync sizing; kube's defaults when absent. */
+  readonly controllerManager?: ControllerManagerSizing;
 }
 
 const STATE_FILE = 'state.json';
@@ -77,7 +84,8 @@ export async function startTestEnvironment(options: StartOptions): Promise<TestE
   };
   process.once('exit', killOnExit);
   try {
-    const base = await startAll(binaries, { runDir, tiedToParent: options.tiedToParent, started });
+    const context = { runDir, tiedToParent: options.tiedToParent, started };
+    const base = await startAll(binaries, context, options.controllerManager);
     const info: TestEnvInfo =
       options.node === undefined
         ? base
@@ -93,9 +101,13 @@ export async function startTestEnvironment(options: StartOptions): Promise<TestE
   }
 }
 
-async function startAll(binaries: Binaries, context: ServerContext): Promise<TestEnvInfo> {
+async function startAll(
+  binaries: Binaries,
+  context: ServerContext,
+  sizing: ControllerManagerSizing | undefined,
+): Promise<TestEnvInfo> {
   const [cluster, moto, stripe] = await Promise.all([
-    startCluster(binaries, context),
+    startCluster(binaries, context, sizing),
     startMoto(binaries.motoPython, context),
     startStripeMock(binaries.stripeMock, context),
   ]);
@@ -116,6 +128,7 @@ async function startAll(binaries: Binaries, context: ServerContext): Promise<Tes
 async function startCluster(
   binaries: Binaries,
   context: ServerContext,
+  sizing: ControllerManagerSizing | undefined,
 ): Promise<{ url: string; kubeconfig: string; pki: Pki }> {
   const pki = await createPki(context.runDir);
   const [serving, admin, controllerManager, serviceAccount, kubeletClient] = await Promise.all([
@@ -154,10 +167,9 @@ async function startCluster(
     user: 'system:kube-controller-manager',
   });
   const kcm = startControllerManager(
-    binaries.kubeControllerManager,
-    kcmKubeconfig,
-    pki.ca.cert,
+    { binary: binaries.kubeControllerManager, kubeconfig: kcmKubeconfig, rootCaFile: pki.ca.cert },
     context,
+    sizing,
   );
   // The serviceaccount controller creating `default` proves the controllers are running.
   const tls = { caCert: pki.ca.cert, client: admin };
