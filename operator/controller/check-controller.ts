@@ -1,5 +1,5 @@
 // The AwsCheck controller: gather from the caches, plan (pure), write what differs.
-import type { V1CronJob, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { V1CronJob } from '@kubernetes/client-node';
 import type { AwsCheck } from '../api/v1alpha1/awscheck.ts';
 import { readAwsCheck, readAwsCredentialRef } from '../api/v1alpha1/parse.ts';
 import { recordEvent } from '../events.ts';
@@ -14,7 +14,7 @@ import { isControlledBy } from './ownership.ts';
 import { RefusedError, refusalOf, type Refusal } from './refusal.ts';
 import { checkPlanGate } from './plan-facts.ts';
 import type { RunObservation } from './run-outcome.ts';
-import { confirmPodsGone, deleteRun, startRun } from './runs.ts';
+import { deleteRun, newestPod, readUnseenEnds, startRun } from './runs.ts';
 import { containsDesired } from './drift.ts';
 import { writeInvalid, writeStatusIfChanged, type RawObject } from './status.ts';
 
@@ -67,9 +67,9 @@ async function gatherCheck(
   };
 }
 
-// observeRuns: the check's runs from the caches, with what only the apiserver can say: a
-// finished run's Pod deleted before its result was read (so it is recorded at once), and
-// the kubelet's mount failures of a run waiting to start.
+// observeRuns: the check's runs from the caches, with what only the apiserver can say: the
+// end of a finished run whose cached Pod does not show it yet (or that its Pod is gone, so
+// it is recorded at once), and the kubelet's mount failures of a run waiting to start.
 async function observeRuns(
   context: ControllerContext,
   check: AwsCheck,
@@ -77,8 +77,8 @@ async function observeRuns(
 ): Promise<RunObservation[]> {
   const { core } = context.clients;
   const cached = runsOf(context, check.metadata.namespace, owners);
-  const confirmed = await confirmPodsGone(core, cached, check.status?.recordedRuns);
-  return withMountFailures(core, confirmed);
+  const ended = await readUnseenEnds(core, cached, check.status?.recordedRuns);
+  return withMountFailures(core, ended);
 }
 
 /**
@@ -107,13 +107,6 @@ export function runsOf(
     .list(namespace)
     .filter((job) => owners.some((uid) => isControlledBy(job, uid)))
     .map((job) => ({ job, pod: newestPod(pods, job) }));
-}
-
-function newestPod(pods: readonly V1Pod[], job: V1Job): V1Pod | undefined {
-  const created = (pod: V1Pod): number => new Date(pod.metadata?.creationTimestamp ?? 0).getTime();
-  return pods
-    .filter((pod) => isControlledBy(pod, job.metadata?.uid))
-    .sort((a, b) => created(b) - created(a))[0];
 }
 
 // ownCronJob: the CronJob this check controls, looked up by the name it gives it (one cache

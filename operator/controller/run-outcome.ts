@@ -57,7 +57,7 @@ export interface RunObservation {
   readonly reportedBlock?: string;
   /**
    * podGone: the apiserver itself (not the cache, which may lag) answered that the Job has
-   * no Pod left (runs.ts confirmPodsGone). A finished Job's Pod is never made again, so its
+   * no Pod left (runs.ts readUnseenEnds). A finished Job's Pod is never made again, so its
    * end will never be seen: the run is recorded at once instead of after the settle time.
    */
   readonly podGone?: boolean;

@@ -1,12 +1,12 @@
 // Starting and removing runs. A run's Job name is deterministic, so starting it again is
 // harmless; an existing Job of that name is the same run only when this owner controls it.
-import type { V1Job } from '@kubernetes/client-node';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { isStatus, type CoreApi } from '../kube.ts';
 import { FIELD_MANAGER } from '../labels.ts';
 import type { ControllerContext } from './context.ts';
 import { isControlledBy } from './ownership.ts';
 import { RefusedError } from './refusal.ts';
-import { jobFinished, type RunObservation } from './run-outcome.ts';
+import { checkerContainer, jobFinished, type RunObservation } from './run-outcome.ts';
 
 /** CONTROLLER_UID_LABEL is set by the job controller on every Pod of a Job: the Job's UID. */
 export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
@@ -58,13 +58,16 @@ export async function deleteRun(
 }
 
 /**
- * confirmPodsGone asks the apiserver, for each finished run not yet recorded whose Pod the
- * cache does not hold, whether its Job has any Pod left. None means the Pod was deleted
- * (evicted, drained, collected) before its result was read, and the run is marked
- * `podGone`, so it is recorded as RunAborted at once rather than after the settle time.
- * Runs with a cached Pod, unfinished runs and recorded runs cost no request.
+ * readUnseenEnds asks the apiserver, for each finished run not yet recorded whose cached Pod
+ * does not show the checker's end, for the Job's Pods as they are. The caches may lag: the
+ * Pod's watch and the Job's are separate streams, and an apiserver under load closes
+ * watchers that fall behind, so the Job's end can arrive long before its Pod's. The newest
+ * live Pod then stands for the run, and its end is read as the apiserver has it. No Pod
+ * left means it was deleted (evicted, drained, collected) before its result was read: the
+ * run is marked `podGone` and recorded as RunAborted at once. Runs whose cached Pod shows
+ * the end, unfinished runs and recorded runs cost no request.
  */
-export async function confirmPodsGone(
+export async function readUnseenEnds(
   core: Pick<CoreApi, 'listNamespacedPod'>,
   runs: readonly RunObservation[],
   recordedRuns: readonly string[] = [],
@@ -72,15 +75,30 @@ export async function confirmPodsGone(
   const recorded = new Set(recordedRuns);
   return Promise.all(
     runs.map(async (run) => {
-      const { namespace = '', name = '', uid } = run.job.metadata ?? {};
-      const unseen = run.pod === undefined && jobFinished(run.job) !== undefined;
-      if (!unseen || uid === undefined || recorded.has(name)) return run;
+      const { namespace = '', uid } = run.job.metadata ?? {};
+      if (uid === undefined || !endUnseen(run, recorded)) return run;
       const pods = await core.listNamespacedPod({
         namespace,
         labelSelector: `${CONTROLLER_UID_LABEL}=${uid}`,
-        limit: 1,
       });
-      return pods.items.length === 0 ? { ...run, podGone: true } : run;
+      const live = newestPod(pods.items, run.job);
+      return live === undefined ? { ...run, pod: undefined, podGone: true } : { ...run, pod: live };
     }),
   );
+}
+
+// endUnseen: the run's Job finished, the run is not recorded, and its cached Pod shows no end.
+function endUnseen(run: RunObservation, recorded: ReadonlySet<string>): boolean {
+  if (jobFinished(run.job) === undefined || recorded.has(run.job.metadata?.name ?? '')) {
+    return false;
+  }
+  return checkerContainer(run.pod)?.state?.terminated === undefined;
+}
+
+/** newestPod is the newest of `pods` that `job` controls: the one that stands for its run. */
+export function newestPod(pods: readonly V1Pod[], job: V1Job): V1Pod | undefined {
+  const created = (pod: V1Pod): number => new Date(pod.metadata?.creationTimestamp ?? 0).getTime();
+  return pods
+    .filter((pod) => isControlledBy(pod, job.metadata?.uid))
+    .sort((a, b) => created(b) - created(a))[0];
 }

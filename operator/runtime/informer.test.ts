@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { BACKOFF_RESET_MS, failuresBefore } from './informer.ts';
+import { madeProgress, SHORT_WATCH_MS } from './informer.ts';
 
-describe('failuresBefore', () => {
-  it('keeps the count of a watch that closed soon after it started', () => {
-    expect(failuresBefore(5, BACKOFF_RESET_MS - 1)).toBe(5);
+describe('madeProgress', () => {
+  it('takes a watch that delivered events for progress, however short', () => {
+    expect(madeProgress(10, 1)).toBe(true);
   });
 
-  it('starts over after a watch that ran long enough to count as healthy', () => {
-    expect(failuresBefore(5, BACKOFF_RESET_MS)).toBe(0);
+  it('takes a watch that stayed open a while for progress, even with nothing to deliver', () => {
+    expect(madeProgress(SHORT_WATCH_MS, 0)).toBe(true);
+  });
+
+  it('takes a watch closed at once with nothing delivered for a failure', () => {
+    expect(madeProgress(SHORT_WATCH_MS - 1, 0)).toBe(false);
   });
 });

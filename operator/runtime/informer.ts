@@ -21,6 +21,8 @@ export interface WatchEnd {
   readonly routine: boolean;
   /** How long the ended watch ran. */
   readonly durationMs: number;
+  /** How many events (bookmarks included) it delivered. */
+  readonly events: number;
   /** When the informer starts again (list or watch). */
   readonly retryInMs: number;
   /** What ended a watch cut short: the apiserver's error or the network's. */
@@ -73,16 +75,19 @@ export interface Informer<T extends KubernetesObject> {
 export const MIN_WATCH_TIMEOUT_SECONDS = 300;
 /** WATCHDOG_GRACE_MS: a watch still open this long past its timeout is a dead connection. */
 export const WATCHDOG_GRACE_MS = 30_000;
-/** BACKOFF_RESET_MS: a watch that ran this long healthy forgets earlier failures (client-go: 2 min). */
-export const BACKOFF_RESET_MS = 120_000;
+/** SHORT_WATCH_MS: a watch closed sooner than this having delivered nothing made no progress. */
+export const SHORT_WATCH_MS = 1_000;
 
 /**
- * failuresBefore is the failure count a watch that ran `durationMs` and then closed early
- * backs off from: a watch that ran long enough was a success, so the count starts over
- * (otherwise drops hours apart would each wait the capped backoff).
+ * madeProgress tells whether a watch closed before its timeout still did its job: it
+ * delivered events or stayed open a while. Such a watch is resumed at once, as client-go's
+ * reflector does: an apiserver under load closes busy watches (a watcher that falls behind
+ * its buffer), and backing off then would leave the cache stale for up to the backoff cap
+ * while the cluster changes fastest. Only a watch that ends at once with nothing (the
+ * apiserver refusing to serve it) counts as a failure and backs off.
  */
-export function failuresBefore(failures: number, durationMs: number): number {
-  return durationMs >= BACKOFF_RESET_MS ? 0 : failures;
+export function madeProgress(durationMs: number, events: number): boolean {
+  return events > 0 || durationMs >= SHORT_WATCH_MS;
 }
 
 /**
@@ -114,6 +119,7 @@ export function startInformer<T extends KubernetesObject>(
 interface WatchOutcome {
   readonly end: 'closed' | 'expired';
   readonly routine: boolean;
+  readonly events: number;
   readonly cause?: string;
 }
 
@@ -139,6 +145,8 @@ class InformerLoop<T extends KubernetesObject> {
   #markSynced: () => void = () => undefined;
   #resourceVersion: string | undefined;
   #failures = 0;
+  /** Events the current watch delivered. */
+  #events = 0;
 
   constructor(transport: KubeTransport, options: InformerOptions<T>) {
     this.#transport = transport;
@@ -184,16 +192,16 @@ class InformerLoop<T extends KubernetesObject> {
         reason: outcome.end,
         routine: outcome.routine,
         durationMs,
+        events: outcome.events,
         retryInMs,
         ...(outcome.cause === undefined ? {} : { cause: outcome.cause }),
       });
     if (outcome.end === 'expired') this.#resourceVersion = undefined;
-    if (outcome.end === 'expired' || outcome.routine) {
+    if (outcome.end === 'expired' || outcome.routine || madeProgress(durationMs, outcome.events)) {
       this.#failures = 0;
       report(0);
       return;
     }
-    this.#failures = failuresBefore(this.#failures, durationMs);
     await this.#backOff(report);
   }
 
@@ -233,13 +241,14 @@ class InformerLoop<T extends KubernetesObject> {
     const watchdog = AbortSignal.timeout(timeoutSeconds * 1000 + WATCHDOG_GRACE_MS);
     const signal = AbortSignal.any([this.#stopped.signal, watchdog]);
     const started = Date.now();
+    this.#events = 0;
     const response = await this.#transport.fetch(this.#watchUrl(timeoutSeconds), {
       headers: { Accept: 'application/json', 'User-Agent': 'awscheck-operator' },
       signal,
     });
     if (response.status === 410) {
       await response.arrayBuffer();
-      return { end: 'expired', routine: false };
+      return { end: 'expired', routine: false, events: 0 };
     }
     if (response.status !== 200) {
       throw new Error(
@@ -254,13 +263,15 @@ class InformerLoop<T extends KubernetesObject> {
         error instanceof SyntaxError ||
         error instanceof HandlerError;
       if (this.#isStopped() || failed) throw error;
-      if (error instanceof ExpiredError) return { end: 'expired', routine: false };
+      const events = this.#events;
+      if (error instanceof ExpiredError) return { end: 'expired', routine: false, events };
       // An established watch cut short (the connection dropped, the watchdog fired) is
       // closed, not failed: it resumes from the last resourceVersion it saw.
-      return { end: 'closed', routine: false, cause: causeOf(error, watchdog) };
+      return { end: 'closed', routine: false, events, cause: causeOf(error, watchdog) };
     }
     // The apiserver ends a watch at the timeout it was given; anything sooner is not routine.
-    return { end: 'closed', routine: Date.now() - started >= timeoutSeconds * 900 };
+    const routine = Date.now() - started >= timeoutSeconds * 900;
+    return { end: 'closed', routine, events: this.#events };
   }
 
   // follow applies the watch's events, one JSON object a line, until the stream ends.
@@ -281,6 +292,7 @@ class InformerLoop<T extends KubernetesObject> {
   #apply(line: string): void {
     const event = JSON.parse(line) as { type: string; object: T & { code?: number } };
     const { type, object } = event;
+    this.#events += 1;
     if (type === 'ERROR') {
       if (object.code === 410) throw new ExpiredError(JSON.stringify(object));
       throw new WatchFailedError(`watch ${this.#options.path} failed: ${line}`);

@@ -9,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsCheck } from '../../operator/api/v1alpha1/awscheck.ts';
 import { GROUP, VERSION } from '../../operator/api/v1alpha1/common.ts';
 import { generationJobName, runNowJobName } from '../../operator/controller/names.ts';
-import { confirmPodsGone } from '../../operator/controller/runs.ts';
+import { readUnseenEnds } from '../../operator/controller/runs.ts';
 import { conditionOf, CustomObjects } from '../support/awscheck.ts';
 import { eventually } from '../support/eventually.ts';
 import { kubeClients } from '../support/kube.ts';
@@ -253,17 +253,30 @@ describe('a replica SIGKILLed in the middle of a burst', () => {
     const [pod, ...more] = await ofJob();
     expect(pod).toBeDefined();
     expect(more).toEqual([]);
-    // The apiserver's answer the operator can ask for (runs.ts confirmPodsGone), before
-    // and after: a Pod not in a cache is not yet a Pod gone.
+    const { name = '', uid = '' } = pod?.metadata ?? {};
+    await deletePodReadingLive(job, { name, namespace, uid }, ofJob);
+    return { namespace, check: lost.check, job: jobName };
+  }
+
+  // deletePodReadingLive deletes a finished run's Pod, checking the apiserver's answer the
+  // operator can ask for (runs.ts readUnseenEnds) before and after: a Pod not in a cache is
+  // read live, and only one the apiserver no longer has is gone.
+  async function deletePodReadingLive(
+    job: V1Job,
+    pod: { name: string; namespace: string; uid: string },
+    ofJob: () => Promise<V1Pod[]>,
+  ): Promise<void> {
     const unseen = [{ job, pod: undefined }];
-    expect((await confirmPodsGone(admin.core, unseen))[0]?.podGone).toBeUndefined();
-    await admin.core.deleteNamespacedPod({ name: pod?.metadata?.name ?? '', namespace });
+    const [live] = await readUnseenEnds(admin.core, unseen);
+    expect([live?.pod?.metadata?.uid, live?.podGone]).toEqual([pod.uid, undefined]);
+    await admin.core.deleteNamespacedPod({ name: pod.name, namespace: pod.namespace });
     await eventually('the Pod to be gone', async () =>
       (await ofJob()).length === 0 ? true : undefined,
     );
-    expect((await confirmPodsGone(admin.core, unseen))[0]?.podGone).toBe(true);
-    expect((await confirmPodsGone(admin.core, unseen, [jobName]))[0]?.podGone).toBeUndefined();
-    return { namespace, check: lost.check, job: jobName };
+    expect((await readUnseenEnds(admin.core, unseen))[0]?.podGone).toBe(true);
+    const recorded = [job.metadata?.name ?? ''];
+    const [untouched] = await readUnseenEnds(admin.core, unseen, recorded);
+    expect(untouched).toEqual(unseen[0]);
   }
 
   // convergedBurst waits for a namespace's burst to converge, then judges its children.
