@@ -43,6 +43,29 @@ describe('nextScheduleTime', () => {
     expect(nextScheduleTime('0 9 * * *', undefined, WEDNESDAY)).toEqual(at);
   });
 
+  it('answers the same as parsing afresh, asked forwards, at the next time and back again', () => {
+    const asked = [
+      ['2024-03-13T10:15:30Z', '2024-03-13T10:20:00.000Z'],
+      ['2024-03-13T10:19:59Z', '2024-03-13T10:20:00.000Z'],
+      ['2024-03-13T10:20:00Z', '2024-03-13T10:40:00.000Z'],
+      ['2024-03-13T10:00:00Z', '2024-03-13T10:20:00.000Z'],
+    ];
+    for (const [after, next] of asked) {
+      expect(nextScheduleTime('*/20 * * * *', 'UTC', new Date(after ?? '')).toISOString()).toBe(
+        next,
+      );
+    }
+  });
+
+  it('keeps schedules apart by time zone', () => {
+    const utc = nextScheduleTime('0 9 * * *', 'UTC', WEDNESDAY);
+    const berlin = nextScheduleTime('0 9 * * *', 'Europe/Berlin', WEDNESDAY);
+    expect([utc.toISOString(), berlin.toISOString()]).toEqual([
+      '2024-03-14T09:00:00.000Z',
+      '2024-03-14T08:00:00.000Z',
+    ]);
+  });
+
   it('fails on an expression it cannot read', () => {
     expect(() => nextScheduleTime('not a schedule', undefined, WEDNESDAY)).toThrow();
   });

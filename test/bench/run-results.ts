@@ -88,6 +88,10 @@ export interface RunResultsReport {
   readonly eventsPerCheck: Readonly<Record<string, number>>;
   /** awscheck_runs_total grew by this much. */
   readonly runsCounted: number;
+  /** Jobs by how many Pods each made (kube-controller-manager): want all at 1. */
+  readonly podsPerJob: Readonly<Record<string, number>>;
+  /** The operator's watches that ended and were resumed, by cache and reason. */
+  readonly watchRestarts: Readonly<Record<string, number>>;
   /** Event creates the apiserver refused as already there (a run reported twice). */
   readonly duplicateEventCreates: number;
   /** The checker's exit (pod runner's log) → the check's status seen on a watch. */
@@ -106,6 +110,8 @@ interface RunTrack {
   readonly job: string;
   askedAt?: number;
   podName?: string;
+  /** Every Pod seen controlled by the run's Job. */
+  readonly pods: Set<string>;
   podTerminatedAt?: number;
   jobFinishedAt?: number;
   statusAt?: number;
@@ -186,6 +192,7 @@ async function measureRuns(
         key: keyOf(c),
         job: runNowJobName(c.metadata.name, c.metadata.uid ?? '', token),
         lastRuns: new Set<string>(),
+        pods: new Set<string>(),
       },
     ]),
   );
@@ -226,6 +233,8 @@ async function measureRuns(
     rewritten: all.filter((t) => t.lastRuns.size > 1).length,
     eventsPerCheck: await eventsPerCheck(http, all),
     runsCounted: metricSum(text, 'awscheck_runs_total') - runsBefore,
+    podsPerJob: tally(all.map((t) => String(t.pods.size))),
+    watchRestarts: watchRestartsOf(text),
     duplicateEventCreates: requestsBetween(apiBefore, apiAfter)
       .filter((r) => r.verb === 'POST' && r.resource === 'events')
       .reduce((sum, r) => sum + r.failed, 0),
@@ -270,7 +279,10 @@ async function trackRuns(
       if (lastRun.jobName !== track.job && track.statusAt === undefined) return;
       track.statusAt ??= wallClock(at);
       track.lastRuns.add(JSON.stringify(lastRun));
-      outcomes.set(track.key, lastRun.outcome);
+      // A failed run counts under its reason and its message's first words.
+      const why =
+        lastRun.reason === undefined ? '' : ` ${lastRun.reason}: ${lastRun.message.slice(0, 60)}`;
+      outcomes.set(track.key, `${lastRun.outcome}${why}`);
     },
     onEnd,
   );
@@ -281,7 +293,9 @@ async function trackRuns(
     (_type, object, at) => {
       const owner = object.metadata.ownerReferences?.find((o) => o.kind === 'Job');
       const track = byJob.get(`${object.metadata.namespace ?? ''}/${owner?.name ?? ''}`);
-      if (track === undefined || track.podTerminatedAt !== undefined) return;
+      if (track === undefined) return;
+      track.pods.add(keyOf(object));
+      if (track.podTerminatedAt !== undefined) return;
       track.podName = keyOf(object);
       if (isTerminated(object)) track.podTerminatedAt = wallClock(at);
     },
@@ -311,17 +325,32 @@ async function trackRuns(
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     },
-    outcomes: () => {
-      const counts: Record<string, number> = {};
-      for (const outcome of outcomes.values()) counts[outcome] = (counts[outcome] ?? 0) + 1;
-      return counts;
-    },
+    outcomes: () => tally([...outcomes.values()]),
     stop: () => {
       stopChecks();
       stopPods();
       stopJobs();
     },
   };
+}
+
+function tally(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
+// watchRestartsOf reads awscheck_watch_restarts_total by cache and reason.
+function watchRestartsOf(metrics: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [, labels, value] of metrics.matchAll(
+    /^awscheck_watch_restarts_total\{([^}]*)\} (\S+)$/gm,
+  )) {
+    const cache = /cache="([^"]*)"/.exec(labels ?? '')?.[1] ?? '';
+    const reason = /reason="([^"]*)"/.exec(labels ?? '')?.[1] ?? '';
+    counts[`${cache} ${reason}`] = Number(value);
+  }
+  return counts;
 }
 
 function between(from: number | undefined, to: number | undefined): number[] {
@@ -464,6 +493,8 @@ export function formatRunResults(report: RunResultsReport): string {
     `| checks by run Events (want all at 1) | ${JSON.stringify(events)} |`,
     `| awscheck_runs_total grew by (want ${options.checks}) | ${report.runsCounted} |`,
     `| Event creates refused as duplicates (409) | ${report.duplicateEventCreates} |`,
+    `| Jobs by Pods made (want all at 1) | ${JSON.stringify(report.podsPerJob)} |`,
+    `| the operator's watches resumed, by cache and reason | ${JSON.stringify(report.watchRestarts)} |`,
     `every result in status exactly once: ${verdict(once)}; ${options.checks} runs finished within a minute of the first ask: ${verdict(finishedInMinute)}; operator peak RSS ${report.operator.peakRssMiB.toFixed(0)} MiB, CPU ${report.operator.cpuSeconds.toFixed(1)} s`,
   ].join('\n');
 }
