@@ -46,6 +46,17 @@ export async function processStats(pid: number): Promise<ProcessStats> {
 }
 
 /**
+ * cpuSecondsWithChildren is a process's CPU time, its reaped children's included (the pod
+ * runner's container processes), from /proc/PID/stat's utime, stime, cutime and cstime.
+ */
+export async function cpuSecondsWithChildren(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${String(pid)}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = [11, 12, 13, 14].reduce((sum, at) => sum + Number(fields[at]), 0);
+  return ticks / CLOCK_TICKS;
+}
+
+/**
  * buildOperator compiles the operator as the image's build stage does (tsc with
  * tsconfig.build.json into dist/) and gives its entry point, for OperatorSetup.program:
  * what the benchmarks measure is the program that ships, not the source under Node's type

@@ -19,7 +19,13 @@ import type { ControllerManagerSizing } from '../env/control-plane.ts';
 import { startTestEnvironment, stopTestEnvironment, type TestEnvInfo } from '../env/environment.ts';
 import { CANNED_CHECKER_ENV } from '../env/pod-runner/canned-checker.ts';
 import { installOperator } from '../support/operator.ts';
-import { requestsBetween, scrapeRequests } from './apiserver-metrics.ts';
+import {
+  formatRequests,
+  LONG_RUNNING,
+  requestsBetween,
+  scrapeRequests,
+  type RequestRow,
+} from './apiserver-metrics.ts';
 import { say } from './environment.ts';
 import {
   follow,
@@ -31,6 +37,7 @@ import {
 } from './kube-http.ts';
 import {
   CHECKER_IMAGE,
+  cpuSecondsWithChildren,
   exitedEarly,
   metricSum,
   operatorMetrics,
@@ -90,6 +97,10 @@ export interface RunResultsReport {
   readonly runsCounted: number;
   /** Jobs by how many Pods each made (kube-controller-manager): want all at 1. */
   readonly podsPerJob: Readonly<Record<string, number>>;
+  /** What the apiserver served from the first ask to the end, long-running watches aside. */
+  readonly requests: readonly RequestRow[];
+  /** CPU seconds each process spent from the first ask to the last result (children included). */
+  readonly cpuByProcess: Readonly<Record<string, number>>;
   /** The operator's watches that ended and were resumed, by cache and reason. */
   readonly watchRestarts: Readonly<Record<string, number>>;
   /** Event creates the apiserver refused as already there (a run reported twice). */
@@ -198,6 +209,11 @@ async function measureRuns(
   );
   const byJob = new Map([...tracks.values()].map((t) => [`${t.key.split('/')[0]}/${t.job}`, t]));
   const seen = await trackRuns(http, tracks, byJob);
+  const processes = [
+    ...env.processes.map((p) => ({ name: p.name, pid: p.pid })),
+    { name: 'operator', pid: operator.process.pid },
+  ];
+  const cpuBefore = await cpuOf(processes);
   const apiBefore = await scrapeRequests(http);
   const runsBefore = metricSum(await operatorMetrics(operator), 'awscheck_runs_total');
   const firstAsk = performance.now();
@@ -210,6 +226,7 @@ async function measureRuns(
   const askedSeconds = (performance.now() - firstAsk) / 1000;
   say(`asked for ${tracks.size} runs in ${askedSeconds.toFixed(1)} s; waiting for the results`);
   await seen.allRecorded(options.timeoutSeconds * 1000);
+  const cpuAfter = await cpuOf(processes);
   // A result written twice would come after the first: give it time to show.
   await new Promise((resolve) => setTimeout(resolve, 10_000));
   seen.stop();
@@ -235,6 +252,10 @@ async function measureRuns(
     runsCounted: metricSum(text, 'awscheck_runs_total') - runsBefore,
     podsPerJob: tally(all.map((t) => String(t.pods.size))),
     watchRestarts: watchRestartsOf(text),
+    requests: requestsBetween(apiBefore, apiAfter).filter((r) => !LONG_RUNNING.has(r.verb)),
+    cpuByProcess: Object.fromEntries(
+      Object.entries(cpuAfter).map(([name, after]) => [name, after - (cpuBefore[name] ?? 0)]),
+    ),
     duplicateEventCreates: requestsBetween(apiBefore, apiAfter)
       .filter((r) => r.verb === 'POST' && r.resource === 'events')
       .reduce((sum, r) => sum + r.failed, 0),
@@ -332,6 +353,19 @@ async function trackRuns(
       stopJobs();
     },
   };
+}
+
+function perRun(rows: readonly RequestRow[], runs: number): string {
+  return (rows.reduce((sum, row) => sum + row.count, 0) / runs).toFixed(1);
+}
+
+async function cpuOf(
+  processes: readonly { name: string; pid: number }[],
+): Promise<Record<string, number>> {
+  const entries = await Promise.all(
+    processes.map(async (p) => [p.name, await cpuSecondsWithChildren(p.pid)] as const),
+  );
+  return Object.fromEntries(entries);
 }
 
 function tally(values: readonly string[]): Record<string, number> {
@@ -495,6 +529,14 @@ export function formatRunResults(report: RunResultsReport): string {
     `| Event creates refused as duplicates (409) | ${report.duplicateEventCreates} |`,
     `| Jobs by Pods made (want all at 1) | ${JSON.stringify(report.podsPerJob)} |`,
     `| the operator's watches resumed, by cache and reason | ${JSON.stringify(report.watchRestarts)} |`,
+    `CPU seconds from the first ask to the last result, by process: ${Object.entries(
+      report.cpuByProcess,
+    )
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, seconds]) => `${name} ${seconds.toFixed(1)}`)
+      .join(', ')}`,
+    `\napiserver requests from the first ask to the end: ${perRun(report.requests, options.checks)} per run`,
+    formatRequests(report.requests),
     `every result in status exactly once: ${verdict(once)}; ${options.checks} runs finished within a minute of the first ask: ${verdict(finishedInMinute)}; operator peak RSS ${report.operator.peakRssMiB.toFixed(0)} MiB, CPU ${report.operator.cpuSeconds.toFixed(1)} s`,
   ].join('\n');
 }
