@@ -266,6 +266,31 @@ describe('planCredential: newest evidence wins', () => {
     expect(conditionOf(plan.status, 'Stalled') !== undefined).toBe(status === 'False');
   });
 
+  it('leaves the status as it is when checks’ runs confirm the Ready it holds', () => {
+    const validated = planCredential(facts(ref(), validation('Succeeded')), config).status;
+    const runs = [
+      { check: 'web', lastRun: checkRun('2024-06-01T11:00:00Z') },
+      { check: 'api', lastRun: checkRun('2024-06-01T11:30:00Z') },
+    ];
+    for (const ran of [runs.slice(0, 1), runs]) {
+      const plan = planCredential(facts(ref({ status: validated }), undefined, ran), config);
+      expect(plan.status).toEqual(validated);
+    }
+  });
+
+  it('names the check whose run turned Ready, and keeps it while later runs confirm it', () => {
+    const failed = planCredential(facts(ref(), validation('AuthenticationFailed')), config).status;
+    const web = { check: 'web', lastRun: checkRun('2024-06-01T11:00:00Z') };
+    const turned = planCredential(facts(ref({ status: failed }), undefined, [web]), config).status;
+    expect(conditionOf(turned, 'Ready')).toMatchObject({
+      status: 'True',
+      message: 'AwsCheck web ran with these credentials',
+    });
+    const api = { check: 'api', lastRun: checkRun('2024-06-01T11:30:00Z') };
+    const later = planCredential(facts(ref({ status: turned }), undefined, [web, api]), config);
+    expect(later.status).toEqual(turned);
+  });
+
   it('names the check whose run was refused', () => {
     const checkRuns = [
       { check: 'web', lastRun: checkRun('2024-06-01T11:00:00Z', 'AuthenticationFailed') },

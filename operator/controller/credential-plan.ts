@@ -62,6 +62,8 @@ export interface CredentialPlan {
 interface Evidence {
   readonly time: string;
   readonly ready: ConditionInput;
+  /** A check's run, not a validation of the ref's own. */
+  readonly fromRun?: true;
 }
 
 interface JudgedValidation {
@@ -90,7 +92,7 @@ export function planCredential(
   const recorded = { ...previous, ...recordValidation(previous, judged, generation) };
   const refused = facts.plan.ok ? refusal(ref, config) : facts.plan.ready;
   const next = refused === undefined ? schedule(facts, recorded, judged, config) : WAIT;
-  const ready = refused ?? newestEvidence(facts, recorded, generation) ?? PENDING;
+  const ready = refused ?? held(previous, newestEvidence(facts, recorded, generation)) ?? PENDING;
   const conditions = setConditions(previous.conditions, conditionsFor(ready), generation, now);
   const status: AwsCredentialRefStatus = {
     ...withoutSchedule(recorded),
@@ -262,11 +264,34 @@ function newestEvidence(
   facts: CredentialFacts,
   status: AwsCredentialRefStatus,
   generation: number,
-): ConditionInput | undefined {
-  const evidence = [validationEvidence(status, generation), ...facts.checkRuns.map(runEvidence)]
+): Evidence | undefined {
+  return [validationEvidence(status, generation), ...facts.checkRuns.map(runEvidence)]
     .filter((e): e is Evidence => e !== undefined)
-    .sort((a, b) => b.time.localeCompare(a.time));
-  return evidence[0]?.ready;
+    .sort((a, b) => b.time.localeCompare(a.time))[0];
+}
+
+/**
+ * held: a check's run that confirms the Ready state the ref already holds (same status,
+ * same reason) leaves the condition as it is, its message naming the evidence that set it.
+ * Otherwise every run of every check sharing the ref would rewrite the ref's status (its
+ * message names the check), a write per run on one object at the busiest minute.
+ */
+function held(
+  status: AwsCredentialRefStatus,
+  newest: Evidence | undefined,
+): ConditionInput | undefined {
+  const current = status.conditions?.find((c) => c.type === 'Ready');
+  const confirms =
+    newest?.fromRun === true &&
+    current?.status === newest.ready.status &&
+    current.reason === newest.ready.reason;
+  if (!confirms) return newest?.ready;
+  return {
+    type: 'Ready',
+    status: current.status,
+    reason: current.reason,
+    message: current.message,
+  };
 }
 
 const PENDING: ConditionInput = {
@@ -335,6 +360,7 @@ function runEvidence({
   if (lastRun.reason === 'AuthenticationFailed') {
     return {
       time,
+      fromRun: true,
       ready: {
         type: 'Ready',
         status: 'False',
@@ -346,6 +372,7 @@ function runEvidence({
   if (lastRun.outcome !== 'Succeeded') return undefined;
   return {
     time,
+    fromRun: true,
     ready: {
       type: 'Ready',
       status: 'True',

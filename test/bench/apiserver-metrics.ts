@@ -78,3 +78,24 @@ export function formatRequests(rows: readonly RequestRow[]): string {
   if (rows.length === 0) lines.push('| (none) | | 0 | 0 |');
   return lines.join('\n');
 }
+
+const TERMINATED = /^apiserver_terminated_watchers_total\{([^}]*)\} (\S+)$/;
+
+/**
+ * scrapeTerminatedWatchers reads apiserver_terminated_watchers_total by resource: watches
+ * the apiserver closed because their watcher fell behind its buffer (the watch cache's
+ * "unresponsive" watchers), which clients see as a watch that ended early.
+ */
+export async function scrapeTerminatedWatchers(http: KubeHttp): Promise<Record<string, number>> {
+  const answer = await http.send({ method: 'GET', path: '/metrics' });
+  if (answer.status !== 200) throw new Error(`GET /metrics answered ${answer.status}`);
+  const counts: Record<string, number> = {};
+  for (const line of answer.body.split('\n')) {
+    const match = TERMINATED.exec(line);
+    if (match === null) continue;
+    const labels = new Map([...(match[1] ?? '').matchAll(LABEL)].map((m) => [m[1], m[2] ?? '']));
+    const resource = labels.get('resource') ?? '';
+    counts[resource] = (counts[resource] ?? 0) + Number(match[2]);
+  }
+  return counts;
+}

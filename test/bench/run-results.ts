@@ -24,6 +24,7 @@ import {
   LONG_RUNNING,
   requestsBetween,
   scrapeRequests,
+  scrapeTerminatedWatchers,
   type RequestRow,
 } from './apiserver-metrics.ts';
 import { say } from './environment.ts';
@@ -101,6 +102,8 @@ export interface RunResultsReport {
   readonly requests: readonly RequestRow[];
   /** CPU seconds each process spent from the first ask to the last result (children included). */
   readonly cpuByProcess: Readonly<Record<string, number>>;
+  /** Watches the apiserver closed as unresponsive (all clients, the whole run), by resource. */
+  readonly terminatedWatchers: Readonly<Record<string, number>>;
   /** The operator's watches that ended and were resumed, by cache and reason. */
   readonly watchRestarts: Readonly<Record<string, number>>;
   /** Event creates the apiserver refused as already there (a run reported twice). */
@@ -252,6 +255,7 @@ async function measureRuns(
     runsCounted: metricSum(text, 'awscheck_runs_total') - runsBefore,
     podsPerJob: tally(all.map((t) => String(t.pods.size))),
     watchRestarts: watchRestartsOf(text),
+    terminatedWatchers: await scrapeTerminatedWatchers(http),
     requests: requestsBetween(apiBefore, apiAfter).filter((r) => !LONG_RUNNING.has(r.verb)),
     cpuByProcess: Object.fromEntries(
       Object.entries(cpuAfter).map(([name, after]) => [name, after - (cpuBefore[name] ?? 0)]),
@@ -529,6 +533,7 @@ export function formatRunResults(report: RunResultsReport): string {
     `| Event creates refused as duplicates (409) | ${report.duplicateEventCreates} |`,
     `| Jobs by Pods made (want all at 1) | ${JSON.stringify(report.podsPerJob)} |`,
     `| the operator's watches resumed, by cache and reason | ${JSON.stringify(report.watchRestarts)} |`,
+    `| watches the apiserver closed as unresponsive (all clients), by resource | ${JSON.stringify(report.terminatedWatchers)} |`,
     `CPU seconds from the first ask to the last result, by process: ${Object.entries(
       report.cpuByProcess,
     )
