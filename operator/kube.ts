@@ -331,9 +331,9 @@ export async function replaceStatus(
   clients: KubeClients,
   ref: CustomObjectRef,
   status: object,
-): Promise<void> {
+): Promise<KubernetesObject> {
   const { metadata } = ref.object;
-  await clients.custom.replaceNamespacedCustomObjectStatus({
+  return clients.custom.replaceNamespacedCustomObjectStatus({
     group: GROUP,
     version: VERSION,
     plural: ref.plural,

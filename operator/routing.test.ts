@@ -13,6 +13,9 @@ function fixed<T extends KubernetesObject>(objects: readonly T[]): Informer<T> {
   return {
     get: (name, namespace) => inNamespace(namespace).find((o) => o.metadata?.name === name),
     list: inNamespace,
+    wrote: () => {
+      throw new Error('a fixed informer takes no writes');
+    },
     synced: Promise.resolve(),
     isSynced: () => true,
     stop: () => Promise.resolve(),

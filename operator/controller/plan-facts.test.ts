@@ -16,6 +16,9 @@ function fixed<T extends KubernetesObject>(objects: readonly T[]): Informer<T> {
     get: (name, namespace) =>
       objects.find((o) => o.metadata?.name === name && o.metadata.namespace === namespace),
     list: () => objects,
+    wrote: () => {
+      throw new Error('a fixed informer takes no writes');
+    },
     synced: Promise.resolve(),
     isSynced: () => true,
     stop: () => Promise.resolve(),

@@ -25,13 +25,13 @@ export type StatusWrite = 'written' | 'unchanged' | 'refused';
  */
 export async function writeStatusIfChanged(
   context: ControllerContext,
-  plural: string,
+  plural: StatusPlural,
   object: RawObject,
   status: object,
 ): Promise<StatusWrite> {
   if (isDeepStrictEqual(normalized(object.status ?? {}), normalized(status))) return 'unchanged';
   try {
-    await replaceStatus(context.clients, { plural, object }, status);
+    await writeStatus(context, { plural, object }, status);
     return 'written';
   } catch (error) {
     if (!(error instanceof ApiException) || error.code !== 422) throw error;
@@ -43,10 +43,25 @@ export async function writeStatusIfChanged(
       context.clock.now(),
     );
     if (!isDeepStrictEqual(normalized(object.status ?? {}), normalized(refused))) {
-      await replaceStatus(context.clients, { plural, object }, refused);
+      await writeStatus(context, { plural, object }, refused);
     }
     return 'refused';
   }
+}
+
+/** StatusPlural is a kind whose status the operator writes, by its plural. */
+export type StatusPlural = 'awschecks' | 'awscredentialrefs';
+
+// writeStatus replaces the status and takes the apiserver's answer into the cache at once
+// (Informer.wrote), so the next reconcile of the object acts on what was written.
+async function writeStatus(
+  context: ControllerContext,
+  ref: { plural: StatusPlural; object: RawObject },
+  status: object,
+): Promise<void> {
+  const written = await replaceStatus(context.clients, ref, status);
+  const cache = ref.plural === 'awschecks' ? context.caches.checks : context.caches.credentials;
+  cache.wrote(written, ref.object.metadata?.resourceVersion ?? '');
 }
 
 /**
@@ -55,7 +70,7 @@ export async function writeStatusIfChanged(
  */
 export async function writeInvalid(
   context: ControllerContext,
-  plural: string,
+  plural: StatusPlural,
   object: RawObject,
   message: string,
 ): Promise<void> {

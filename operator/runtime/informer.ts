@@ -65,6 +65,16 @@ export interface InformerOptions<T extends KubernetesObject> {
 export interface Informer<T extends KubernetesObject> {
   get(name: string, namespace?: string): T | undefined;
   list(namespace?: string): readonly T[];
+  /**
+   * wrote takes an object this process just wrote, as the apiserver answered the write,
+   * into the cache, when the cache still holds the version the write was made on
+   * (`basedOn`, its resourceVersion precondition). The write's own watch event can come
+   * after events it caused on other watches (a run's Job): a reconcile in between would
+   * act on the version before the write and be refused with a conflict. A cache already
+   * past that version is left alone: its watch is ahead of the answer. The watch event
+   * that follows finds the same version and tells nobody again.
+   */
+  wrote(object: T, basedOn: string): void;
   /** synced resolves once the first full list is in the cache. */
   readonly synced: Promise<void>;
   isSynced(): boolean;
@@ -105,6 +115,9 @@ export function startInformer<T extends KubernetesObject>(
   return {
     get: (name, namespace) => loop.cache.get(namespace ?? '')?.get(name),
     list: (namespace) => loop.objects(namespace),
+    wrote: (object, basedOn) => {
+      loop.wrote(object, basedOn);
+    },
     synced: loop.synced,
     isSynced: () => loop.isSynced,
     stop: async () => {
@@ -158,6 +171,14 @@ class InformerLoop<T extends KubernetesObject> {
   objects(namespace?: string): T[] {
     if (namespace !== undefined) return [...(this.cache.get(namespace)?.values() ?? [])];
     return [...this.cache.values()].flatMap((names) => [...names.values()]);
+  }
+
+  wrote(object: T, basedOn: string): void {
+    const shaped = this.#shape(object);
+    const { namespace = '', name = '' } = shaped.metadata ?? {};
+    const cached = this.cache.get(namespace)?.get(name);
+    if (cached?.metadata?.resourceVersion !== basedOn) return;
+    this.#upsert(shaped);
   }
 
   #isStopped(): boolean {

@@ -1,8 +1,9 @@
 // The operator's informer against the real apiserver: it lists and watches into its cache,
 // and when its collection cannot be listed (here: a CRD not created yet) it retries with
-// backoff until it can, instead of giving up.
+// backoff until it can, instead of giving up. A write of its own is cached at once, never
+// over a newer version, and its watch event does not tell anyone twice.
 import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesListObject, KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
   startInformer,
@@ -82,4 +83,74 @@ describe('startInformer', () => {
     expect(events).toContainEqual(['add', 'one']);
     expect(errors.slice(0, 2)).toEqual([1_000, 2_000]);
   });
+
+  it('caches its own write at once and tells of it once', async () => {
+    const { namespace, informer, events } = await followConfigMaps('wrote');
+    const made = await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: 'mine' }, data: { v: '1' } },
+    });
+    await eventually('the create', () => informer.get('mine', namespace));
+
+    const written = await replaceValue(namespace, made, '2');
+    informer.wrote(written, made.metadata?.resourceVersion ?? '');
+    expect(informer.get('mine', namespace)?.data).toEqual({ v: '2' });
+    // A later change on the same watch: once it is seen, the write's own event was too.
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'marker' } } });
+    await eventually('the marker', () => informer.get('marker', namespace));
+    expect(events.filter(([, name]) => name === 'mine')).toEqual([
+      ['add', 'mine', '1'],
+      ['update', 'mine', '2'],
+    ]);
+  });
+
+  it('never caches its own write over a newer version', async () => {
+    const { namespace, informer } = await followConfigMaps('wrote-late');
+    const made = await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: 'mine' }, data: { v: '1' } },
+    });
+    const written = await replaceValue(namespace, made, '2');
+    const newer = await replaceValue(namespace, written, '3');
+    const newest = newer.metadata?.resourceVersion;
+    await eventually('the newer version', () =>
+      informer.get('mine', namespace)?.metadata?.resourceVersion === newest ? true : undefined,
+    );
+    informer.wrote(written, made.metadata?.resourceVersion ?? '');
+    expect(informer.get('mine', namespace)?.data).toEqual({ v: '3' });
+  });
 });
+
+const { core } = kubeClients(env.kubeconfig);
+
+// followConfigMaps starts an informer on the ConfigMaps of a new namespace.
+async function followConfigMaps(prefix: string): Promise<{
+  namespace: string;
+  informer: Informer<V1ConfigMap>;
+  events: [InformerEvent, string, string][];
+}> {
+  const namespace = await createNamespace(core, prefix);
+  const events: [InformerEvent, string, string][] = [];
+  const informer = startInformer<V1ConfigMap>(config, {
+    path: `/api/v1/namespaces/${namespace}/configmaps`,
+    list: () => core.listNamespacedConfigMap({ namespace }),
+    onEvent: (event, object) =>
+      events.push([event, object.metadata?.name ?? '', object.data?.['v'] ?? '']),
+    onError: (error) => {
+      throw error;
+    },
+  });
+  informers.push(informer);
+  await informer.synced;
+  return { namespace, informer, events };
+}
+
+// replaceValue writes `v` into a ConfigMap, on the version given.
+async function replaceValue(namespace: string, on: V1ConfigMap, v: string): Promise<V1ConfigMap> {
+  const resourceVersion = on.metadata?.resourceVersion ?? '';
+  return core.replaceNamespacedConfigMap({
+    name: on.metadata?.name ?? '',
+    namespace,
+    body: { metadata: { name: on.metadata?.name ?? '', resourceVersion }, data: { v } },
+  });
+}
