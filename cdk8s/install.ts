@@ -23,6 +23,11 @@ import { crdOf } from '../operator/api/crd.ts';
 import { KINDS } from '../operator/api/generated-files.ts';
 import { loadConfig, type OperatorConfig } from '../operator/config.ts';
 import { catalogConfigMap } from '../operator/plans/configmap.ts';
+import {
+  LEASE_FLOW_DEFAULTS,
+  LEASE_FLOW_SCHEMA,
+  leaseFlowSchema,
+} from '../operator/flow-schema.ts';
 import { rbacManifests, tenantRoleManifest } from '../operator/rbac.ts';
 import { operatorBindings } from '../charts/bindings.ts';
 
@@ -320,7 +325,7 @@ function apiObject(scope: Construct, manifest: Manifest, namespace?: string): Ap
 /**
  * OperatorInstall is the operator's install, in apply order: the namespace (restricted Pod
  * Security), the CRDs, RBAC and bindings, the admission fence (its parameters before its
- * bindings), the plan catalog and the leader Lease, then the operator.
+ * bindings), the plan catalog, the leader Lease and its FlowSchema, then the operator.
  */
 export class OperatorInstall extends Chart {
   public constructor(scope: Construct, id: string, options: InstallOptions = DEFAULT_OPTIONS) {
@@ -356,6 +361,10 @@ export class OperatorInstall extends Chart {
     }
     apiObject(this, catalogConfigMap(namespace));
     apiObject(this, leaderLease(options));
+    apiObject(this, {
+      ...leaseFlowSchema({ namespace, serviceAccount: NAME, ...LEASE_FLOW_DEFAULTS }),
+      metadata: { name: LEASE_FLOW_SCHEMA, labels: operatorLabels },
+    });
     apiObject(this, operatorDeployment(options));
     apiObject(this, disruptionBudget(options));
     apiObject(this, metricsService(options));

@@ -20,6 +20,7 @@ import {
   type RenderedObject,
 } from '../test/support/helm.ts';
 import { repoPath } from '../test/env/paths.ts';
+import { LEASE_FLOW_SCHEMA, leaseFlowSchema } from '../operator/flow-schema.ts';
 import { DEFAULT_REPOSITORY } from './values.ts';
 
 const PACKAGE_VERSION = (
@@ -72,6 +73,7 @@ describe('helm template', () => {
         'ConfigMap/awscheck-checker-pods',
         'ConfigMap/awscheck-plans',
         'Deployment/awscheck-operator',
+        'FlowSchema/awscheck-operator-leases',
         'Lease/awscheck-operator',
         'PodDisruptionBudget/awscheck-operator',
         'Role/awscheck-operator-leader-election',
@@ -115,6 +117,7 @@ describe('helm template', () => {
     const clusterScoped = [
       'ClusterRole',
       'ClusterRoleBinding',
+      'FlowSchema',
       'ValidatingAdmissionPolicy',
       'ValidatingAdmissionPolicyBinding',
     ];
@@ -173,6 +176,37 @@ describe('helm template', () => {
     });
 
     expect(objects.map(({ object }) => object.kind)).not.toContain('PodDisruptionBudget');
+  });
+
+  it('serves the operator’s Lease requests at the leader-election level, as the operator’s ServiceAccount in its namespace', () => {
+    const flowSchema = find(defaults, 'FlowSchema', LEASE_FLOW_SCHEMA);
+
+    expect(flowSchema.spec).toEqual(
+      leaseFlowSchema({
+        namespace: NAMESPACE,
+        serviceAccount: 'awscheck-operator',
+        priorityLevel: 'leader-election',
+        matchingPrecedence: 800,
+      }).spec,
+    );
+  });
+
+  it('takes the FlowSchema’s level and precedence from the values, and renders none when off', async () => {
+    const { objects } = await renderChart({
+      namespace: NAMESPACE,
+      set: { 'operator.leaderElection.flowSchema.priorityLevel': 'system' },
+      setTyped: { 'operator.leaderElection.flowSchema.matchingPrecedence': '500' },
+    });
+    const off = await renderChart({
+      namespace: NAMESPACE,
+      setTyped: { 'operator.leaderElection.flowSchema.enabled': 'false' },
+    });
+
+    expect(find(objects, 'FlowSchema', LEASE_FLOW_SCHEMA).spec).toMatchObject({
+      priorityLevelConfiguration: { name: 'system' },
+      matchingPrecedence: 500,
+    });
+    expect(off.objects.map(({ object }) => object.kind)).not.toContain('FlowSchema');
   });
 
   it('rolls a new replica in before an old one stops, by default', () => {

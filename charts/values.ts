@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DEFAULT_INSTALL } from '../operator/admission.ts';
 import { DEFAULT_PLATFORM_TOKEN_AUDIENCE, loadConfig } from '../operator/config.ts';
+import { LEASE_FLOW_DEFAULTS } from '../operator/flow-schema.ts';
 
 /** OPERATOR_DEFAULTS are the operator's own defaults, read from its configuration. */
 const OPERATOR_DEFAULTS = loadConfig({ AWSCHECK_CHECKER_IMAGE: 'x', AWSCHECK_NAMESPACE: 'x' });
@@ -99,6 +100,28 @@ const LeaderElection = z
     retryPeriodSeconds: seconds(3600)
       .default(toSeconds(OPERATOR_DEFAULTS.lease.retryPeriodMs))
       .describe(env('AWSCHECK_LEASE_RETRY_SECONDS', 'How often a standby tries to acquire')),
+    flowSchema: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'A FlowSchema awscheck-operator-leases: the apiserver serves the operator’s Lease requests at the priority level below, as it serves its own controllers’ leader election, so renewals never queue behind the operator’s other requests',
+          ),
+        priorityLevel: name
+          .default(LEASE_FLOW_DEFAULTS.priorityLevel)
+          .describe('The PriorityLevelConfiguration the Lease requests go to'),
+        matchingPrecedence: z
+          .int()
+          .min(1)
+          .max(9999)
+          .default(LEASE_FLOW_DEFAULTS.matchingPrecedence)
+          .describe(
+            'Lower wins; below the service-accounts FlowSchema (9000) that takes the operator’s other requests',
+          ),
+      })
+      .prefault({})
+      .describe('Priority and fairness for the operator’s Lease requests'),
   })
   .prefault({})
   .describe('Lease-based leader election: one replica reconciles, the others stand by');

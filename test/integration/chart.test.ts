@@ -1,9 +1,18 @@
 // The chart's renders on the real kube-apiserver: every object of the defaults and of the
 // all-on values is accepted by a server-side dry run (schemas, strict field validation, the
 // admission policies' type checks), the monitoring objects against the real
-// prometheus-operator CRDs, and the pods under the restricted Pod Security Standard.
-import { ApiextensionsV1Api } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+// prometheus-operator CRDs, and the pods under the restricted Pod Security Standard. Its
+// FlowSchema, applied for real, serves the operator's Lease requests at the apiserver's
+// leader-election priority level and nothing else of the operator's there.
+import {
+  ApiextensionsV1Api,
+  CoordinationV1Api,
+  FlowcontrolApiserverV1Api,
+} from '@kubernetes/client-node';
+import { beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
+import { LEASE_FLOW_SCHEMA } from '../../operator/flow-schema.ts';
+import { makeTypedClients } from '../../operator/kube-typed.ts';
+import { mintKubeconfig } from '../env/environment.ts';
 import { installCrds } from '../support/crds.ts';
 import { eventually } from '../support/eventually.ts';
 import {
@@ -106,3 +115,55 @@ describe('the chart on the real apiserver', () => {
     expect(warnings.join('\n')).toContain('would violate PodSecurity "restricted:latest"');
   });
 });
+
+describe('the chart’s FlowSchema on the real apiserver', () => {
+  it('serves the operator’s Lease requests at leader-election, and its other requests elsewhere', async () => {
+    const { objects } = await renderChart({ namespace });
+    const flowSchema = objects.find(({ object }) => object.kind === 'FlowSchema');
+    if (flowSchema === undefined) throw new Error('the chart renders no FlowSchema');
+    await kubectlApply(env.kubectl, env.kubeconfig, ['-f', '-'], JSON.stringify(flowSchema.object));
+    const flowcontrol = admin.config.makeApiClient(FlowcontrolApiserverV1Api);
+    onTestFinished(async () => {
+      await flowcontrol.deleteFlowSchema({ name: LEASE_FLOW_SCHEMA });
+    });
+    // The operator's ServiceAccount by name; no RBAC is needed: the apiserver classifies a
+    // request before it authorizes it.
+    const operator = kubeClients(
+      await mintKubeconfig(env, `system:serviceaccount:${namespace}:awscheck-operator`),
+    );
+    const leases = operator.config.makeApiClient(CoordinationV1Api);
+    const apiserver = makeTypedClients(admin.config);
+    onTestFinished(async () => {
+      await apiserver.transport.close();
+    });
+    const served = async (): Promise<number> => {
+      const text = await (await apiserver.transport.fetch('/metrics')).text();
+      return dispatched(text, LEASE_FLOW_SCHEMA, 'leader-election');
+    };
+    // The apiserver takes a new FlowSchema in on its own time: ask until it is used.
+    await eventually('the Lease request to be served at leader-election', async () => {
+      await leases
+        .readNamespacedLease({ name: 'awscheck-operator', namespace })
+        .catch(() => undefined);
+      return (await served()) > 0 ? true : undefined;
+    });
+    const before = await served();
+
+    await operator.core.listNamespacedConfigMap({ namespace }).catch(() => undefined);
+
+    expect(await served()).toBe(before);
+  });
+});
+
+// dispatched sums apiserver_flowcontrol_dispatched_requests_total of one FlowSchema at one level.
+function dispatched(metrics: string, flowSchema: string, priorityLevel: string): number {
+  return metrics
+    .split('\n')
+    .filter(
+      (line) =>
+        line.startsWith('apiserver_flowcontrol_dispatched_requests_total{') &&
+        line.includes(`flow_schema="${flowSchema}"`) &&
+        line.includes(`priority_level="${priorityLevel}"`),
+    )
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}

@@ -106,6 +106,11 @@ async function settledCheck(
 const conditionIs = (type: string, status: string) => (c: Live) =>
   c.status?.conditions?.some((k) => k.type === type && k.status === status) === true;
 
+// readyAnd: Ready and another condition. A check's first run may end before its credential
+// ref's validation does: Healthy is then written while Ready still says CredentialsPending.
+const readyAnd = (type: string, status: string) => (c: Live) =>
+  conditionIs('Ready', 'True')(c) && conditionIs(type, status)(c);
+
 function planTenant(plan: 'free' | 'suspended'): Promise<string> {
   const labels = { [TENANT_LABEL]: randomBytes(8).toString('hex'), [PLAN_LABEL]: plan };
   return createTenant(admin, objects, { prefix: 'gitops', labels });
@@ -120,12 +125,12 @@ describe('GitOps health on statuses the operator writes', () => {
     );
     expectJudgedAs(fresh, 'check: fresh, no status yet');
 
-    const healthy = await settledCheck(namespace, 'instances', conditionIs('Healthy', 'True'));
+    const healthy = await settledCheck(namespace, 'instances', readyAnd('Healthy', 'True'));
     expectJudgedAs(healthy, 'check: ready and healthy');
 
     await createCheck(namespace, ec2Check('too-few', { expect: { min: 5 } }));
     expectJudgedAs(
-      await settledCheck(namespace, 'too-few', conditionIs('Healthy', 'False')),
+      await settledCheck(namespace, 'too-few', readyAnd('Healthy', 'False')),
       'check: ready, latest run failed (ResourcesUnhealthy)',
     );
 
