@@ -85,6 +85,8 @@ export interface RunResultsReport {
   /** Seconds from the first ask to the last ask, to the last checker exit, to the last status. */
   readonly askedSeconds: number;
   readonly lastExitSeconds: number;
+  /** Seconds from the first checker exit to the last: the window the runs finished in. */
+  readonly exitSpanSeconds: number;
   readonly lastStatusSeconds: number;
   readonly podsTerminated: number;
   readonly outcomes: Readonly<Record<string, number>>;
@@ -246,6 +248,7 @@ async function measureRuns(
     options,
     askedSeconds,
     lastExitSeconds: (Math.max(...exitTimes) - wallClock(firstAsk)) / 1000,
+    exitSpanSeconds: (Math.max(...exitTimes) - Math.min(...exitTimes)) / 1000,
     lastStatusSeconds: (Math.max(...statusTimes) - wallClock(firstAsk)) / 1000,
     podsTerminated: all.filter((t) => t.podTerminatedAt !== undefined).length,
     outcomes: seen.outcomes(),
@@ -511,12 +514,13 @@ export function formatRunResults(report: RunResultsReport): string {
     (events['1'] ?? 0) === options.checks &&
     report.runsCounted === options.checks &&
     report.duplicateEventCreates === 0;
-  const finishedInMinute = report.lastExitSeconds <= 60;
+  // The load asked for: that many runs ending within one minute of each other.
+  const finishedInMinute = report.exitSpanSeconds <= 60;
   const row = (name: string, l: Latency): string =>
     `| ${name} | ${l.count} | ${l.p50.toFixed(0)} | ${l.p99.toFixed(0)} | ${l.max.toFixed(0)} |`;
   return [
     `\nrun results at scale: ${options.checks} checks in ${options.namespaces} namespaces, one run-now each, asked over ${report.askedSeconds.toFixed(1)} s (at most ${options.maxInFlight} runs in flight)${options.cannedChecker ? '; every checker run CANNED (a success written by the pod runner, no checker process)' : ''}; kube-controller-manager ${options.controllerManager ? `at ${String(options.controllerManager.qps)} QPS, ${String(options.controllerManager.jobSyncs)} Job syncs` : "at kube's defaults (20 QPS, 5 Job syncs)"}; operator env ${JSON.stringify({ ...PRODUCTION_ENV, ...options.operatorEnv })}`,
-    `the last checker exited ${report.lastExitSeconds.toFixed(1)} s after the first ask, the last result was in status at ${report.lastStatusSeconds.toFixed(1)} s; ${report.podsTerminated} Pods seen terminated; outcomes ${JSON.stringify(report.outcomes)}`,
+    `the runs ended within ${report.exitSpanSeconds.toFixed(1)} s (first checker exit to last); the last checker exited ${report.lastExitSeconds.toFixed(1)} s after the first ask, the last result was in status at ${report.lastStatusSeconds.toFixed(1)} s; ${report.podsTerminated} Pods seen terminated; outcomes ${JSON.stringify(report.outcomes)}`,
     '| latency to the status write | runs | p50 ms | p99 ms | max ms |',
     '| --- | ---: | ---: | ---: | ---: |',
     row("checker exit (pod runner's log) → check status on a watch", report.exitToStatus),
@@ -542,6 +546,6 @@ export function formatRunResults(report: RunResultsReport): string {
       .join(', ')}`,
     `\napiserver requests from the first ask to the end: ${perRun(report.requests, options.checks)} per run`,
     formatRequests(report.requests),
-    `every result in status exactly once: ${verdict(once)}; ${options.checks} runs finished within a minute of the first ask: ${verdict(finishedInMinute)}; operator peak RSS ${report.operator.peakRssMiB.toFixed(0)} MiB, CPU ${report.operator.cpuSeconds.toFixed(1)} s`,
+    `every result in status exactly once: ${verdict(once)}; ${options.checks} runs ending within a minute: ${verdict(finishedInMinute)}; operator peak RSS ${report.operator.peakRssMiB.toFixed(0)} MiB, CPU ${report.operator.cpuSeconds.toFixed(1)} s`,
   ].join('\n');
 }
