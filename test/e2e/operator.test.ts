@@ -105,10 +105,12 @@ describe('operator', () => {
       ec2Check('instances', { expect: { min: 1, max: 10 } }),
     );
 
+    // A first run can end before the credentials' validation: wait for both.
     const check = await checkWhen(
       [namespace, 'instances'],
-      'Healthy=True',
-      (c) => conditionOf(c, 'Healthy')?.status === 'True',
+      'Healthy=True and Ready=True',
+      (c) =>
+        conditionOf(c, 'Healthy')?.status === 'True' && conditionOf(c, 'Ready')?.status === 'True',
     );
 
     expect(conditionOf(check, 'Ready')).toMatchObject({ status: 'True', reason: 'Scheduled' });

@@ -331,6 +331,43 @@ describe('local pod runner', () => {
     );
   });
 
+  it('stops a running Pod that is deleted with SIGTERM, writes its end, then confirms the deletion', async () => {
+    const namespace = await createNamespace(admin.core, 'runner');
+    const template = shellJob('unused', ['trap "exit 7" TERM; while :; do sleep 0.1; done']).spec
+      ?.template.spec;
+    if (template === undefined) throw new Error('shellJob has a pod template');
+    // A finalizer of the test's own keeps the deleted Pod readable until the test has seen it.
+    const hold = 'testenv.awscheck.io/hold';
+    await admin.core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name: 'deleted-running', finalizers: [hold] }, spec: template },
+    });
+    await eventually('the Pod to run', async () => {
+      const read = await admin.core.readNamespacedPod({ name: 'deleted-running', namespace });
+      return read.status?.phase === 'Running' ? true : undefined;
+    });
+
+    await admin.core.deleteNamespacedPod({ name: 'deleted-running', namespace });
+    const ended = await eventually(
+      'the deleted Pod to end and its deletion confirmed',
+      async () => {
+        const read = await admin.core.readNamespacedPod({ name: 'deleted-running', namespace });
+        return read.metadata?.deletionGracePeriodSeconds === 0 ? read : undefined;
+      },
+    );
+
+    // The container's own answer to SIGTERM, as the kubelet reports it.
+    expect(ended.status?.phase).toBe('Failed');
+    expect(ended.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 7,
+      reason: 'Error',
+    });
+    await admin.core.patchNamespacedPod(
+      { name: 'deleted-running', namespace, body: { metadata: { finalizers: null } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  });
+
   it('refuses runAsNonRoot with runAsUser 0 as the kubelet does, and runs it as the image’s non-root user', async () => {
     const namespace = await createNamespace(admin.core, 'runner');
     await admin.batch.createNamespacedJob({

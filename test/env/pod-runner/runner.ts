@@ -78,8 +78,14 @@ export interface PodRunnerOptions {
   readonly cannedChecker?: string | undefined;
 }
 
-/** Why the runner ended a container: its deadline, its memory limit, or its pod's deletion. */
-type KilledFor = 'DeadlineExceeded' | 'OOMKilled' | 'deleted';
+/**
+ * Why the runner ended a container: its deadline, its memory limit, its pod's deletion (its
+ * end is written, then the deletion confirmed), or its pod's removal from the API.
+ */
+type KilledFor = 'DeadlineExceeded' | 'OOMKilled' | 'deleted' | 'gone';
+
+/** DEFAULT_GRACE_SECONDS is the pod's terminationGracePeriodSeconds when it sets none. */
+const DEFAULT_GRACE_SECONDS = 30;
 
 /**
  * Why the runner gave up on a pod whose container never started: its deadline, its
@@ -135,6 +141,8 @@ export class PodRunner {
   readonly #options: PodRunnerOptions;
   readonly #core: CoreV1Api;
   readonly #running = new Map<string, Running>();
+  /** Pods whose container ended and whose end is being written: their deletion waits for it. */
+  readonly #finishing = new Set<string>();
   readonly #starting = new Map<string, Starting>();
   readonly #seen = new Set<string>();
   readonly #events: PodEvents;
@@ -151,7 +159,7 @@ export class PodRunner {
       path: '/api/v1/pods',
       list: () => this.#core.listPodForAllNamespaces(),
       onEvent: (event, pod) => {
-        if (event === 'delete') this.#kill(pod, 'deleted');
+        if (event === 'delete') this.#killGone(pod);
         else this.#handle(pod);
       },
       onError: (error, retry) => {
@@ -329,11 +337,14 @@ export class PodRunner {
       clearTimeout(running.deadline);
       running.memory?.stop();
       this.#running.delete(uid);
+      this.#finishing.add(uid);
       // A kubelet ends the whole container when its main process ends.
       signalGroup(running, 'SIGKILL');
-      this.#finish(pod, sandbox, running, exitCode(code, signal)).catch((error: unknown) => {
-        this.#options.log(`${podName(pod)}: writing final status failed: ${String(error)}`);
-      });
+      this.#finish(pod, sandbox, running, exitCode(code, signal))
+        .catch((error: unknown) => {
+          this.#options.log(`${podName(pod)}: writing final status failed: ${String(error)}`);
+        })
+        .finally(() => this.#finishing.delete(uid));
     });
     return running;
   }
@@ -385,42 +396,75 @@ export class PodRunner {
     });
   }
 
+  // finish writes the container's end as a kubelet does; a deleted pod's deletion is then
+  // confirmed, once its end is on record (a kubelet's status manager waits for that too).
   async #finish(pod: V1Pod, sandbox: Sandbox, running: Running, exitCode: number): Promise<void> {
-    if (running.killedFor === 'deleted') return;
+    if (running.killedFor === 'gone') return;
     const message = await readTerminationMessage(sandbox.terminationMessageFile);
     const code = running.killedFor === 'OOMKilled' ? KILLED_EXIT_CODE : exitCode;
     const peak = running.memory === undefined ? '' : `, peak RSS ${mib(running.memory.peakBytes)}`;
     this.#options.log(`${podName(pod)}: exited ${code}${peak}`);
-    await this.#writeStatus(pod, terminatedStatus(pod, { running, exitCode: code, message }));
+    try {
+      await this.#writeStatus(pod, terminatedStatus(pod, { running, exitCode: code, message }));
+    } finally {
+      // A status the apiserver refused is logged by the caller; the deletion still ends.
+      if (running.killedFor === 'deleted') await this.#confirmDeletion(pod);
+    }
   }
 
-  #kill(pod: V1Pod, why: KilledFor): void {
+  // killGone: a pod removed from the API (deleted by force) has its containers killed at
+  // once, as a zero grace period asks; nothing is written for it.
+  #killGone(pod: V1Pod): void {
     const starting = this.#starting.get(pod.metadata?.uid ?? '');
     if (starting !== undefined) end(starting, 'gone');
     const running = this.#running.get(pod.metadata?.uid ?? '');
     if (running === undefined) return;
-    running.killedFor = why;
-    signalGroup(running, 'SIGTERM');
+    running.killedFor = 'gone';
+    signalGroup(running, 'SIGKILL');
   }
 
-  // finishDeletion: a kubelet stops the containers of a deleted pod, then confirms the
-  // deletion with a zero grace period.
-  // A pod still starting is ended (and confirmed) by its launch, in order with its writes.
+  // finishDeletion: a kubelet stops the containers of a deleted pod (SIGTERM, SIGKILL after
+  // the grace period), writes their end, then confirms the deletion with a zero grace
+  // period. A pod still starting is ended (and confirmed) by its launch, in order with its
+  // writes; a running one by its container's end (finish); one whose end is being written
+  // once that is done; any other at once.
   #finishDeletion(pod: V1Pod): void {
-    const starting = this.#starting.get(pod.metadata?.uid ?? '');
+    const uid = pod.metadata?.uid ?? '';
+    const starting = this.#starting.get(uid);
     if (starting !== undefined) {
       end(starting, 'deleting');
       return;
     }
-    this.#kill(pod, 'deleted');
-    void this.#confirmDeletion(pod);
+    const running = this.#running.get(uid);
+    if (running !== undefined) {
+      if (running.killedFor !== 'deleted') this.#terminate(pod, running);
+      return;
+    }
+    if (!this.#finishing.has(uid)) void this.#confirmDeletion(pod);
+  }
+
+  #terminate(pod: V1Pod, running: Running): void {
+    running.killedFor = 'deleted';
+    signalGroup(running, 'SIGTERM');
+    const grace =
+      pod.metadata?.deletionGracePeriodSeconds ??
+      pod.spec?.terminationGracePeriodSeconds ??
+      DEFAULT_GRACE_SECONDS;
+    clearTimeout(running.deadline);
+    running.deadline = setTimeout(() => {
+      signalGroup(running, 'SIGKILL');
+    }, grace * 1000);
   }
 
   async #confirmDeletion(pod: V1Pod): Promise<void> {
     const { name, namespace } = identify(pod);
     await this.#core
       .deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 })
-      .catch(() => undefined);
+      .catch((error: unknown) => {
+        // Gone already: confirmed by someone else, or removed by force.
+        if (error instanceof ApiException && error.code === 404) return;
+        this.#options.log(`${podName(pod)}: confirming the deletion failed: ${String(error)}`);
+      });
   }
 
   async #writeStatus(pod: V1Pod, status: V1PodStatus): Promise<void> {
