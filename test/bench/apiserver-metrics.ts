@@ -32,10 +32,8 @@ const LABEL = /(\w+)="((?:[^"\\]|\\.)*)"/g;
 
 /** scrapeRequests reads apiserver_request_total, keyed by verb, resource and code. */
 export async function scrapeRequests(http: KubeHttp): Promise<RequestCounts> {
-  const answer = await http.send({ method: 'GET', path: '/metrics' });
-  if (answer.status !== 200) throw new Error(`GET /metrics answered ${answer.status}`);
   const counts = new Map<string, number>();
-  for (const line of answer.body.split('\n')) {
+  for (const line of (await metricsText(http)).split('\n')) {
     const match = LINE.exec(line);
     if (match === null) continue;
     const key = keyOf(match[1] ?? '');
@@ -87,10 +85,8 @@ const TERMINATED = /^apiserver_terminated_watchers_total\{([^}]*)\} (\S+)$/;
  * "unresponsive" watchers), which clients see as a watch that ended early.
  */
 export async function scrapeTerminatedWatchers(http: KubeHttp): Promise<Record<string, number>> {
-  const answer = await http.send({ method: 'GET', path: '/metrics' });
-  if (answer.status !== 200) throw new Error(`GET /metrics answered ${answer.status}`);
   const counts: Record<string, number> = {};
-  for (const line of answer.body.split('\n')) {
+  for (const line of (await metricsText(http)).split('\n')) {
     const match = TERMINATED.exec(line);
     if (match === null) continue;
     const labels = new Map([...(match[1] ?? '').matchAll(LABEL)].map((m) => [m[1], m[2] ?? '']));
@@ -98,4 +94,11 @@ export async function scrapeTerminatedWatchers(http: KubeHttp): Promise<Record<s
     counts[resource] = (counts[resource] ?? 0) + Number(match[2]);
   }
   return counts;
+}
+
+// metricsText is the apiserver's /metrics, read with the admin certificate.
+async function metricsText(http: KubeHttp): Promise<string> {
+  const answer = await http.send({ method: 'GET', path: '/metrics' });
+  if (answer.status !== 200) throw new Error(`GET /metrics answered ${answer.status}`);
+  return answer.body;
 }

@@ -6,6 +6,7 @@ import type {
   V1Job,
   V1Pod,
   V1PodSecurityContext,
+  V1PodSpec,
   V1ResourceRequirements,
 } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -118,6 +119,32 @@ async function failedMount(pod: V1Pod, count = 1): Promise<CoreV1Event> {
     });
     return events.items.find((event) => (event.count ?? 0) >= count);
   });
+}
+
+// HOLD is a finalizer of the tests' own: it keeps a deleted Pod readable until the test
+// has seen how it ended.
+const HOLD = 'testenv.awscheck.io/hold';
+
+async function createHeldPod(namespace: string, name: string, spec: V1PodSpec): Promise<V1Pod> {
+  return admin.core.createNamespacedPod({
+    namespace,
+    body: { metadata: { name, finalizers: [HOLD] }, spec },
+  });
+}
+
+// deletedAndConfirmed deletes a held Pod, waits until its deletion is confirmed as a kubelet
+// confirms one (a zero grace period), and lets it go, giving the Pod as it ended.
+async function deletedAndConfirmed(namespace: string, name: string): Promise<V1Pod> {
+  await admin.core.deleteNamespacedPod({ name, namespace });
+  const ended = await eventually('the deleted Pod to end and its deletion confirmed', async () => {
+    const read = await admin.core.readNamespacedPod({ name, namespace });
+    return read.metadata?.deletionGracePeriodSeconds === 0 ? read : undefined;
+  });
+  await admin.core.patchNamespacedPod(
+    { name, namespace, body: { metadata: { finalizers: null } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  return ended;
 }
 
 // creating reads the pod while its container waits ContainerCreating.
@@ -305,30 +332,13 @@ describe('local pod runner', () => {
     const namespace = await createNamespace(admin.core, 'runner');
     const template = shellJob('unused', ['true'], { secret: 'absent' }).spec?.template.spec;
     if (template === undefined) throw new Error('shellJob has a pod template');
-    // A finalizer of the test's own keeps the deleted Pod readable until the test has seen it.
-    const hold = 'testenv.awscheck.io/hold';
-    const pod = await admin.core.createNamespacedPod({
-      namespace,
-      body: { metadata: { name: 'deleted-waiting', finalizers: [hold] }, spec: template },
-    });
+    const pod = await createHeldPod(namespace, 'deleted-waiting', template);
     await creating(pod);
 
-    await admin.core.deleteNamespacedPod({ name: 'deleted-waiting', namespace });
-    // Ended, then confirmed as a kubelet confirms a deletion: with a zero grace period.
-    const ended = await eventually(
-      'the deleted Pod to end and its deletion confirmed',
-      async () => {
-        const read = await admin.core.readNamespacedPod({ name: 'deleted-waiting', namespace });
-        return read.metadata?.deletionGracePeriodSeconds === 0 ? read : undefined;
-      },
-    );
+    const ended = await deletedAndConfirmed(namespace, 'deleted-waiting');
 
     expect(ended.status?.phase).toBe('Failed');
     expectNeverStarted(ended);
-    await admin.core.patchNamespacedPod(
-      { name: 'deleted-waiting', namespace, body: { metadata: { finalizers: null } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
   });
 
   it('stops a running Pod that is deleted with SIGTERM, writes its end, then confirms the deletion', async () => {
@@ -336,25 +346,13 @@ describe('local pod runner', () => {
     const template = shellJob('unused', ['trap "exit 7" TERM; while :; do sleep 0.1; done']).spec
       ?.template.spec;
     if (template === undefined) throw new Error('shellJob has a pod template');
-    // A finalizer of the test's own keeps the deleted Pod readable until the test has seen it.
-    const hold = 'testenv.awscheck.io/hold';
-    await admin.core.createNamespacedPod({
-      namespace,
-      body: { metadata: { name: 'deleted-running', finalizers: [hold] }, spec: template },
-    });
+    await createHeldPod(namespace, 'deleted-running', template);
     await eventually('the Pod to run', async () => {
       const read = await admin.core.readNamespacedPod({ name: 'deleted-running', namespace });
       return read.status?.phase === 'Running' ? true : undefined;
     });
 
-    await admin.core.deleteNamespacedPod({ name: 'deleted-running', namespace });
-    const ended = await eventually(
-      'the deleted Pod to end and its deletion confirmed',
-      async () => {
-        const read = await admin.core.readNamespacedPod({ name: 'deleted-running', namespace });
-        return read.metadata?.deletionGracePeriodSeconds === 0 ? read : undefined;
-      },
-    );
+    const ended = await deletedAndConfirmed(namespace, 'deleted-running');
 
     // The container's own answer to SIGTERM, as the kubelet reports it.
     expect(ended.status?.phase).toBe('Failed');
@@ -362,10 +360,6 @@ describe('local pod runner', () => {
       exitCode: 7,
       reason: 'Error',
     });
-    await admin.core.patchNamespacedPod(
-      { name: 'deleted-running', namespace, body: { metadata: { finalizers: null } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
   });
 
   it('refuses runAsNonRoot with runAsUser 0 as the kubelet does, and runs it as the image’s non-root user', async () => {

@@ -13,6 +13,7 @@ import { RUN_NOW_ANNOTATION } from '../../operator/labels.ts';
 import { matches, parseSelector } from '../../operator/shard.ts';
 import { conditionOf, CustomObjects } from '../support/awscheck.ts';
 import { eventually } from '../support/eventually.ts';
+import { metricTotal } from '../support/metrics.ts';
 import { kubeClients } from '../support/kube.ts';
 import { createTenant } from '../support/tenant.ts';
 import {
@@ -63,10 +64,7 @@ async function publishes(operator: RunningOperator, namespace: string): Promise<
 
 // checkReconciles is the shard's count of AwsCheck reconciles, errors included.
 async function checkReconciles(operator: RunningOperator): Promise<number> {
-  const lines = (await metricsOf(operator)).split('\n');
-  return lines
-    .filter((line) => line.startsWith('awscheck_reconcile_total{kind="AwsCheck"'))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return metricTotal(await metricsOf(operator), 'awscheck_reconcile_total', { kind: 'AwsCheck' });
 }
 
 async function tenantIn(shardName: 'a' | 'b', check: string): Promise<string> {

@@ -15,6 +15,7 @@ import { makeTypedClients } from '../../operator/kube-typed.ts';
 import { mintKubeconfig } from '../env/environment.ts';
 import { installCrds } from '../support/crds.ts';
 import { eventually } from '../support/eventually.ts';
+import { metricTotal } from '../support/metrics.ts';
 import {
   ALL_ON_VALUES,
   SHARDS_VALUES,
@@ -138,7 +139,10 @@ describe('the chart’s FlowSchema on the real apiserver', () => {
     });
     const served = async (): Promise<number> => {
       const text = await (await apiserver.transport.fetch('/metrics')).text();
-      return dispatched(text, LEASE_FLOW_SCHEMA, 'leader-election');
+      return metricTotal(text, 'apiserver_flowcontrol_dispatched_requests_total', {
+        flow_schema: LEASE_FLOW_SCHEMA,
+        priority_level: 'leader-election',
+      });
     };
     // The apiserver takes a new FlowSchema in on its own time: ask until it is used.
     await eventually('the Lease request to be served at leader-election', async () => {
@@ -154,16 +158,3 @@ describe('the chart’s FlowSchema on the real apiserver', () => {
     expect(await served()).toBe(before);
   });
 });
-
-// dispatched sums apiserver_flowcontrol_dispatched_requests_total of one FlowSchema at one level.
-function dispatched(metrics: string, flowSchema: string, priorityLevel: string): number {
-  return metrics
-    .split('\n')
-    .filter(
-      (line) =>
-        line.startsWith('apiserver_flowcontrol_dispatched_requests_total{') &&
-        line.includes(`flow_schema="${flowSchema}"`) &&
-        line.includes(`priority_level="${priorityLevel}"`),
-    )
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}

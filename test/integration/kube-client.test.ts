@@ -27,6 +27,7 @@ import { mintKubeconfig } from '../env/environment.ts';
 import { startDedicatedControlPlane } from '../support/control-plane.ts';
 import { installCrds } from '../support/crds.ts';
 import { eventually } from '../support/eventually.ts';
+import { metricTotal } from '../support/metrics.ts';
 import { createNamespace, kubeClients, uniqueName } from '../support/kube.ts';
 import { startTcpProxy, throughProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
@@ -322,8 +323,12 @@ describe('the operator transport', () => {
     const level = async (): Promise<{ dispatched: number; rejected: number }> => {
       const text = await (await apiserver.transport.fetch('/metrics')).text();
       return {
-        dispatched: sample(text, 'apiserver_flowcontrol_dispatched_requests_total', name),
-        rejected: sample(text, 'apiserver_flowcontrol_rejected_requests_total', name),
+        dispatched: metricTotal(text, 'apiserver_flowcontrol_dispatched_requests_total', {
+          priority_level: name,
+        }),
+        rejected: metricTotal(text, 'apiserver_flowcontrol_rejected_requests_total', {
+          priority_level: name,
+        }),
       };
     };
     await eventually('the FlowSchema to route the user to its level', async () => {
@@ -351,13 +356,3 @@ describe('the operator transport', () => {
     expect(attempts).toBeLessThanOrEqual(requests * (1 + maxRetries));
   });
 });
-
-// sample sums a counter's samples for one priority level in Prometheus text.
-function sample(text: string, metric: string, priorityLevel: string): number {
-  return text
-    .split('\n')
-    .filter(
-      (line) => line.startsWith(`${metric}{`) && line.includes(`priority_level="${priorityLevel}"`),
-    )
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}

@@ -19,6 +19,7 @@ import {
   writeServiceAccountKeys,
 } from '../env/pki.ts';
 import { stopProcessGroup, type RunningProcess, type ServerContext } from '../env/processes.ts';
+import { metricTotal } from './metrics.ts';
 
 /** DedicatedControlPlane is a test's own etcd and kube-apiserver. */
 export interface DedicatedControlPlane {
@@ -129,7 +130,7 @@ export async function startDedicatedControlPlane(
         });
         if (metrics.status !== 200)
           throw new Error(`apiserver /metrics answered ${metrics.status}`);
-        return requestCount(metrics.body, resource, verb);
+        return metricTotal(metrics.body, 'apiserver_request_total', { resource, verb });
       },
       stop: () => stopAll(context),
     };
@@ -137,19 +138,6 @@ export async function startDedicatedControlPlane(
     await stopAll(context);
     throw error;
   }
-}
-
-// requestCount sums apiserver_request_total over the series of one resource and verb.
-function requestCount(metrics: string, resource: string, verb: string): number {
-  return metrics
-    .split('\n')
-    .filter(
-      (line) =>
-        line.startsWith('apiserver_request_total{') &&
-        line.includes(`resource="${resource}"`) &&
-        line.includes(`verb="${verb}"`),
-    )
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
 async function stopAll(context: ServerContext): Promise<void> {
