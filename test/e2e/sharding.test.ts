@@ -100,6 +100,11 @@ async function checkWhen(
 
 const healthy = (check: AwsCheck): boolean => conditionOf(check, 'Healthy')?.status === 'True';
 
+// readyAndHealthy: a first run can end before its credential ref's validation, so Healthy
+// alone may come while Ready still says CredentialsPending.
+const readyAndHealthy = (check: AwsCheck): boolean =>
+  healthy(check) && conditionOf(check, 'Ready')?.status === 'True';
+
 async function relabel(namespace: string, shardName: 'a' | 'b'): Promise<void> {
   await admin.core.patchNamespace(
     { name: namespace, body: { metadata: { labels: { [SHARD_LABEL]: shardName } } } },
@@ -194,7 +199,7 @@ describe('two shards', () => {
 
   it('hand a relabelled namespace over: b takes it, a lets go, the run in flight is recorded once', async () => {
     const namespace = await tenantIn('a', 'mover');
-    const first = await checkWhen(namespace, 'mover', 'mover’s first run', healthy);
+    const first = await checkWhen(namespace, 'mover', 'mover’s first run', readyAndHealthy);
     const uid = first.metadata.uid ?? '';
     const cronJobs = await admin.batch.listNamespacedCronJob({ namespace });
     const cronJobUids = cronJobs.items.map((cronJob) => cronJob.metadata?.uid);
